@@ -1,0 +1,110 @@
+"""eDangwu: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from cachelib import FileSystemCache
+from flask import Flask, g
+from sqlalchemy.exc import IntegrityError
+
+from server import wechat
+from server.config import PROJECT_ROOT, Config, instance_dir
+from server.db import db
+from server.extensions import csrf, limiter, migrate, server_session
+from server.http import EDangwuApi, error_response, register_error_handlers
+
+api = EDangwuApi()
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    app = Flask(__name__, instance_path=str(instance_dir()))
+    app.config.from_object(Config())
+    app.config.update(overrides or {})
+    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+
+    _init_extensions(app)
+    _register_blueprints(app)
+    register_error_handlers(app)
+    _install_request_transaction(app)
+    _register_template_helpers(app)
+
+    from server import cli
+
+    cli.register(app)
+    return app
+
+
+def _session_backend(app: Flask) -> None:
+    if app.config["REDIS_URL"]:
+        import redis
+
+        app.config.setdefault("SESSION_TYPE", "redis")
+        app.config.setdefault("SESSION_REDIS", redis.Redis.from_url(app.config["REDIS_URL"]))
+    else:
+        app.config.setdefault("SESSION_TYPE", "cachelib")
+        app.config.setdefault("SESSION_CACHELIB", FileSystemCache(str(instance_dir() / "sessions"), threshold=5000))
+
+
+def _init_extensions(app: Flask) -> None:
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
+    _session_backend(app)
+    server_session.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    api.init_app(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    wechat.init_app(app)
+
+
+def _register_blueprints(app: Flask) -> None:
+    from server.admin.views import bp as admin_bp
+    from server.admin.views import root as root_bp
+    from server.auth import api as auth_api
+    from server.auth.views import bp as auth_bp
+    from server.members import api as members_api
+    from server.members import tasks as _member_tasks  # noqa: F401  (registers the jobs)
+    from server.members.views import bp as members_bp
+    from server.orgs.views import bp as orgs_bp
+
+    for blueprint in (auth_api.blp, members_api.blp):
+        api.register_blueprint(blueprint)
+        csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
+    for blueprint in (root_bp, admin_bp, auth_bp, members_bp, orgs_bp):
+        app.register_blueprint(blueprint)
+
+
+def _install_request_transaction(app: Flask) -> None:
+    """One transaction per request: commit on success, roll back on any error response."""
+
+    @app.after_request
+    def commit_or_rollback(response):
+        session = db.session()
+        if response.status_code >= 400 and not session.info.pop("keep_on_error", False):
+            session.rollback()
+            return response
+        try:
+            session.commit()
+        except IntegrityError:
+            session.rollback()
+            return app.make_response(error_response("conflict", "数据与已有记录冲突或已被他人修改，请刷新后重试", 409))
+        return response
+
+
+def _register_template_helpers(app: Flask) -> None:
+    from server.templating import register
+
+    register(app)
+    app.before_request(_load_admin)
+
+
+def _load_admin() -> None:
+    from flask import request
+
+    from server.auth.current import load_admin
+
+    g.admin = None
+    if not request.path.startswith("/api/"):
+        load_admin()

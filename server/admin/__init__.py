@@ -1,0 +1,1 @@
+"""The secretaries' web admin: layout, dashboard, audit log and shared view helpers."""

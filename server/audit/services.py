@@ -1,0 +1,135 @@
+"""Writing the audit trail.
+
+Models that set ``__audited__ = True`` are recorded automatically on every flush, so no service can
+forget; actions that write no row of their own (an export, a login) call :func:`record`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from datetime import date, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from server.audit.context import current_actor
+from server.audit.models import AuditLog
+from server.db import db, utcnow
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _present(obj: Any, key: str, value: Any) -> Any:
+    masks: dict[str, Callable[[Any], Any]] = getattr(obj, "__audit_masked__", {})
+    if key in masks and value is not None:
+        return masks[key](value)
+    return _jsonable(value)
+
+
+def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+    before: dict[str, Any] = {}
+    after: dict[str, Any] = {}
+    ignored = getattr(obj, "__audit_ignore__", ())
+    for attr in inspect(obj).mapper.column_attrs:
+        if attr.key in ignored:
+            continue
+        history = inspect(obj).attrs[attr.key].history
+        if history.has_changes():
+            before[attr.key] = _present(obj, attr.key, history.deleted[0] if history.deleted else None)
+            after[attr.key] = _present(obj, attr.key, history.added[0] if history.added else None)
+    return before, after
+
+
+def snapshot(obj: Any) -> dict[str, Any]:
+    ignored = getattr(obj, "__audit_ignore__", ())
+    return {
+        attr.key: _present(obj, attr.key, getattr(obj, attr.key))
+        for attr in inspect(obj).mapper.column_attrs
+        if attr.key not in ignored
+    }
+
+
+def _row(obj: Any, verb: str, before: dict | None, after: dict | None) -> dict[str, Any]:
+    actor = current_actor()
+    return {
+        "created_at": utcnow(),
+        "actor_kind": actor.kind,
+        "actor_id": actor.id,
+        "actor_name": actor.name,
+        "ip": actor.ip,
+        "action": f"{obj.__audit_entity__}.{verb}",
+        "entity_type": obj.__audit_entity__,
+        "entity_id": getattr(obj, "id", None),
+        "entity_label": str(obj.audit_label())[:128],
+        "org_id": obj.audit_org_id(),
+        "before": before,
+        "after": after,
+    }
+
+
+@event.listens_for(Session, "before_flush")
+def _collect_changes(session: Session, flush_context, instances) -> None:
+    # Updates and deletions are read before the flush, while the old values are still known.
+    pending = session.info.setdefault("audit_pending", [])
+    for obj in session.dirty:
+        if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=False):
+            before, after = _changes(obj)
+            if after:
+                pending.append((obj, "update", before, after))
+    for obj in session.deleted:
+        if getattr(obj, "__audited__", False):
+            pending.append((obj, "delete", snapshot(obj), None))
+    session.info.setdefault("audit_new", []).extend(
+        obj for obj in session.new if getattr(obj, "__audited__", False)
+    )
+
+
+@event.listens_for(Session, "after_flush")
+def _write_changes(session: Session, flush_context) -> None:
+    # New rows are recorded after the flush, once they have their ids.
+    rows = [_row(obj, verb, before, after) for obj, verb, before, after in session.info.pop("audit_pending", [])]
+    rows += [_row(obj, "create", None, snapshot(obj)) for obj in session.info.pop("audit_new", [])]
+    if rows:
+        session.execute(sa.insert(AuditLog), rows)
+
+
+def record(
+    action: str,
+    entity_type: str,
+    *,
+    entity_id: int | None = None,
+    label: str = "",
+    org_id: int | None = None,
+    detail: dict[str, Any] | None = None,
+) -> None:
+    """Record an action that writes no audited row of its own, such as an export."""
+    actor = current_actor()
+    db.session.add(
+        AuditLog(
+            actor_kind=actor.kind,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            ip=actor.ip,
+            action=action,
+            entity_type=entity_type,
+            entity_id=entity_id,
+            entity_label=label[:128],
+            org_id=org_id,
+            after=detail,
+        )
+    )
+
+
+@event.listens_for(Session, "after_rollback")
+def _forget_changes(session: Session) -> None:
+    session.info.pop("audit_pending", None)
+    session.info.pop("audit_new", None)

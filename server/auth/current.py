@@ -1,0 +1,59 @@
+"""The user behind the current request: a member (bearer token) or an admin (server-side session)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from flask import g, request, session
+
+from server.audit.context import Actor, set_actor
+from server.auth import member_services
+from server.auth.models import AdminUser
+from server.db import db
+from server.errors import Unauthorized
+from server.members.models import Member
+
+
+def bearer_token() -> str | None:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+def member_required(view: Callable) -> Callable:
+    """Mini-program endpoints: a valid, unexpired, unrevoked bearer token is required."""
+
+    @functools.wraps(view)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        token = bearer_token()
+        if token is None:
+            raise Unauthorized("请先登录", code="token_missing")
+        g.member, g.member_session = member_services.member_for_token(token)
+        set_actor(Actor("member", g.member.id, g.member.name, request.remote_addr))
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
+def current_member() -> Member:
+    return g.member
+
+
+def load_admin() -> None:
+    """Before each admin request: find the logged-in account, if any."""
+    g.admin = None
+    admin_id = session.get("admin_id")
+    if admin_id is None:
+        return
+    admin = db.session.get(AdminUser, admin_id)
+    if admin is None or not admin.active or session.get("admin_auth_epoch") != admin.password_hash[-16:]:
+        session.clear()
+        return
+    g.admin = admin
+    set_actor(Actor("admin", admin.id, admin.display_name, request.remote_addr))
+
+
+def current_admin() -> AdminUser:
+    return g.admin

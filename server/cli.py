@@ -1,0 +1,50 @@
+"""Command-line tasks: ``flask --app wsgi <command>``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+
+from server.db import db
+
+
+def register(app: Flask) -> None:
+    @app.cli.command("seed-demo")
+    @click.option("--members-per-branch", default=30, show_default=True)
+    def seed_demo(members_per_branch: int) -> None:
+        """Fill an empty database with a demo committee and print the admin logins."""
+        from server.demo import seed
+
+        accounts = seed(members_per_branch)
+        db.session.commit()
+        if not accounts:
+            click.echo("数据库里已有数据，未重复生成演示数据。演示账号密码见 README。")
+            return
+        click.echo("演示数据已生成。管理后台账号（密码均相同）：")
+        for username, password, scope in accounts:
+            click.echo(f"  {username:10s} / {password}   {scope}")
+
+    @app.cli.command("create-admin")
+    @click.argument("username")
+    @click.option("--name", "display_name", required=True)
+    @click.option("--role", type=click.Choice(["superadmin", "org_admin", "secretary", "committee"]), required=True)
+    @click.option("--org-id", type=int, default=None)
+    @click.password_option()
+    def create_admin_command(username: str, display_name: str, role: str, org_id: int | None, password: str) -> None:
+        """Create an admin account."""
+        from server.auth.admin_services import create_admin
+        from server.auth.models import Role
+        from server.orgs.services import get_org
+
+        org = get_org(org_id) if org_id else None
+        create_admin(username, password, display_name, Role(role), org)
+        db.session.commit()
+        click.echo(f"已创建账号 {username}")
+
+    @app.cli.command("worker")
+    @click.option("--workers", default=2, show_default=True)
+    def worker(workers: int) -> None:
+        """Run the background job consumer (with periodic jobs)."""
+        from server.tasks import huey
+
+        huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()

@@ -1,0 +1,95 @@
+"""A plausible committee for the embedded default: 1 committee, 3 general branches, 12 branches, ~360 members."""
+
+from __future__ import annotations
+
+import random
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from server.auth.admin_services import create_admin
+from server.auth.models import AdminUser, Role
+from server.db import db
+from server.members.models import DuesCategory, Gender, Member, MemberStatus
+from server.members.privacy import _ID_CHECK, _ID_WEIGHTS
+from server.members.services import sort_key
+from server.orgs.models import Organisation, OrgKind
+from server.orgs.services import create_org
+
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强志明海燕红梅玉兰文博子涵浩然宇轩欣怡梓萱俊杰晓东晓红立新卫东春梅秋菊振华德明永刚国庆海波雪松"
+GENERAL_BRANCHES = {
+    "机关党总支": ["综合办公室党支部", "财务资金部党支部", "工程管理部党支部", "离退休党支部"],
+    "第一项目部党总支": ["沪昆高铁项目党支部", "渝湘高速项目党支部", "盾构分公司党支部", "物资设备党支部"],
+    "第二项目部党总支": ["雄安新区项目党支部", "郑州地铁项目党支部", "海外项目党支部", "青年突击队党支部"],
+}
+WORK_UNITS = ("项目部", "工区", "机关", "实验室", "拌合站", "钢筋加工厂")
+POSITIONS = ("项目经理", "技术员", "安全员", "质检员", "施工员", "材料员", "会计", "工程师", "班组长", "办事员")
+EDUCATIONS = ("研究生", "大学本科", "大学本科", "大学本科", "大学专科", "中等专科", "高中")
+DEMO_PASSWORD = "Demo@2026"
+REGIONS = ("110101", "310104", "420106", "430102", "500103", "410105", "130602", "510107")
+
+
+def _id_card(rng: random.Random, birth: date) -> str:
+    body = f"{rng.choice(REGIONS)}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+    return body + _ID_CHECK[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
+
+
+def _name(rng: random.Random) -> str:
+    given = GIVEN[rng.randrange(len(GIVEN) - 1) :][:2] if rng.random() < 0.6 else rng.choice(GIVEN)
+    return rng.choice(SURNAMES) + given
+
+
+def _member(rng: random.Random, branch: Organisation, retired: bool) -> Member:
+    today = date.today()
+    age = rng.randint(62, 85) if retired else rng.randint(23, 58)
+    birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
+    joined = birth + timedelta(days=rng.randint(19 * 365, max(19 * 365 + 1, (age - 1) * 365)))
+    probationary = (today - joined).days < 365
+    name = _name(rng)
+    base = rng.choice((2800, 4200, 6500, 8800, 12000)) if not retired else rng.choice((3800, 5600))
+    return Member(
+        name=name,
+        name_sort=sort_key(name),
+        gender=Gender.MALE if rng.random() < 0.72 else Gender.FEMALE,
+        ethnicity="汉族" if rng.random() < 0.92 else rng.choice(("回族", "满族", "壮族", "土家族", "苗族")),
+        birth_date=birth,
+        phone=f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
+        id_card=_id_card(rng, birth),
+        education=rng.choice(EDUCATIONS),
+        work_unit=branch.name.removesuffix("党支部") + rng.choice(WORK_UNITS),
+        position=rng.choice(POSITIONS),
+        join_date=joined,
+        full_member_date=None if probationary else joined + timedelta(days=365),
+        status=MemberStatus.PROBATIONARY if probationary else MemberStatus.FULL,
+        dues_category=DuesCategory.RETIRED if retired else DuesCategory.EMPLOYED,
+        dues_base_fen=base * 100,
+        org=branch,
+    )
+
+
+def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str, str, str]]:
+    """Create the demo committee; returns (username, password, role label) of the admin accounts."""
+    if db.session.scalar(sa.select(AdminUser.id).limit(1)):
+        return []
+    rng = random.Random(seed_value)
+    committee = create_org("中建华东工程有限公司党委", OrgKind.COMMITTEE, None)
+    accounts = [create_admin("admin", DEMO_PASSWORD, "系统管理员", Role.SUPERADMIN, None)]
+    accounts.append(create_admin("dangwei", DEMO_PASSWORD, "党委组织部 陈静", Role.ORG_ADMIN, committee))
+    for g_index, (general_name, branch_names) in enumerate(GENERAL_BRANCHES.items(), start=1):
+        general = create_org(general_name, OrgKind.GENERAL_BRANCH, committee)
+        accounts.append(create_admin(f"zongzhi{g_index}", DEMO_PASSWORD, f"{general_name}书记", Role.ORG_ADMIN, general))
+        for b_index, branch_name in enumerate(branch_names, start=1):
+            branch = create_org(branch_name, OrgKind.BRANCH, general)
+            groups = [create_org(f"第{n}党小组", OrgKind.GROUP, branch) for n in ("一", "二")] if b_index == 1 else []
+            members = [_member(rng, branch, retired="离退休" in branch_name) for _ in range(members_per_branch)]
+            for index, member in enumerate(members):
+                member.group = groups[index % 2] if groups else None
+            db.session.add_all(members)
+            db.session.flush()
+            if b_index == 1:
+                role = Role.SECRETARY
+                accounts.append(
+                    create_admin(f"shuji{g_index}", DEMO_PASSWORD, f"{members[0].name}（书记）", role, branch, members[0].id)
+                )
+    return [(account.username, DEMO_PASSWORD, account.role.label + "：" + (account.org.name if account.org else "全部")) for account in accounts]

@@ -1,0 +1,114 @@
+"""HTTP edge: the OpenAPI-documented API object and the handlers that give every error one shape."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Flask, jsonify, render_template, request
+from flask_limiter.errors import RateLimitExceeded
+from flask_smorest import Api
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from server.errors import AppError
+
+# Marshmallow speaks English; members and secretaries read Chinese.
+_MESSAGES = {
+    "Missing data for required field.": "此项必填",
+    "Unknown field.": "不支持的字段",
+    "Field may not be null.": "此项不能为空",
+    "Not a valid string.": "应为文本",
+    "Not a valid integer.": "应为整数",
+    "Not a valid number.": "应为数字",
+    "Not a valid boolean.": "应为是或否",
+    "Not a valid date.": "日期格式应为 YYYY-MM-DD",
+    "Not a valid datetime.": "时间格式不正确",
+    "Invalid input type.": "数据类型不正确",
+    "Invalid value.": "取值不正确",
+    "Not a valid list.": "应为列表",
+    "Not a valid mapping type.": "应为对象",
+}
+_PATTERNS = [
+    (re.compile(r"Longer than maximum length (\d+)\."), "不能超过 {0} 个字符"),
+    (re.compile(r"Shorter than minimum length (\d+)\."), "不能少于 {0} 个字符"),
+    (re.compile(r"Length must be between (\d+) and (\d+)\."), "长度应在 {0} 到 {1} 个字符之间"),
+    (re.compile(r"Must be one of: .*"), "取值不在允许范围内"),
+    (re.compile(r"Must be greater than or equal to (\S+) and less than or equal to (\S+)\."), "应在 {0} 到 {1} 之间"),
+    (re.compile(r"Must be greater than or equal to (\S+)\."), "不能小于 {0}"),
+    (re.compile(r"Must be less than or equal to (\S+)\."), "不能大于 {0}"),
+]
+
+_STATUS_ERRORS = {
+    400: ("bad_request", "请求格式不正确"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "没有权限执行此操作"),
+    404: ("not_found", "请求的内容不存在"),
+    405: ("method_not_allowed", "不支持的请求方式"),
+    413: ("payload_too_large", "上传的内容太大"),
+    415: ("unsupported_media_type", "请求内容类型不正确，应为 JSON"),
+    422: ("invalid_input", "提交的内容有误，请检查后重试"),
+    429: ("rate_limited", "操作过于频繁，请稍后再试"),
+    500: ("server_error", "服务器出错了，请稍后再试"),
+}
+
+
+def translate(messages: Any) -> Any:
+    """Translate marshmallow's nested error messages into Chinese, keeping their structure."""
+    if isinstance(messages, dict):
+        return {key: translate(value) for key, value in messages.items()}
+    if isinstance(messages, list):
+        return [translate(value) for value in messages]
+    if not isinstance(messages, str):
+        return messages
+    if messages in _MESSAGES:
+        return _MESSAGES[messages]
+    for pattern, template in _PATTERNS:
+        if match := pattern.fullmatch(messages):
+            return template.format(*match.groups())
+    return messages
+
+
+def _is_api_request() -> bool:
+    return request.path.startswith("/api/") or request.accept_mimetypes.best == "application/json"
+
+
+def error_response(code: str, message: str, status: int, fields: Any = None, headers=None):
+    if _is_api_request():
+        body: dict[str, Any] = {"code": code, "message": message}
+        if fields:
+            body["fields"] = fields
+        response = jsonify({"error": body})
+    else:
+        response = render_template("error.html", code=code, message=message, status=status)
+    return response, status, headers or {}
+
+
+class EDangwuApi(Api):
+    """flask-smorest's Api, answering every HTTP error in our one shape."""
+
+    def handle_http_exception(self, error: HTTPException):
+        code, message = _STATUS_ERRORS.get(error.code or 500, ("error", error.description or "出错了"))
+        data = getattr(error, "data", None) or {}
+        fields = None
+        if "messages" in data:
+            # webargs: {"json": {...}} or {"query": {...}}; the location is noise for the user.
+            messages = data["messages"]
+            fields = translate(messages.get("json", messages) if isinstance(messages, dict) else messages)
+        if error.code == 400 and "Invalid JSON" in str(data.get("messages", "")) + str(error.description):
+            code, message, fields = "malformed_json", "请求内容不是有效的 JSON", None
+        return error_response(code, message, error.code or 500, fields, data.get("headers"))
+
+
+def register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(AppError)
+    def handle_app_error(error: AppError):
+        return error_response(error.code, error.message, error.status, error.fields)
+
+    @app.errorhandler(CSRFError)
+    def handle_csrf_error(error: CSRFError):
+        return error_response("csrf_failed", "页面已过期，请刷新后重试", 400)
+
+    @app.errorhandler(RateLimitExceeded)
+    def handle_rate_limited(error: RateLimitExceeded):
+        return error_response("rate_limited", "操作过于频繁，请稍后再试", 429)

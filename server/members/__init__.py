@@ -1,0 +1,1 @@
+"""The member register (党员名册)."""

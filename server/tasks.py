@@ -1,0 +1,93 @@
+"""Background jobs on Huey: a SQLite queue on one box, Redis across many, the same task code.
+
+Why Huey: it runs on SQLite and on Redis with one API, has retries and cron-style periodic tasks
+built in, and its consumer is a single small process. Celery's SQLite broker is experimental.
+
+Rules every job follows:
+- a job receives ids, never ORM objects, and loads what it needs in its own app context;
+- a job is enqueued only after the request's transaction commits (``enqueue_after_commit``), so a
+  worker never sees a row that was rolled back or not yet visible.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from huey import RedisHuey, SqliteHuey
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from server.config import instance_dir, redis_url
+
+
+def _make_huey():
+    name = os.environ.get("HUEY_NAME", "edangwu")
+    if url := redis_url():
+        return RedisHuey(name, url=url, read_timeout=1)
+    filename = os.environ.get("JOBS_DB") or str(instance_dir() / "jobs.db")
+    return SqliteHuey(name, filename=filename)
+
+
+huey = _make_huey()
+
+_worker_app: Flask | None = None
+
+
+def _app_for_job() -> Flask:
+    """The current app when a job runs inside one (tests), else one app per worker process."""
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()  # type: ignore[attr-defined]
+    if _worker_app is None:
+        from server import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+def job(**task_options: Any) -> Callable:
+    """Declare a background job. It runs in a fresh app context with its own database session."""
+
+    def decorator(fn: Callable) -> Any:
+        @functools.wraps(fn)
+        def run_in_app_context(*args: Any, **kwargs: Any) -> Any:
+            with _app_for_job().app_context():
+                return fn(*args, **kwargs)
+
+        return huey.task(name=f"{fn.__module__}.{fn.__name__}", **task_options)(run_in_app_context)
+
+    return decorator
+
+
+def enqueue_after_commit(task: Callable, *args: Any) -> None:
+    """Queue ``task(*args)`` to run once the current transaction commits; drop it on rollback."""
+    from server.db import db
+
+    db.session().info.setdefault("pending_jobs", []).append((task, args))
+
+
+@event.listens_for(Session, "after_commit")
+def _enqueue_pending_jobs(session: Session) -> None:
+    for task, args in session.info.pop("pending_jobs", []):
+        task(*args)
+
+
+@event.listens_for(Session, "after_rollback")
+def _drop_pending_jobs(session: Session) -> None:
+    session.info.pop("pending_jobs", None)
+
+
+def run_pending_jobs(limit: int = 100) -> int:
+    """Run queued jobs in this process until the queue is empty; for tests and the demo seeder."""
+    ran = 0
+    while ran < limit and huey.pending_count():
+        task = huey.dequeue()
+        if task is None:
+            break
+        huey.execute(task)
+        ran += 1
+    return ran

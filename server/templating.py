@@ -1,0 +1,30 @@
+"""Jinja helpers: times shown in Asia/Shanghai, money shown in yuan."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from flask import Flask, g
+
+from server.members.schemas import fen_to_yuan
+
+
+def register(app: Flask) -> None:
+    zone = ZoneInfo(app.config["DISPLAY_TIMEZONE"])
+
+    @app.template_filter("local")
+    def local_time(value: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        return value.astimezone(zone).strftime(fmt) if value else ""
+
+    @app.template_filter("day")
+    def day(value: date | None) -> str:
+        return value.isoformat() if value else ""
+
+    @app.template_filter("yuan")
+    def yuan(fen: int | None) -> str:
+        return fen_to_yuan(fen or 0)
+
+    @app.context_processor
+    def current_admin():
+        return {"admin": g.get("admin")}

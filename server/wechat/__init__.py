@@ -1,0 +1,47 @@
+"""WeChat for the app: ``init_app`` builds the mini-program client, ``get_wechat`` returns it."""
+
+from __future__ import annotations
+
+from flask import Flask, current_app
+from wechatpy.session import SessionStorage
+from wechatpy.session.memorystorage import MemoryStorage
+
+from server.wechat.client import WeChatMiniProgram
+from server.wechat.errors import WeChatError, WeChatUnavailable
+
+__all__ = [
+    "WeChatError",
+    "WeChatMiniProgram",
+    "WeChatUnavailable",
+    "get_wechat",
+    "init_app",
+]
+
+EXTENSION_KEY = "wechat"
+
+
+def _token_storage(redis_url: str | None) -> SessionStorage:
+    # With Redis every worker shares one access token; fetching one per worker would keep
+    # invalidating the others' (WeChat honours only the newest, plus 5 minutes of grace).
+    if not redis_url:
+        return MemoryStorage()
+    import redis
+    from wechatpy.session.redisstorage import RedisStorage
+
+    return RedisStorage(redis.Redis.from_url(redis_url), prefix="wechatpy")
+
+
+def init_app(app: Flask) -> WeChatMiniProgram:
+    wechat = WeChatMiniProgram(
+        app.config["WECHAT_API_BASE"],
+        app.config["WECHAT_APPID"],
+        app.config["WECHAT_SECRET"],
+        session=_token_storage(app.config.get("REDIS_URL")),
+        timeout=app.config.get("WECHAT_TIMEOUT", 5),
+    )
+    app.extensions[EXTENSION_KEY] = wechat
+    return wechat
+
+
+def get_wechat() -> WeChatMiniProgram:
+    return current_app.extensions[EXTENSION_KEY]

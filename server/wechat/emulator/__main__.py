@@ -1,0 +1,64 @@
+"""``python -m server.wechat.emulator --host 127.0.0.1 --port 8900``
+
+The appid and secret come from ``WECHAT_APPID`` / ``WECHAT_SECRET`` (the same variables the app
+reads, so both sides agree without extra setup); subscribe-message templates from a JSON file
+``{"<template_id>": ["thing1", "time2", ...]}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from server.wechat.emulator.app import create_emulator_app
+
+DEFAULT_TEMPLATES = Path("mp_config/emulator_templates.json")
+
+log = logging.getLogger("wechat_emulator")
+
+
+def load_templates(path: Path | None) -> dict[str, list[str]]:
+    if path is None:
+        if not DEFAULT_TEMPLATES.exists():
+            return {}
+        path = DEFAULT_TEMPLATES
+    data = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(data, dict) or not all(
+        isinstance(v, list) for v in data.values()
+    ):
+        raise SystemExit(f"{path}: expected {{template_id: [field keys]}}")
+    return {str(tid): [str(k) for k in keys] for tid, keys in data.items()}
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="python -m server.wechat.emulator")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8900)
+    parser.add_argument(
+        "--templates", type=Path, default=None, help="templates JSON file"
+    )
+    args = parser.parse_args(argv)
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    appid = os.environ.get("WECHAT_APPID", "wx_demo_appid")
+    secret = os.environ.get("WECHAT_SECRET", "demo_secret")
+    templates = load_templates(args.templates)
+    app = create_emulator_app(appid, secret, templates)
+    server = make_server(args.host, args.port, app, threaded=True)
+    log.info(
+        "WeChat emulator for %s on http://%s:%s (%d templates)",
+        appid,
+        args.host,
+        server.port,
+        len(templates),
+    )
+    server.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
