@@ -33,9 +33,9 @@ def login():
             error = exc
         else:
             session.clear()
-            current_app.session_interface.regenerate(session)  # a fresh session id: no fixation
             session["admin_id"] = admin.id
             session["admin_auth_epoch"] = admin.password_hash[-16:]
+            current_app.session_interface.regenerate(session)  # a fresh session id: no fixation
             set_actor(Actor("admin", admin.id, admin.display_name, request.remote_addr))
             record("admin.login", "admin_user", entity_id=admin.id, label=admin.username, org_id=admin.org_id)
             return redirect(_safe_next(request.args.get("next")))

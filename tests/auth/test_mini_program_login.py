@@ -1,0 +1,193 @@
+"""A member's phone logs in with wx.login, binds once, and reads their own record."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from server.auth import member_services
+from server.auth.models import InviteCode, MemberSession, WechatBinding
+from server.db import db, utcnow
+
+
+@pytest.fixture
+def member(tree, make_member):
+    return make_member(tree["a1"], "张三", phone="13812345678", id_card="11010519491231002X")
+
+
+@pytest.fixture
+def invite(app, member):
+    _, code = member_services.issue_invite_code(member, None)
+    db.session.commit()
+    return code
+
+
+def test_unbound_user_gets_a_bind_ticket_not_a_session(phone, member):
+    body = phone("wx-zhangsan").login().get_json()
+    assert body["bound"] is False
+    assert body["token"] is None
+    assert body["bind_ticket"]
+
+
+def test_bind_with_invite_code_then_read_profile(phone, member, invite):
+    p = phone("wx-zhangsan")
+    response = p.bind_invite(invite, "张三")
+    assert response.status_code == 200, response.get_json()
+    assert response.get_json()["bound"] is True
+    profile = p.get("/api/me").get_json()
+    assert profile["name"] == "张三"
+    assert profile["branch"]["name"] == "甲一支部"
+    assert profile["id_card"] == "110105********002X"
+    assert profile["status_label"] == "正式党员"
+
+
+def test_bound_user_logs_in_straight_away_next_time(phone, member, invite):
+    phone("wx-zhangsan").bind_invite(invite, "张三")
+    body = phone("wx-zhangsan").login().get_json()
+    assert body["bound"] is True
+    assert body["member"]["name"] == "张三"
+    assert body["token"]
+
+
+def test_bind_with_wechat_phone_number_matches_the_register(phone, member):
+    p = phone("wx-zhangsan")
+    response = p.bind_phone("13812345678")
+    assert response.status_code == 200
+    assert p.get("/api/me").get_json()["name"] == "张三"
+    assert db.session.scalar(sa.select(WechatBinding.method)).value == "phone"
+
+
+def test_phone_not_in_register_is_told_to_use_an_invite_code(phone, member):
+    response = phone("wx-stranger").bind_phone("13900000000")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "phone_not_registered"
+    assert "邀请码" in response.get_json()["error"]["message"]
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "expected"),
+    [
+        ("WRONG123", "张三", "invite_code_invalid"),
+        (None, "李四", "invite_code_invalid"),  # right code, wrong name
+    ],
+)
+def test_wrong_invite_code_or_name_is_refused(phone, member, invite, code, name, expected):
+    response = phone("wx-zhangsan").bind_invite(code or invite, name)
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == expected
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WechatBinding)) == 0
+
+
+def test_expired_invite_code_is_refused(phone, member, invite):
+    db.session.execute(
+        sa.update(InviteCode).values(created_at=utcnow() - timedelta(days=8), expires_at=utcnow() - timedelta(minutes=1))
+    )
+    db.session.commit()
+    response = phone("wx-zhangsan").bind_invite(invite, "张三")
+    assert response.get_json()["error"]["code"] == "invite_code_expired"
+    assert "过期" in response.get_json()["error"]["message"]
+
+
+def test_invite_code_works_only_once(phone, member, invite):
+    assert phone("wx-zhangsan").bind_invite(invite, "张三").status_code == 200
+    response = phone("wx-other").bind_invite(invite, "张三")
+    assert response.get_json()["error"]["code"] == "invite_code_used"
+
+
+def test_new_invite_code_replaces_the_old_one(phone, member, invite):
+    _, newer = member_services.issue_invite_code(member, None)
+    db.session.commit()
+    assert phone("wx-zhangsan").bind_invite(invite, "张三").get_json()["error"]["code"] == "invite_code_invalid"
+    assert phone("wx-zhangsan").bind_invite(newer, "张三").status_code == 200
+
+
+def test_invite_code_is_forgiving_about_case_and_spaces(phone, member, invite):
+    typed = f" {invite[:4].lower()} {invite[4:].lower()} "
+    assert phone("wx-zhangsan").bind_invite(typed, "张三").status_code == 200
+
+
+def test_member_already_bound_to_another_wechat_is_refused(phone, member, invite):
+    phone("wx-zhangsan").bind_phone("13812345678")
+    response = phone("wx-new-phone").bind_invite(invite, "张三")
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "member_already_bound"
+
+
+def test_repeated_failed_binding_is_rate_limited(phone, member):
+    p = phone("wx-guesser")
+    ticket = p.bind_ticket()
+    statuses = [p.bind_invite(f"BAD{i:05d}", "张三", ticket=ticket).status_code for i in range(6)]
+    assert statuses[:5] == [400] * 5
+    assert statuses[5] == 429
+    assert p.bind_invite("BAD99999", "张三", ticket=ticket).get_json()["error"]["code"] == "rate_limited"
+
+
+def test_reused_login_code_is_refused(client, emulator, member):
+    code = emulator.login_code("wx-zhangsan")
+    assert client.post("/api/auth/login", json={"code": code}).status_code == 200
+    response = client.post("/api/auth/login", json={"code": code})
+    assert response.status_code == 400
+    assert response.get_json()["error"]["code"] == "wechat_code_invalid"
+
+
+def test_forged_bind_ticket_is_refused(client, member, invite):
+    response = client.post(
+        "/api/auth/bind/invite", json={"bind_ticket": "forged.ticket.value", "invite_code": invite, "name": "张三"}
+    )
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "bind_ticket_invalid"
+
+
+@pytest.mark.parametrize(
+    ("header", "code"),
+    [(None, "token_missing"), ("Bearer forged-token", "token_invalid"), ("Basic abc", "token_missing")],
+)
+def test_missing_or_forged_token_gets_401(client, header, code):
+    headers = {"Authorization": header} if header else {}
+    response = client.get("/api/me", headers=headers)
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == code
+
+
+def test_expired_token_gets_401_and_asks_to_log_in_again(phone, member, invite):
+    p = phone("wx-zhangsan")
+    p.bind_invite(invite, "张三")
+    db.session.execute(
+        sa.update(MemberSession).values(created_at=utcnow() - timedelta(days=31), expires_at=utcnow() - timedelta(seconds=1))
+    )
+    db.session.commit()
+    response = p.get("/api/me")
+    assert response.status_code == 401
+    assert response.get_json()["error"]["code"] == "token_expired"
+    assert "重新登录" in response.get_json()["error"]["message"]
+
+
+def test_logout_revokes_the_token(phone, member, invite):
+    p = phone("wx-zhangsan")
+    p.bind_invite(invite, "张三")
+    assert p.post("/api/auth/logout").status_code == 200
+    assert p.get("/api/me").get_json()["error"]["code"] == "token_revoked"
+
+
+def test_unbind_ends_all_sessions_and_frees_the_member(phone, member, invite):
+    p = phone("wx-zhangsan")
+    p.bind_invite(invite, "张三")
+    assert p.post("/api/auth/unbind").status_code == 200
+    assert p.get("/api/me").status_code == 401
+    assert phone("wx-zhangsan").login().get_json()["bound"] is False
+
+
+def test_tokens_are_stored_only_as_digests(phone, member, invite):
+    p = phone("wx-zhangsan")
+    p.bind_invite(invite, "张三")
+    stored = db.session.scalar(sa.select(MemberSession.token_hash))
+    assert stored != p.token and len(stored) == 64
+
+
+def test_wechat_down_is_a_clear_503(client, app, emulator, member):
+    emulator.fail_next("/sns/jscode2session", errcode=-1, times=3)
+    response = client.post("/api/auth/login", json={"code": emulator.login_code("wx-zhangsan")})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "wechat_unavailable"

@@ -1,0 +1,297 @@
+"""Test fixtures: a real database (SQLite, or PostgreSQL when DATABASE_URL is set), a real job queue
+(SQLite, or Redis when REDIS_URL is set) and the WeChat emulator on a real socket.
+
+A server that was asked for but cannot be reached stops the run with an error; it never skips.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import re
+import tempfile
+from collections.abc import Callable, Iterator
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+_TMP = Path(tempfile.mkdtemp(prefix="edangwu-test-"))
+os.environ["INSTANCE_DIR"] = str(_TMP)
+os.environ["JOBS_DB"] = str(_TMP / "jobs.db")
+os.environ["HUEY_NAME"] = f"edangwu-test-{os.getpid()}"
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+
+import sqlalchemy as sa  # noqa: E402
+from flask import Flask  # noqa: E402
+from flask.testing import FlaskClient  # noqa: E402
+
+from server import create_app  # noqa: E402
+from server.auth.admin_services import create_admin  # noqa: E402
+from server.auth.models import AdminUser, Role  # noqa: E402
+from server.config import database_url, redis_url  # noqa: E402
+from server.db import db  # noqa: E402
+from server.extensions import limiter  # noqa: E402
+from server.members.models import DuesCategory, Gender, Member, MemberStatus  # noqa: E402
+from server.members.schemas import clean_member_data  # noqa: E402
+from server.members.services import create_member  # noqa: E402
+from server.orgs.models import Organisation, OrgKind  # noqa: E402
+from server.orgs.services import create_org  # noqa: E402
+from server.tasks import huey  # noqa: E402
+from server.wechat.emulator.testing import RunningEmulator, running_emulator  # noqa: E402
+
+PASSWORD = "Secret#2026"
+TEMPLATES = {"tmpl_meeting": ["thing1", "time2", "thing3"]}
+USING_POSTGRES = database_url().startswith("postgresql")
+USING_REDIS = redis_url() is not None
+
+
+def pytest_report_header(config) -> list[str]:
+    return [f"database: {'PostgreSQL' if USING_POSTGRES else 'SQLite'}; jobs: {'Redis' if USING_REDIS else 'SQLite'}"]
+
+
+def _require_servers() -> None:
+    """Fail the whole run when DATABASE_URL or REDIS_URL names a server we cannot reach."""
+    if USING_POSTGRES:
+        engine = sa.create_engine(database_url())
+        try:
+            with engine.connect() as connection:
+                connection.execute(sa.text("SELECT 1"))
+        except sa.exc.OperationalError as exc:
+            pytest.exit(f"DATABASE_URL is set but PostgreSQL is unreachable: {exc}", returncode=3)
+        finally:
+            engine.dispose()
+    if USING_REDIS:
+        import redis
+
+        try:
+            redis.Redis.from_url(redis_url()).ping()  # type: ignore[arg-type]
+        except redis.exceptions.ConnectionError as exc:
+            pytest.exit(f"REDIS_URL is set but Redis is unreachable: {exc}", returncode=3)
+
+
+class IsolatedClient(FlaskClient):
+    """Each request runs in an empty context, as on a real server.
+
+    Tests hold an app context for their own database work; without this, Flask would reuse it for
+    the request and share ``g`` (the logged-in user, the CSRF token) and the database session.
+    """
+
+    def open(self, *args: Any, **kwargs: Any):
+        return contextvars.Context().run(super().open, *args, **kwargs)
+
+
+def _reset_schema(app: Flask) -> None:
+    """Start from an empty database and build it with the real migrations."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        if USING_POSTGRES:
+            with db.engine.begin() as connection:
+                connection.execute(sa.text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        upgrade()
+
+
+@pytest.fixture(scope="session")
+def emulator() -> Iterator[RunningEmulator]:
+    with running_emulator("wx_test_appid", "test_secret", TEMPLATES) as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def app(emulator: RunningEmulator) -> Iterator[Flask]:
+    _require_servers()
+    app = create_app(
+        {
+            "TESTING": True,
+            "WECHAT_API_BASE": emulator.base_url,
+            "WECHAT_APPID": "wx_test_appid",
+            "WECHAT_SECRET": "test_secret",
+            "SERVER_NAME": "localhost",
+        }
+    )
+    app.test_client_class = IsolatedClient
+    _reset_schema(app)
+    huey.flush()
+    yield app
+    huey.flush()
+
+
+def _empty_tables() -> None:
+    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
+    with db.engine.begin() as connection:
+        if USING_POSTGRES:
+            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(sa.text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture(autouse=True)
+def _clean_state(request) -> Iterator[None]:
+    """Every test that uses the app starts with empty tables, an empty queue and fresh rate limits."""
+    if "app" not in request.fixturenames:
+        yield
+        return
+    app: Flask = request.getfixturevalue("app")
+    with app.app_context():
+        _empty_tables()
+        huey.flush()
+        limiter.reset()
+        yield
+        db.session.rollback()
+        db.session.remove()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def make_org(app: Flask) -> Callable[..., Organisation]:
+    def make(name: str, kind: OrgKind = OrgKind.BRANCH, parent: Organisation | None = None) -> Organisation:
+        org = create_org(name, kind, parent)
+        db.session.commit()
+        return org
+
+    return make
+
+
+@pytest.fixture
+def tree(make_org) -> dict[str, Organisation]:
+    """党委 → 2 总支 → 2 支部 each; 支部 A1 has one group."""
+    committee = make_org("测试党委", OrgKind.COMMITTEE)
+    general_a = make_org("甲党总支", OrgKind.GENERAL_BRANCH, committee)
+    general_b = make_org("乙党总支", OrgKind.GENERAL_BRANCH, committee)
+    orgs = {"committee": committee, "general_a": general_a, "general_b": general_b}
+    orgs["a1"] = make_org("甲一支部", OrgKind.BRANCH, general_a)
+    orgs["a2"] = make_org("甲二支部", OrgKind.BRANCH, general_a)
+    orgs["b1"] = make_org("乙一支部", OrgKind.BRANCH, general_b)
+    orgs["a1_group"] = make_org("第一党小组", OrgKind.GROUP, orgs["a1"])
+    return orgs
+
+
+VALID_ID_CARDS = ["11010519491231002X", "440524188001010014", "110101199003074477", "110101199003075777"]
+
+
+@pytest.fixture
+def make_member(app: Flask) -> Callable[..., Member]:
+    counter = iter(range(1, 10_000))
+
+    def make(org: Organisation, name: str | None = None, **fields: Any) -> Member:
+        n = next(counter)
+        data = {
+            "name": name or f"党员{n}",
+            "gender": Gender.MALE,
+            "birth_date": date(1980, 1, 1),
+            "phone": f"139{n:08d}",
+            "join_date": date(2005, 7, 1),
+            "full_member_date": date(2006, 7, 1),
+            "status": MemberStatus.FULL,
+            "dues_category": DuesCategory.EMPLOYED,
+            "dues_base_yuan": Decimal("5000"),
+            "org_id": org.id,
+        } | fields
+        member = create_member(clean_member_data(data))
+        db.session.commit()
+        return member
+
+    return make
+
+
+@pytest.fixture
+def make_admin(app: Flask) -> Callable[..., AdminUser]:
+    def make(username: str, role: Role = Role.SECRETARY, org: Organisation | None = None, **kw: Any) -> AdminUser:
+        admin = create_admin(username, PASSWORD, kw.pop("display_name", username), role, org, **kw)
+        db.session.commit()
+        return admin
+
+    return make
+
+
+def csrf_token(client: FlaskClient, path: str = "/admin/login") -> str:
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1)
+
+
+class AdminBrowser:
+    """A logged-in admin's browser: posts forms with the page's CSRF token."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+        self.token = ""
+
+    def login(self, username: str, password: str = PASSWORD):
+        self.token = csrf_token(self.client)
+        response = self.client.post(
+            "/admin/login", data={"username": username, "password": password, "csrf_token": self.token}
+        )
+        self.token = csrf_token(self.client, "/admin/members/") if response.status_code == 302 else self.token
+        return response
+
+    def get(self, path: str, **kw: Any):
+        return self.client.get(path, **kw)
+
+    def post(self, path: str, data: dict | None = None, **kw: Any):
+        return self.client.post(path, data={"csrf_token": self.token, **(data or {})}, **kw)
+
+
+@pytest.fixture
+def browser(app: Flask) -> Callable[[str], AdminBrowser]:
+    """``browser("shuji")`` logs that account in on a fresh client."""
+
+    def open_as(username: str, password: str = PASSWORD) -> AdminBrowser:
+        b = AdminBrowser(app.test_client())
+        response = b.login(username, password)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return b
+
+    return open_as
+
+
+class Phone:
+    """A member's phone: the emulator stands in for WeChat, the test client for the network."""
+
+    def __init__(self, client: FlaskClient, emulator: RunningEmulator, user: str) -> None:
+        self.client, self.emulator, self.user = client, emulator, user
+        self.token: str | None = None
+
+    def login(self):
+        return self.client.post("/api/auth/login", json={"code": self.emulator.login_code(self.user)})
+
+    def bind_ticket(self) -> str:
+        body = self.login().get_json()
+        assert body["bound"] is False, body
+        return body["bind_ticket"]
+
+    def bind_invite(self, code: str, name: str, ticket: str | None = None):
+        response = self.client.post(
+            "/api/auth/bind/invite",
+            json={"bind_ticket": ticket or self.bind_ticket(), "invite_code": code, "name": name},
+        )
+        self.token = (response.get_json() or {}).get("token") or self.token
+        return response
+
+    def bind_phone(self, phone: str, ticket: str | None = None):
+        response = self.client.post(
+            "/api/auth/bind/phone",
+            json={"bind_ticket": ticket or self.bind_ticket(), "phone_code": self.emulator.phone_code(self.user, phone)},
+        )
+        self.token = (response.get_json() or {}).get("token") or self.token
+        return response
+
+    def get(self, path: str):
+        return self.client.get(path, headers={"Authorization": f"Bearer {self.token}"})
+
+    def post(self, path: str, json: Any = None):
+        return self.client.post(path, json=json, headers={"Authorization": f"Bearer {self.token}"})
+
+
+@pytest.fixture
+def phone(client: FlaskClient, emulator: RunningEmulator) -> Callable[[str], Phone]:
+    return lambda user: Phone(client, emulator, user)

@@ -1,0 +1,102 @@
+"""The organisation tree: create, rename, move a whole subtree, dissolve only when empty."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from server.auth.models import Role
+from server.db import db
+from server.errors import AppError
+from server.orgs import services
+from server.orgs.models import Organisation, OrgKind
+
+
+def test_paths_follow_the_tree(tree):
+    committee, general, branch = tree["committee"], tree["general_a"], tree["a1"]
+    assert branch.path == f"/{committee.id}/{general.id}/{branch.id}/"
+    assert branch.depth == 2
+    assert committee.contains(branch) and not tree["general_b"].contains(branch)
+
+
+@pytest.mark.parametrize(
+    ("kind", "parent_key"),
+    [(OrgKind.GROUP, "general_a"), (OrgKind.GENERAL_BRANCH, "a1"), (OrgKind.BRANCH, "a1_group"), (OrgKind.BRANCH, None)],
+)
+def test_levels_must_nest_properly(tree, kind, parent_key):
+    with pytest.raises(AppError) as error:
+        services.create_org("新组织", kind, tree[parent_key] if parent_key else None)
+    assert error.value.code == "invalid_parent"
+
+
+def test_sibling_names_are_unique(tree):
+    with pytest.raises(AppError) as error:
+        services.create_org("甲二支部", OrgKind.BRANCH, tree["general_a"])
+    assert "已有名为" in error.value.message
+
+
+def test_moving_a_general_branch_moves_its_whole_subtree(tree, make_org):
+    other = make_org("丙党委", OrgKind.COMMITTEE, tree["committee"])
+    services.move_org(tree["general_a"], other)
+    db.session.commit()
+    a1 = db.session.get(Organisation, tree["a1"].id)
+    group = db.session.get(Organisation, tree["a1_group"].id)
+    assert a1.path == f"{other.path}{tree['general_a'].id}/{a1.id}/"
+    assert group.path.startswith(a1.path) and group.depth == 4
+    assert other.contains(group)
+
+
+def test_cannot_move_into_own_subtree(tree):
+    with pytest.raises(AppError) as error:
+        services.move_org(tree["general_a"], tree["a1"])
+    assert error.value.code == "move_into_self"
+
+
+def test_dissolve_refused_while_members_or_children_remain(tree, make_member):
+    make_member(tree["a2"])
+    with pytest.raises(AppError):
+        services.dissolve_org(tree["a2"])
+    with pytest.raises(AppError):
+        services.dissolve_org(tree["general_b"])  # has a branch
+
+
+def test_dissolved_branch_leaves_the_tree_but_keeps_its_row(tree):
+    services.dissolve_org(tree["b1"])
+    db.session.commit()
+    names = [org.name for org in services.tree(tree["committee"])]
+    assert "乙一支部" not in names
+    assert db.session.get(Organisation, tree["b1"].id).dissolved_at is not None
+    # the name is free again for a new branch
+    services.create_org("乙一支部", OrgKind.BRANCH, tree["general_b"])
+
+
+def test_admin_creates_renames_and_moves_through_the_pages(browser, make_admin, tree):
+    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
+    b = browser("zongzhi")
+    assert b.post("/admin/orgs/", {"name": "甲三支部", "kind": "branch", "parent_id": tree["general_a"].id}).status_code == 302
+    created = db.session.scalar(sa.select(Organisation).where(Organisation.name == "甲三支部"))
+    assert created.path.startswith(tree["general_a"].path)
+    b.post(f"/admin/orgs/{created.id}/rename", {"name": "甲三项目支部"})
+    b.post(f"/admin/orgs/{tree['a1_group'].id}/move", {"parent_id": tree["a2"].id})
+    db.session.expire_all()
+    assert created.name == "甲三项目支部"
+    assert db.session.get(Organisation, tree["a1_group"].id).parent_id == tree["a2"].id
+
+
+def test_general_branch_admin_cannot_touch_a_sibling_subtree(browser, make_admin, tree):
+    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
+    b = browser("zongzhi")
+    assert b.post(f"/admin/orgs/{tree['b1'].id}/rename", {"name": "被改"}).status_code == 403
+    assert b.post("/admin/orgs/", {"name": "越权支部", "kind": "branch", "parent_id": tree["general_b"].id}).status_code == 403
+    assert b.post(f"/admin/orgs/{tree['a1'].id}/move", {"parent_id": tree["general_b"].id}).status_code == 403
+    page = b.get("/admin/orgs/").get_data(as_text=True)
+    assert "乙一支部" not in page and "甲一支部" in page
+    db.session.expire_all()
+    assert db.session.get(Organisation, tree["b1"].id).name == "乙一支部"
+
+
+def test_blank_org_name_is_refused_in_chinese(browser, make_admin, tree):
+    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
+    response = browser("zongzhi").post(f"/admin/orgs/{tree['a1'].id}/rename", {"name": ""})
+    assert response.status_code == 422
+    assert "提交的内容有误" in response.get_data(as_text=True)
