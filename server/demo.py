@@ -16,8 +16,15 @@ from server.members.services import sort_key
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import create_org
 
-SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
-GIVEN = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强志明海燕红梅玉兰文博子涵浩然宇轩欣怡梓萱俊杰晓东晓红立新卫东春梅秋菊振华德明永刚国庆海波雪松"
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
+    "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
+    "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
+)
+GIVEN = (
+    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强志明海燕红梅玉"
+    "兰文博子涵浩然宇轩欣怡梓萱俊杰晓东晓红立新卫东春梅秋菊振华德明永刚国庆海波雪松"
+)
 GENERAL_BRANCHES = {
     "机关党总支": ["综合办公室党支部", "财务资金部党支部", "工程管理部党支部", "离退休党支部"],
     "第一项目部党总支": ["沪昆高铁项目党支部", "渝湘高速项目党支部", "盾构分公司党支部", "物资设备党支部"],
@@ -78,7 +85,9 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
     accounts.append(create_admin("dangwei", DEMO_PASSWORD, "党委组织部 陈静", Role.ORG_ADMIN, committee))
     for g_index, (general_name, branch_names) in enumerate(GENERAL_BRANCHES.items(), start=1):
         general = create_org(general_name, OrgKind.GENERAL_BRANCH, committee)
-        accounts.append(create_admin(f"zongzhi{g_index}", DEMO_PASSWORD, f"{general_name}书记", Role.ORG_ADMIN, general))
+        accounts.append(
+            create_admin(f"zongzhi{g_index}", DEMO_PASSWORD, f"{general_name}书记", Role.ORG_ADMIN, general)
+        )
         for b_index, branch_name in enumerate(branch_names, start=1):
             branch = create_org(branch_name, OrgKind.BRANCH, general)
             groups = [create_org(f"第{n}党小组", OrgKind.GROUP, branch) for n in ("一", "二")] if b_index == 1 else []
@@ -90,6 +99,11 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
             if b_index == 1:
                 role = Role.SECRETARY
                 accounts.append(
-                    create_admin(f"shuji{g_index}", DEMO_PASSWORD, f"{members[0].name}（书记）", role, branch, members[0].id)
+                    create_admin(
+                        f"shuji{g_index}", DEMO_PASSWORD, f"{members[0].name}（书记）", role, branch, members[0].id
+                    )
                 )
-    return [(account.username, DEMO_PASSWORD, account.role.label + "：" + (account.org.name if account.org else "全部")) for account in accounts]
+    return [
+        (account.username, DEMO_PASSWORD, account.role.label + "：" + (account.org.name if account.org else "全部"))
+        for account in accounts
+    ]

@@ -13,4 +13,4 @@ csrf = CSRFProtect()
 server_session = Session()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
-__all__ = ["db", "migrate", "csrf", "server_session", "limiter"]
+__all__ = ["csrf", "db", "limiter", "migrate", "server_session"]

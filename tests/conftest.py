@@ -280,7 +280,10 @@ class Phone:
     def bind_phone(self, phone: str, ticket: str | None = None):
         response = self.client.post(
             "/api/auth/bind/phone",
-            json={"bind_ticket": ticket or self.bind_ticket(), "phone_code": self.emulator.phone_code(self.user, phone)},
+            json={
+                "bind_ticket": ticket or self.bind_ticket(),
+                "phone_code": self.emulator.phone_code(self.user, phone),
+            },
         )
         self.token = (response.get_json() or {}).get("token") or self.token
         return response

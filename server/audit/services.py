@@ -88,9 +88,7 @@ def _collect_changes(session: Session, flush_context, instances) -> None:
     for obj in session.deleted:
         if getattr(obj, "__audited__", False):
             pending.append((obj, "delete", snapshot(obj), None))
-    session.info.setdefault("audit_new", []).extend(
-        obj for obj in session.new if getattr(obj, "__audited__", False)
-    )
+    session.info.setdefault("audit_new", []).extend(obj for obj in session.new if getattr(obj, "__audited__", False))
 
 
 @event.listens_for(Session, "after_flush")

@@ -18,7 +18,11 @@ def _bind_limit_key() -> str:
     """Failed binding attempts count against the WeChat user (many members may share one site's address)."""
     ticket = (request.get_json(silent=True) or {}).get("bind_ticket")
     try:
-        return "bind:" + member_services.openid_from_ticket(ticket) if isinstance(ticket, str) else "bind-ip:" + (request.remote_addr or "")
+        return (
+            "bind:" + member_services.openid_from_ticket(ticket)
+            if isinstance(ticket, str)
+            else "bind-ip:" + (request.remote_addr or "")
+        )
     except AppError:
         return "bind-ip:" + (request.remote_addr or "")
 

@@ -174,4 +174,3 @@ def issue_invite_code(member: Member, issued_by_id: int | None) -> tuple[InviteC
     db.session.add(invite)
     db.session.flush()
     return invite, code
-

@@ -6,7 +6,9 @@ from server.members.schemas import MemberProfileSchema
 
 
 class LoginSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=1, max=128), metadata={"description": "wx.login code"})
+    code = fields.String(
+        required=True, validate=validate.Length(min=1, max=128), metadata={"description": "wx.login code"}
+    )
 
 
 class BindPhoneSchema(Schema):

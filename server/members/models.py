@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 from datetime import date, datetime
+from typing import ClassVar
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -56,7 +57,7 @@ class Member(db.Model):
     )
     __audited__ = True
     __audit_entity__ = "member"
-    __audit_masked__ = {"id_card": mask_id_card, "phone": mask_phone}
+    __audit_masked__: ClassVar[dict] = {"id_card": mask_id_card, "phone": mask_phone}
     __audit_ignore__ = ("name_sort", "updated_at")
 
     #: surrogate key
@@ -178,7 +179,9 @@ class MemberImport(db.Model):
     #: the uploaded workbook; kept in the database so a worker on any machine can read it
     content: Mapped[bytes | None] = mapped_column(sa.LargeBinary, deferred=True)
     #: where the job is
-    status: Mapped[ImportStatus] = mapped_column(enum_column(ImportStatus, "import_status"), default=ImportStatus.QUEUED)
+    status: Mapped[ImportStatus] = mapped_column(
+        enum_column(ImportStatus, "import_status"), default=ImportStatus.QUEUED
+    )
     #: data rows in the sheet
     total_rows: Mapped[int] = mapped_column(default=0)
     #: rows checked so far

@@ -56,10 +56,14 @@ class MemberInputSchema(Schema):
     position = _text(50)
     join_date = fields.Date(allow_none=True, load_default=None)
     full_member_date = fields.Date(allow_none=True, load_default=None)
-    status = fields.Enum(MemberStatus, by_value=True, required=True, error_messages={"unknown": "党员状态应为正式党员或预备党员"})
-    dues_category = fields.Enum(DuesCategory, by_value=True, required=True, error_messages={"unknown": "党费类别不正确"})
+    status = fields.Enum(
+        MemberStatus, by_value=True, required=True, error_messages={"unknown": "党员状态应为正式党员或预备党员"}
+    )
+    dues_category = fields.Enum(
+        DuesCategory, by_value=True, required=True, error_messages={"unknown": "党费类别不正确"}
+    )
+    # No ``places``: marshmallow would round 12.345 silently; we refuse it instead.
     dues_base_yuan = fields.Decimal(
-        places=2,
         load_default=Decimal("0"),
         validate=validate.Range(min=0, max=MAX_DUES_BASE_YUAN, error="月缴费基数应在 0 到 1,000,000 元之间"),
     )

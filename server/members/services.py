@@ -112,12 +112,13 @@ class MemberFilter:
     sort: str = "name"
 
     def where(self) -> list[sa.ColumnElement[bool]]:
+        conditions: list[sa.ColumnElement[bool]] = []
         path = self.scope_path
         if self.org_id is not None:
             org = db.session.get(Organisation, self.org_id)
-            # An organisation outside the scope simply matches nothing.
-            path = org.path if org and org.path and org.path.startswith(self.scope_path) else "\x00"
-        conditions: list[sa.ColumnElement[bool]] = []
+            if org is None or not (org.path or "").startswith(self.scope_path):
+                return [sa.false()]  # an organisation outside the scope matches nothing
+            path = org.path
         if path != "/":
             conditions.append(Member.org_id.in_(sa.select(Organisation.id).where(Organisation.path.startswith(path))))
         if self.q:

@@ -49,20 +49,14 @@ class _BaseUrlClient(WeChatClient):
         session: SessionStorage | None,
         timeout: float,
     ) -> None:
-        super().__init__(
-            appid, secret, session=session, timeout=timeout, auto_retry=False
-        )
+        super().__init__(appid, secret, session=session, timeout=timeout, auto_retry=False)
         self.base_url = base_url.rstrip("/")
         self.API_BASE_URL = f"{self.base_url}/cgi-bin/"
         # wechatpy's __new__ gave each instance its own API group objects, so setting their
         # API_BASE_URL here changes this client only. vars() rather than inspect.getmembers():
         # the latter would read the access_token property and fetch a token.
         for api in vars(self).values():
-            url = (
-                getattr(api, "API_BASE_URL", None)
-                if isinstance(api, BaseWeChatAPI)
-                else None
-            )
+            url = getattr(api, "API_BASE_URL", None) if isinstance(api, BaseWeChatAPI) else None
             if url and url.startswith(WECHAT_API_BASE):
                 api.API_BASE_URL = self.base_url + url[len(WECHAT_API_BASE) :]
 
@@ -73,15 +67,11 @@ class _BaseUrlClient(WeChatClient):
             "secret": self.secret,
         }
         try:
-            res = self._http.get(
-                f"{self.base_url}/cgi-bin/token", params=params, timeout=self.timeout
-            )
+            res = self._http.get(f"{self.base_url}/cgi-bin/token", params=params, timeout=self.timeout)
             res.raise_for_status()
             result = res.json()
         except requests.RequestException as exc:
-            raise WeChatUnavailable(
-                BUSY, f"access token request failed: {exc}"
-            ) from exc
+            raise WeChatUnavailable(BUSY, f"access token request failed: {exc}") from exc
         if not isinstance(result, dict):
             raise WeChatUnavailable(BUSY, "access token response is not a JSON object")
         errcode = int(result.get("errcode") or 0)
@@ -118,9 +108,7 @@ def _field(result: Any, *path: str) -> Any:
     value = result
     for key in path:
         if not isinstance(value, dict) or key not in value:
-            raise WeChatUnavailable(
-                BUSY, f"unexpected WeChat response: no {'.'.join(path)}"
-            )
+            raise WeChatUnavailable(BUSY, f"unexpected WeChat response: no {'.'.join(path)}")
         value = value[key]
     return value
 
@@ -233,8 +221,6 @@ class WeChatMiniProgram:
         # wechatpy hands back the raw requests.Response when the body is not JSON (the image);
         # a JSON body is an error and has already been raised.
         res = self._call(lambda: self._client.post(url, data=body))
-        if not isinstance(res, requests.Response) or not res.content.startswith(
-            _IMAGE_SIGNATURES
-        ):
+        if not isinstance(res, requests.Response) or not res.content.startswith(_IMAGE_SIGNATURES):
             raise WeChatUnavailable(BUSY, "unexpected WeChat response: not an image")
         return res.content

@@ -82,7 +82,9 @@ def test_wrong_invite_code_or_name_is_refused(phone, member, invite, code, name,
 
 def test_expired_invite_code_is_refused(phone, member, invite):
     db.session.execute(
-        sa.update(InviteCode).values(created_at=utcnow() - timedelta(days=8), expires_at=utcnow() - timedelta(minutes=1))
+        sa.update(InviteCode).values(
+            created_at=utcnow() - timedelta(days=8), expires_at=utcnow() - timedelta(minutes=1)
+        )
     )
     db.session.commit()
     response = phone("wx-zhangsan").bind_invite(invite, "张三")
@@ -155,7 +157,9 @@ def test_expired_token_gets_401_and_asks_to_log_in_again(phone, member, invite):
     p = phone("wx-zhangsan")
     p.bind_invite(invite, "张三")
     db.session.execute(
-        sa.update(MemberSession).values(created_at=utcnow() - timedelta(days=31), expires_at=utcnow() - timedelta(seconds=1))
+        sa.update(MemberSession).values(
+            created_at=utcnow() - timedelta(days=31), expires_at=utcnow() - timedelta(seconds=1)
+        )
     )
     db.session.commit()
     response = p.get("/api/me")

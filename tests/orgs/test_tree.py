@@ -21,7 +21,12 @@ def test_paths_follow_the_tree(tree):
 
 @pytest.mark.parametrize(
     ("kind", "parent_key"),
-    [(OrgKind.GROUP, "general_a"), (OrgKind.GENERAL_BRANCH, "a1"), (OrgKind.BRANCH, "a1_group"), (OrgKind.BRANCH, None)],
+    [
+        (OrgKind.GROUP, "general_a"),
+        (OrgKind.GENERAL_BRANCH, "a1"),
+        (OrgKind.BRANCH, "a1_group"),
+        (OrgKind.BRANCH, None),
+    ],
 )
 def test_levels_must_nest_properly(tree, kind, parent_key):
     with pytest.raises(AppError) as error:
@@ -73,7 +78,10 @@ def test_dissolved_branch_leaves_the_tree_but_keeps_its_row(tree):
 def test_admin_creates_renames_and_moves_through_the_pages(browser, make_admin, tree):
     make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
     b = browser("zongzhi")
-    assert b.post("/admin/orgs/", {"name": "甲三支部", "kind": "branch", "parent_id": tree["general_a"].id}).status_code == 302
+    assert (
+        b.post("/admin/orgs/", {"name": "甲三支部", "kind": "branch", "parent_id": tree["general_a"].id}).status_code
+        == 302
+    )
     created = db.session.scalar(sa.select(Organisation).where(Organisation.name == "甲三支部"))
     assert created.path.startswith(tree["general_a"].path)
     b.post(f"/admin/orgs/{created.id}/rename", {"name": "甲三项目支部"})
@@ -87,7 +95,10 @@ def test_general_branch_admin_cannot_touch_a_sibling_subtree(browser, make_admin
     make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
     b = browser("zongzhi")
     assert b.post(f"/admin/orgs/{tree['b1'].id}/rename", {"name": "被改"}).status_code == 403
-    assert b.post("/admin/orgs/", {"name": "越权支部", "kind": "branch", "parent_id": tree["general_b"].id}).status_code == 403
+    assert (
+        b.post("/admin/orgs/", {"name": "越权支部", "kind": "branch", "parent_id": tree["general_b"].id}).status_code
+        == 403
+    )
     assert b.post(f"/admin/orgs/{tree['a1'].id}/move", {"parent_id": tree["general_b"].id}).status_code == 403
     page = b.get("/admin/orgs/").get_data(as_text=True)
     assert "乙一支部" not in page and "甲一支部" in page

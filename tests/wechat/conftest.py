@@ -33,9 +33,7 @@ def emulator() -> Iterator[RunningEmulator]:
 
 @pytest.fixture
 def wechat(emulator: RunningEmulator) -> Iterator[WeChatMiniProgram]:
-    client = WeChatMiniProgram(
-        emulator.base_url, emulator.appid, emulator.secret, timeout=2
-    )
+    client = WeChatMiniProgram(emulator.base_url, emulator.appid, emulator.secret, timeout=2)
     yield client
     client.close()
 

@@ -68,9 +68,7 @@ def make_client(emulator: RunningEmulator) -> Iterator[Any]:
 # -- access token -------------------------------------------------------------
 
 
-def test_token_is_fetched_once_and_cached(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
+def test_token_is_fetched_once_and_cached(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
     login(emulator, wechat, "a")
     wechat.get_phone_number(emulator.phone_code("a", "13800138000"))
     assert emulator.state.tokens_issued == 1
@@ -86,15 +84,11 @@ def test_wrong_appid_is_40013(emulator: RunningEmulator, make_client: Any) -> No
 
 def test_wrong_secret_is_40001(emulator: RunningEmulator, make_client: Any) -> None:
     with pytest.raises(WeChatError) as exc_info:
-        make_client(secret="wrong").get_phone_number(
-            emulator.phone_code("a", "13800138000")
-        )
+        make_client(secret="wrong").get_phone_number(emulator.phone_code("a", "13800138000"))
     assert errcode_of(exc_info) == 40001
 
 
-def test_expired_token_is_refreshed_transparently(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
+def test_expired_token_is_refreshed_transparently(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
     login(emulator, wechat, "a")
     # Only WeChat's clock moves: our cache still believes the token valid and sends it.
     emulator.state.advance(7200)
@@ -109,10 +103,7 @@ def test_superseded_token_is_refreshed_transparently(
     login(emulator, wechat, "a")
     login(emulator, make_client(), "b")  # another process fetched its own token
     emulator.state.advance(301)
-    assert (
-        wechat.get_phone_number(emulator.phone_code("a", "13900139000"))
-        == "13900139000"
-    )
+    assert wechat.get_phone_number(emulator.phone_code("a", "13900139000")) == "13900139000"
     assert emulator.state.tokens_issued == 3
 
 
@@ -131,9 +122,7 @@ def test_token_refresh_is_retried_only_once() -> None:
     assert emulator.state.tokens_issued == 3
 
 
-def test_redis_storage_shares_the_token_between_workers(
-    emulator: RunningEmulator, make_client: Any
-) -> None:
+def test_redis_storage_shares_the_token_between_workers(emulator: RunningEmulator, make_client: Any) -> None:
     redis = FakeRedis()
     first = make_client(session=RedisStorage(redis, prefix="wechatpy"))
     second = make_client(session=RedisStorage(redis, prefix="wechatpy"))
@@ -146,9 +135,7 @@ def test_redis_storage_shares_the_token_between_workers(
 # -- code2session -------------------------------------------------------------
 
 
-def test_code_to_session_gives_a_stable_openid(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
+def test_code_to_session_gives_a_stable_openid(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
     first = wechat.code_to_session(emulator.login_code("alice"))
     second = wechat.code_to_session(emulator.login_code("alice"))
     other = wechat.code_to_session(emulator.login_code("bob"))
@@ -168,9 +155,7 @@ def test_code_to_session_returns_unionid_when_wechat_sends_it() -> None:
     assert session["unionid"].startswith("o")
 
 
-def test_reused_code_is_40029(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
+def test_reused_code_is_40029(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
     code = emulator.login_code("alice")
     wechat.code_to_session(code)
     with pytest.raises(WeChatError) as exc_info:
@@ -178,9 +163,7 @@ def test_reused_code_is_40029(
     assert errcode_of(exc_info) == 40029
 
 
-def test_expired_code_is_40029(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
+def test_expired_code_is_40029(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
     code = emulator.login_code("alice")
     emulator.state.advance(301)
     with pytest.raises(WeChatError) as exc_info:
@@ -214,9 +197,7 @@ MEETING = {
 }
 
 
-def test_send_subscribe_message_is_delivered(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
+def test_send_subscribe_message_is_delivered(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
     openid = login(emulator, wechat, "alice")
     emulator.grant_subscription("alice", ["tmpl_meeting"])
     msgid = wechat.send_subscribe_message(
@@ -230,9 +211,7 @@ def test_send_subscribe_message_is_delivered(
     assert message.miniprogram_state == "trial"
 
 
-def test_send_without_subscription_is_43101(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
+def test_send_without_subscription_is_43101(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
     openid = login(emulator, wechat, "alice")
     with pytest.raises(WeChatError) as exc_info:
         wechat.send_subscribe_message(openid, "tmpl_meeting", MEETING)
@@ -240,9 +219,7 @@ def test_send_without_subscription_is_43101(
     assert emulator.messages() == []
 
 
-def test_one_subscription_allows_one_message(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
+def test_one_subscription_allows_one_message(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
     openid = login(emulator, wechat, "alice")
     emulator.grant_subscription("alice", ["tmpl_meeting"])
     wechat.send_subscribe_message(openid, "tmpl_meeting", MEETING)
@@ -289,15 +266,11 @@ def test_send_errors(
     assert emulator.state.quota(own_openid, "tmpl_meeting") == 1
 
 
-def test_invalid_field_is_named_in_errmsg(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
+def test_invalid_field_is_named_in_errmsg(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
     openid = login(emulator, wechat, "alice")
     emulator.grant_subscription("alice", ["tmpl_meeting"])
     with pytest.raises(WeChatError) as exc_info:
-        wechat.send_subscribe_message(
-            openid, "tmpl_meeting", {**MEETING, "thing1": "x" * 21}
-        )
+        wechat.send_subscribe_message(openid, "tmpl_meeting", {**MEETING, "thing1": "x" * 21})
     assert exc_info.value.errmsg == "argument invalid! data.thing1.value invalid"
 
 
@@ -325,9 +298,7 @@ def test_bad_scene_is_40169(wechat: WeChatMiniProgram, scene: str) -> None:
 def test_emulator_down_is_unavailable() -> None:
     storage = MemoryStorage()
     with running_emulator() as emulator:
-        client = WeChatMiniProgram(
-            emulator.base_url, emulator.appid, emulator.secret, storage
-        )
+        client = WeChatMiniProgram(emulator.base_url, emulator.appid, emulator.secret, storage)
         client.code_to_session(emulator.login_code("a"))
         code = emulator.phone_code("a", "13800138000")
     try:
@@ -343,9 +314,7 @@ def test_emulator_down_is_unavailable() -> None:
     assert errcode_of(exc_info) == -1
 
 
-def test_busy_is_unavailable(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
+def test_busy_is_unavailable(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
     emulator.fail_next("/sns/jscode2session")
     code = emulator.login_code("a")
     with pytest.raises(WeChatUnavailable) as exc_info:
@@ -354,16 +323,10 @@ def test_busy_is_unavailable(
     assert wechat.code_to_session(code)["openid"] == emulator.openid("a")
 
 
-def test_rate_limit_is_a_plain_error(
-    emulator: RunningEmulator, wechat: WeChatMiniProgram
-) -> None:
-    emulator.fail_next(
-        "/cgi-bin/message/subscribe/send", 45009, "reach max api daily quota limit"
-    )
+def test_rate_limit_is_a_plain_error(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
+    emulator.fail_next("/cgi-bin/message/subscribe/send", 45009, "reach max api daily quota limit")
     with pytest.raises(WeChatError) as exc_info:
-        wechat.send_subscribe_message(
-            login(emulator, wechat, "a"), "tmpl_quiz", {"thing1": "x"}
-        )
+        wechat.send_subscribe_message(login(emulator, wechat, "a"), "tmpl_quiz", {"thing1": "x"})
     assert errcode_of(exc_info) == 45009
     assert not isinstance(exc_info.value, WeChatUnavailable)
 

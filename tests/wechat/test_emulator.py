@@ -82,9 +82,7 @@ def test_token_expires_with_42001(http: FlaskClient, state: EmulatorState) -> No
     assert body == {"errcode": 42001, "errmsg": "access_token expired"}
 
 
-def test_previous_token_keeps_working_for_five_minutes(
-    http: FlaskClient, state: EmulatorState
-) -> None:
+def test_previous_token_keeps_working_for_five_minutes(http: FlaskClient, state: EmulatorState) -> None:
     old = get_token(http)
     get_token(http)
     state.advance(299)
@@ -97,9 +95,7 @@ def test_previous_token_keeps_working_for_five_minutes(
 # -- code2session ---------------------------------------------------------------
 
 
-def test_code2session_needs_no_token_and_answers_openid(
-    http: FlaskClient, state: EmulatorState
-) -> None:
+def test_code2session_needs_no_token_and_answers_openid(http: FlaskClient, state: EmulatorState) -> None:
     body = code2session(http, state.login_code("alice"))
     assert body["openid"] == state.openid("alice")
     assert len(body["openid"]) == 28
@@ -107,16 +103,12 @@ def test_code2session_needs_no_token_and_answers_openid(
     assert "unionid" not in body
 
 
-def test_code2session_checks_secret_and_code(
-    http: FlaskClient, state: EmulatorState
-) -> None:
+def test_code2session_checks_secret_and_code(http: FlaskClient, state: EmulatorState) -> None:
     assert code2session(http, state.login_code("a"), "bad")["errcode"] == 40125
     assert code2session(http, "")["errcode"] == 41008
 
 
-def test_code2session_limits_calls_per_user_per_minute(
-    http: FlaskClient, state: EmulatorState
-) -> None:
+def test_code2session_limits_calls_per_user_per_minute(http: FlaskClient, state: EmulatorState) -> None:
     for _ in range(100):
         assert "openid" in code2session(http, state.login_code("busy"))
     code = state.login_code("busy")
@@ -221,9 +213,7 @@ def test_subscribe_accept_and_reject(http: FlaskClient, state: EmulatorState) ->
 # -- subscribe messages --------------------------------------------------------------
 
 
-def test_sent_message_is_listed_on_the_phone(
-    http: FlaskClient, state: EmulatorState
-) -> None:
+def test_sent_message_is_listed_on_the_phone(http: FlaskClient, state: EmulatorState) -> None:
     state.grant_subscription("a", ["tmpl_quiz"])
     openid = state.openid("a")
     body = {
@@ -238,10 +228,7 @@ def test_sent_message_is_listed_on_the_phone(
     assert [m["msgid"] for m in listed] == [sent["msgid"]]
     assert listed[0]["data"] == {"thing1": "本周党史测验"}
     assert listed[0]["miniprogram_state"] == "formal"
-    assert (
-        http.get("/_phone/messages", query_string={"openid": "o-other"}).get_json()
-        == []
-    )
+    assert http.get("/_phone/messages", query_string={"openid": "o-other"}).get_json() == []
 
 
 @pytest.mark.parametrize(
@@ -256,9 +243,7 @@ def test_sent_message_is_listed_on_the_phone(
         ),
     ],
 )
-def test_send_checks_arguments(
-    http: FlaskClient, state: EmulatorState, patch: dict, errmsg: str | None
-) -> None:
+def test_send_checks_arguments(http: FlaskClient, state: EmulatorState, patch: dict, errmsg: str | None) -> None:
     state.grant_subscription("a", ["tmpl_quiz"])
     body = {"touser": state.openid("a"), "template_id": "tmpl_quiz"}
     body.update({"data": {"thing1": {"value": "ok"}}, **patch})
@@ -266,9 +251,7 @@ def test_send_checks_arguments(
     assert sent["errcode"] == 47003
     if errmsg:
         assert sent["errmsg"] == errmsg
-    assert (
-        state.quota(state.openid("a"), "tmpl_quiz") == 1
-    )  # a rejected send uses no quota
+    assert state.quota(state.openid("a"), "tmpl_quiz") == 1  # a rejected send uses no quota
 
 
 @pytest.mark.parametrize(
@@ -328,9 +311,7 @@ def test_unlimited_code_is_a_png_of_the_requested_width(http: FlaskClient) -> No
         ({"scene": "a", "env_version": "beta"}, 40097),
     ],
 )
-def test_unlimited_code_errors_are_json(
-    http: FlaskClient, body: dict, errcode: int
-) -> None:
+def test_unlimited_code_errors_are_json(http: FlaskClient, body: dict, errcode: int) -> None:
     res = http.post(
         "/wxa/getwxacodeunlimit",
         query_string={"access_token": get_token(http)},

@@ -28,9 +28,7 @@ def load_templates(path: Path | None) -> dict[str, list[str]]:
             return {}
         path = DEFAULT_TEMPLATES
     data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not all(
-        isinstance(v, list) for v in data.values()
-    ):
+    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
         raise SystemExit(f"{path}: expected {{template_id: [field keys]}}")
     return {str(tid): [str(k) for k in keys] for tid, keys in data.items()}
 
@@ -39,9 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="python -m server.wechat.emulator")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8900)
-    parser.add_argument(
-        "--templates", type=Path, default=None, help="templates JSON file"
-    )
+    parser.add_argument("--templates", type=Path, default=None, help="templates JSON file")
     args = parser.parse_args(argv)
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")

@@ -130,9 +130,7 @@ def getwxacodeunlimit() -> Response:
     body = json_body()
     scene = body.get("scene")
     if not isinstance(scene, str) or not _SCENE.match(scene):
-        raise EmulatorError(
-            40169, "invalid length for scene, or the data is not json string"
-        )
+        raise EmulatorError(40169, "invalid length for scene, or the data is not json string")
     page = body.get("page") or ""
     if not isinstance(page, str) or page.startswith("/"):
         # WeChat wants the page without a leading slash.
@@ -144,9 +142,7 @@ def getwxacodeunlimit() -> Response:
         width = min(max(int(body.get("width", 430)), 280), 1280)
     except (TypeError, ValueError):
         raise EmulatorError(40097, "invalid args") from None
-    return Response(
-        render_code(f"{page}?scene={scene}", width), content_type="image/png"
-    )
+    return Response(render_code(f"{page}?scene={scene}", width), content_type="image/png")
 
 
 def render_code(payload: str, width: int) -> bytes:

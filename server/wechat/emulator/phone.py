@@ -43,9 +43,7 @@ def _body() -> dict[str, Any]:
 
 def _user(value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise PhoneError(
-            -1, "user (a non-empty string naming the simulated user) is required"
-        )
+        raise PhoneError(-1, "user (a non-empty string naming the simulated user) is required")
     return value
 
 
@@ -59,14 +57,8 @@ def phone_code() -> Response:
     body = _body()
     phone = body.get("phone")
     country_code = str(body.get("country_code", "86"))
-    if (
-        not isinstance(phone, str)
-        or not _PHONE.match(phone)
-        or not country_code.isdigit()
-    ):
-        raise PhoneError(
-            -1, "getPhoneNumber:fail phone must be digits without country code"
-        )
+    if not isinstance(phone, str) or not _PHONE.match(phone) or not country_code.isdigit():
+        raise PhoneError(-1, "getPhoneNumber:fail phone must be digits without country code")
     code = get_state().phone_code(_user(body.get("user")), phone, country_code)
     return jsonify({"code": code})
 
@@ -79,9 +71,7 @@ def subscribe() -> Response:
     if not isinstance(template_ids, list) or not template_ids:
         raise PhoneError(10001, "requestSubscribeMessage:fail TmplIds can't be empty")
     if len(template_ids) > MAX_TEMPLATES_PER_REQUEST:
-        raise PhoneError(
-            20003, "requestSubscribeMessage:fail Templates count out of max bounds"
-        )
+        raise PhoneError(20003, "requestSubscribeMessage:fail Templates count out of max bounds")
     state = get_state()
     if any(tid not in state.templates for tid in template_ids):
         raise PhoneError(20001, "requestSubscribeMessage:fail No template data return")

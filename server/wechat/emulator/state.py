@@ -41,9 +41,7 @@ class EmulatorError(Exception):
 
 
 def invalid_credential() -> EmulatorError:
-    return EmulatorError(
-        40001, "invalid credential, access_token is invalid or not latest"
-    )
+    return EmulatorError(40001, "invalid credential, access_token is invalid or not latest")
 
 
 def invalid_code() -> EmulatorError:
@@ -147,9 +145,7 @@ class EmulatorState:
 
     # -- credentials and access tokens -------------------------------------
 
-    def check_app(
-        self, appid: str | None, secret: str | None, bad_secret: EmulatorError
-    ) -> None:
+    def check_app(self, appid: str | None, secret: str | None, bad_secret: EmulatorError) -> None:
         if appid != self.appid:
             raise EmulatorError(40013, "invalid appid")
         # Bytes, because compare_digest refuses non-ASCII str and a query can hold anything.
@@ -164,9 +160,7 @@ class EmulatorState:
                 old.superseded = True
                 old.expires_at = min(old.expires_at, now + TOKEN_OVERLAP_SECONDS)
             # Forget long-dead tokens so a long-running demo does not grow without bound.
-            self._tokens = {
-                k: v for k, v in self._tokens.items() if v.expires_at > now - 86400
-            }
+            self._tokens = {k: v for k, v in self._tokens.items() if v.expires_at > now - 86400}
             self._tokens[token] = _Token(expires_at=now + self.token_ttl)
             self.tokens_issued += 1
         return token, self.token_ttl
@@ -215,9 +209,7 @@ class EmulatorState:
             while calls and calls[0] <= now - 60:
                 calls.popleft()
             if len(calls) >= CODE2SESSION_PER_MINUTE:
-                raise EmulatorError(
-                    45011, "api minute-quota reach limit  mustslower  retry next minute"
-                )
+                raise EmulatorError(45011, "api minute-quota reach limit  mustslower  retry next minute")
             calls.append(now)
             del self._codes[js_code]
         result = {
@@ -235,11 +227,7 @@ class EmulatorState:
         if entry is None or entry.phone is None or now >= entry.expires_at:
             raise invalid_code()
         # WeChat omits the country code for mainland numbers only.
-        full = (
-            entry.phone
-            if entry.country_code == "86"
-            else f"+{entry.country_code}{entry.phone}"
-        )
+        full = entry.phone if entry.country_code == "86" else f"+{entry.country_code}{entry.phone}"
         return {
             "phoneNumber": full,
             "purePhoneNumber": entry.phone,
@@ -309,9 +297,7 @@ class EmulatorState:
 
     # -- injected failures --------------------------------------------------
 
-    def fail_next(
-        self, path: str, errcode: int = -1, errmsg: str = "system error", times: int = 1
-    ) -> None:
+    def fail_next(self, path: str, errcode: int = -1, errmsg: str = "system error", times: int = 1) -> None:
         """Make the next ``times`` calls to ``path`` answer this error ("WeChat is busy")."""
         with self._lock:
             queue = self._failures.setdefault(path, deque())

@@ -58,9 +58,7 @@ class RunningEmulator:
     def openid(self, user: str) -> str:
         return self.state.openid(user)
 
-    def fail_next(
-        self, path: str, errcode: int = -1, errmsg: str = "system error", times: int = 1
-    ) -> None:
+    def fail_next(self, path: str, errcode: int = -1, errmsg: str = "system error", times: int = 1) -> None:
         self.state.fail_next(path, errcode, errmsg, times)
 
 
@@ -73,18 +71,12 @@ def running_emulator(
 ) -> Iterator[RunningEmulator]:
     """Serve a fresh emulator on 127.0.0.1 (a free port) in a background thread."""
     app = create_emulator_app(appid, secret, templates, **kwargs)
-    server = make_server(
-        "127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler
-    )
+    server = make_server("127.0.0.1", 0, app, threaded=True, request_handler=_QuietHandler)
     # A short poll interval keeps shutdown fast, so each test can have its own emulator.
-    thread = threading.Thread(
-        target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-    )
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
     thread.start()
     try:
-        yield RunningEmulator(
-            f"http://127.0.0.1:{server.port}", emulator_state(app), server
-        )
+        yield RunningEmulator(f"http://127.0.0.1:{server.port}", emulator_state(app), server)
     finally:
         server.shutdown()
         thread.join(timeout=5)

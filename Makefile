@@ -1,0 +1,51 @@
+# eDangwu — everyday commands. `make run` for the product with demo data, `make test` for every test.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run test test-sqlite test-postgres lint format migrate seed bench bench-import clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+## The embedded default: SQLite file under instance/, SQLite job queue, WeChat emulator, demo data.
+run: setup
+	scripts/run_embedded.sh
+
+migrate: setup
+	$(BIN)/flask --app wsgi db upgrade
+
+seed: migrate
+	$(BIN)/flask --app wsgi seed-demo
+
+## Lint, then the whole suite on SQLite; and on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set.
+test: setup lint test-sqlite
+	@if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+test-sqlite: setup
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q
+
+test-postgres: setup
+	$(BIN)/pytest -q
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: setup
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+## Benchmarks against PostgreSQL (DATABASE_URL or a local edangwu_bench database); not part of `make test`.
+bench: setup
+	$(BIN)/python bench/generate.py
+	$(BIN)/python bench/subtree_bench.py
+	$(BIN)/python bench/import_bench.py
+
+clean:
+	rm -rf $(VENV) instance

@@ -1,0 +1,74 @@
+"""Gunicorn settings for the eDangwu web: ``gunicorn -c deploy/gunicorn.conf.py wsgi:app``.
+
+Every value can be changed from the environment (systemd reads /etc/edangwu/env; see env.example).
+Nothing here touches the database: the operator runs ``flask --app wsgi db upgrade`` once, before
+restarting the web and the workers. The app is not preloaded, so every worker process builds its own
+app, database pool and Redis connections after the fork.
+"""
+
+import os
+
+
+def _int(name: str, default: int) -> int:
+    return int(os.environ.get(name, default))
+
+
+def _cores() -> int:
+    # sched_getaffinity honours CPU pinning (taskset, docker --cpuset-cpus); cpu_count does not.
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+# Where nginx reaches us. Several addresses may be given, comma-separated. On a machine that nginx
+# reaches over the network, bind the private address (e.g. 10.0.0.11:8000), never a public one.
+bind = [address.strip() for address in os.environ.get("GUNICORN_BIND", "127.0.0.1:8000").split(",")]
+
+# Processes x threads per process = requests served at once on this machine. Each process keeps its
+# own database pool, so (machines x workers x threads) must fit PostgreSQL's max_connections.
+workers = _int("GUNICORN_WORKERS", 2 * _cores() + 1)
+worker_class = "gthread"
+threads = _int("GUNICORN_THREADS", 4)
+
+# A request running longer than this gets its worker killed and restarted (nginx waits 75 s).
+timeout = _int("GUNICORN_TIMEOUT", 60)
+# On stop or reload, workers get this long to finish the requests they are serving.
+graceful_timeout = _int("GUNICORN_GRACEFUL_TIMEOUT", 30)
+# Idle keep-alive connections from nginx are kept this long; nginx's upstream keepalive_timeout
+# is set shorter (4 s) so nginx never reuses a connection gunicorn is closing.
+keepalive = _int("GUNICORN_KEEPALIVE", 5)
+
+# Recycle each worker after about this many requests; the jitter keeps them from all restarting
+# at once. 0 turns recycling off.
+max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
+max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
+
+# Never preload: each worker creates the app itself (no connections shared across a fork), and a
+# reload (SIGHUP) picks up new code. Migrations are never run here.
+preload_app = False
+
+# Only these peers may tell us the original scheme (X-Forwarded-Proto: https). Add the address of
+# every nginx that is not on this machine.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
+
+# Logs go to stdout/stderr, i.e. the systemd journal (journalctl -u edangwu-web) or `docker logs`.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+# client (from nginx's X-Forwarded-For), peer, user, time, request line, status, bytes, referrer,
+# user agent, duration in ms.
+access_log_format = '%({x-forwarded-for}i)s %(h)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" %(M)sms'
+
+proc_name = "edangwu-web"
+
+# The worker heartbeat file on tmpfs, so a slow disk never makes a worker look hung.
+if os.path.isdir("/dev/shm"):
+    worker_tmp_dir = "/dev/shm"
+
+# Gunicorn's control socket (for `gunicornc`) only where a path is given, e.g. /run/edangwu/gunicorn.ctl;
+# systemd and Docker manage the process with signals instead.
+if control_socket_path := os.environ.get("GUNICORN_CONTROL_SOCKET"):
+    control_socket = control_socket_path
+else:
+    control_socket_disable = True
