@@ -48,3 +48,17 @@ def register(app: Flask) -> None:
         from server.tasks import huey
 
         huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+
+    @app.cli.command("issue-invite")
+    @click.argument("member_id", type=int)
+    def issue_invite(member_id: int) -> None:
+        """Issue a one-time WeChat binding code for a member (what the secretary's page does)."""
+        from server.auth.member_services import issue_invite_code
+        from server.members.services import get_member
+
+        member = get_member(member_id)
+        invite, code = issue_invite_code(member, None)
+        db.session.commit()
+        click.echo(
+            f"{member.name}（{member.org.name}）的绑定邀请码：{code}，有效期至 {invite.expires_at:%Y-%m-%d %H:%M} UTC"
+        )
