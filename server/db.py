@@ -65,3 +65,19 @@ def keep_on_error() -> None:
     For facts that must survive a refusal, such as a counted failed login.
     """
     db.session().info["keep_on_error"] = True
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
+    """SQLite leaves foreign keys off and locks readers out of writers unless told otherwise.
+
+    The embedded default runs the web server and the job worker as two processes on one file:
+    WAL lets them read while the other writes, and the busy timeout makes a writer wait its turn.
+    """
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()

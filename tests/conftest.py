@@ -125,6 +125,7 @@ def _empty_tables() -> None:
         if USING_POSTGRES:
             connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
         else:
+            connection.execute(sa.text("PRAGMA defer_foreign_keys=ON"))  # checked at commit, when all are gone
             for table in tables:
                 connection.execute(sa.text(f"DELETE FROM {table}"))
 
