@@ -25,6 +25,11 @@ def register(app: Flask) -> None:
     def yuan(fen: int | None) -> str:
         return fen_to_yuan(fen or 0)
 
+    @app.template_filter("changes")
+    def changes(values: dict | None) -> str:
+        """Audit before/after as readable text: 姓名: 张三; 手机号: 138****5678."""
+        return "; ".join(f"{key}: {value}" for key, value in (values or {}).items())
+
     @app.context_processor
     def current_admin():
         return {"admin": g.get("admin")}

@@ -111,3 +111,12 @@ def test_blank_org_name_is_refused_in_chinese(browser, make_admin, tree):
     response = browser("zongzhi").post(f"/admin/orgs/{tree['a1'].id}/rename", {"name": ""})
     assert response.status_code == 422
     assert "提交的内容有误" in response.get_data(as_text=True)
+
+
+def test_renaming_is_audited_with_before_and_after(browser, make_admin, tree):
+    from server.audit.models import AuditLog
+
+    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"], display_name="总支书记")
+    browser("zongzhi").post(f"/admin/orgs/{tree['a1'].id}/rename", {"name": "甲一项目支部"})
+    entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "organisation.update"))
+    assert (entry.actor_name, entry.before, entry.after) == ("总支书记", {"name": "甲一支部"}, {"name": "甲一项目支部"})

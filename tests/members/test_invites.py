@@ -1,0 +1,62 @@
+"""The secretary's side of binding: invite codes as text and QR, unbinding, ending sessions of a lost phone."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from server.audit.models import AuditLog
+from server.auth.models import Role
+from server.db import db
+
+
+@pytest.fixture
+def secretary(browser, make_admin, tree):
+    make_admin("shuji", Role.SECRETARY, tree["a1"])
+    return browser("shuji")
+
+
+def _issue(secretary, member) -> str:
+    html = secretary.post(f"/admin/members/{member.id}/invite").get_data(as_text=True)
+    return re.search(r'id="invite-code">([A-Z0-9]+)<', html).group(1)
+
+
+def test_issued_code_is_shown_once_as_text_and_qr_and_binds_the_member(secretary, tree, make_member, phone):
+    member = make_member(tree["a1"], "孙八")
+    code = _issue(secretary, member)
+    qr = secretary.get(f"/admin/members/invite-qr.png?code={code}")
+    assert qr.mimetype == "image/png"
+    assert Image.open(io.BytesIO(qr.data)).size[0] > 100
+    assert phone("wx-sunba").bind_invite(code, "孙八").status_code == 200
+    assert "已绑定" in secretary.get(f"/admin/members/{member.id}").get_data(as_text=True)
+
+
+def test_issuing_is_audited_without_the_code(secretary, tree, make_member):
+    member = make_member(tree["a1"], "孙八")
+    code = _issue(secretary, member)
+    entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "invite_code.create"))
+    assert entry.entity_label == f"member #{member.id}"
+    assert code not in str(entry.after)
+
+
+def test_lost_phone_sessions_end_and_unbinding_frees_the_member(secretary, tree, make_member, phone):
+    member = make_member(tree["a1"], "孙八")
+    p = phone("wx-sunba")
+    p.bind_invite(_issue(secretary, member), "孙八")
+    assert p.get("/api/me").status_code == 200
+    secretary.post(f"/admin/members/{member.id}/revoke-sessions")
+    assert p.get("/api/me").get_json()["error"]["code"] == "token_revoked"
+    secretary.post(f"/admin/members/{member.id}/unbind")
+    assert phone("wx-sunba").login().get_json()["bound"] is False
+    actions = set(db.session.scalars(sa.select(AuditLog.action)))
+    assert {"member.revoke_sessions", "wechat_binding.delete"} <= actions
+
+
+def test_read_only_committee_member_cannot_issue_codes(browser, make_admin, tree, make_member):
+    make_admin("weiyuan", Role.COMMITTEE, tree["a1"])
+    member = make_member(tree["a1"], "孙八")
+    assert browser("weiyuan").post(f"/admin/members/{member.id}/invite").status_code == 403
