@@ -8,14 +8,13 @@ from typing import Any
 from cachelib import FileSystemCache
 from flask import Flask, g
 from sqlalchemy.exc import IntegrityError
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import wechat
 from server.config import PROJECT_ROOT, Config, instance_dir
 from server.db import db
 from server.extensions import csrf, limiter, migrate, server_session
 from server.http import EDangwuApi, error_response, register_error_handlers
-
-api = EDangwuApi()
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -24,6 +23,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides or {})
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
+    if app.config["TRUSTED_PROXIES"]:
+        count = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     _init_extensions(app)
     _register_blueprints(app)
     register_error_handlers(app)
@@ -54,12 +56,12 @@ def _init_extensions(app: Flask) -> None:
     server_session.init_app(app)
     csrf.init_app(app)
     limiter.init_app(app)
-    api.init_app(app)
-    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     wechat.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
+    api = EDangwuApi(app)
+    api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
     from server.admin.views import bp as admin_bp
     from server.admin.views import root as root_bp
     from server.auth import api as auth_api

@@ -45,11 +45,17 @@ def register(app: Flask) -> None:
 
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True)
-    def worker(workers: int) -> None:
-        """Run the background job consumer (with periodic jobs)."""
+    @click.option(
+        "--periodic/--no-periodic",
+        default=True,
+        show_default=True,
+        help="Schedule periodic jobs. With several worker machines, exactly one should.",
+    )
+    def worker(workers: int, periodic: bool) -> None:
+        """Run the background job consumer."""
         from server.tasks import huey
 
-        huey.create_consumer(workers=workers, worker_type="thread", periodic=True).run()
+        huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
 
     @app.cli.command("issue-invite")
     @click.argument("member_id", type=int)

@@ -57,6 +57,9 @@ class Config:
         self.SQLALCHEMY_DATABASE_URI = database_url()
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
         self.REDIS_URL = redis_url()
+        # How many reverse proxies (nginx) stand in front of gunicorn; their X-Forwarded-* headers are
+        # trusted so that rate limits and the audit trail see the member's address, not nginx's.
+        self.TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
         self.MAX_CONTENT_LENGTH = 20 * 1024 * 1024
         self.JSON_AS_ASCII = False
 

@@ -58,7 +58,8 @@ def job(**task_options: Any) -> Callable:
             with _app_for_job().app_context():
                 return fn(*args, **kwargs)
 
-        return huey.task(name=f"{fn.__module__}.{fn.__name__}", **task_options)(run_in_app_context)
+        # functools.wraps keeps the job's own module and name, so Huey registers "server.x.tasks.fn".
+        return huey.task(**task_options)(run_in_app_context)
 
     return decorator
 

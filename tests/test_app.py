@@ -1,5 +1,7 @@
 """The application shell: health, the OpenAPI contract, the one error shape."""
 
+import pytest
+
 
 def test_health_reports_database_reachable(client):
     assert client.get("/healthz").get_json() == {"ok": True}
@@ -22,3 +24,15 @@ def test_admin_pages_need_login(client):
     response = client.get("/admin/members/")
     assert response.status_code == 302
     assert "/admin/login" in response.headers["Location"]
+
+
+@pytest.mark.parametrize(("proxies", "expected"), [(1, "203.0.113.9"), (0, "127.0.0.1")])
+def test_forwarded_address_is_trusted_only_behind_a_configured_proxy(app, proxies, expected):
+    from flask import request
+
+    from server import create_app
+
+    other = create_app({"TESTING": True, "TRUSTED_PROXIES": proxies})
+    other.add_url_rule("/_address", "address", lambda: {"ip": request.remote_addr})
+    response = other.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"})
+    assert response.get_json()["ip"] == expected
