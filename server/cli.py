@@ -67,6 +67,5 @@ def register(app: Flask) -> None:
         member = get_member(member_id)
         invite, code = issue_invite_code(member, None)
         db.session.commit()
-        click.echo(
-            f"{member.name}（{member.org.name}）的绑定邀请码：{code}，有效期至 {invite.expires_at:%Y-%m-%d %H:%M} UTC"
-        )
+        expires = invite.expires_at.astimezone(ZoneInfo(app.config["DISPLAY_TIMEZONE"]))
+        click.echo(f"{member.name}（{member.org.name}）的绑定邀请码：{code}，有效期至 {expires:%Y-%m-%d %H:%M}")
