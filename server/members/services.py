@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from pypinyin import Style, lazy_pinyin
+from sqlalchemy.orm import joinedload
 
 from server.db import db
 from server.errors import AppError, NotFound
@@ -142,6 +143,7 @@ def list_members(flt: MemberFilter, page: int = 1, per_page: int = 20) -> tuple[
     total = db.session.scalar(sa.select(sa.func.count()).select_from(Member).where(*conditions)) or 0
     query = (
         sa.select(Member)
+        .options(joinedload(Member.org), joinedload(Member.group))
         .where(*conditions)
         .order_by(*SORTS.get(flt.sort, SORTS["name"]))
         .limit(per_page)
@@ -152,7 +154,12 @@ def list_members(flt: MemberFilter, page: int = 1, per_page: int = 20) -> tuple[
 
 def iter_members(flt: MemberFilter, batch: int = 1000):
     """Every member in the filter, in order, fetched in batches (for exports)."""
-    query = sa.select(Member).where(*flt.where()).order_by(*SORTS.get(flt.sort, SORTS["name"]))
+    query = (
+        sa.select(Member)
+        .where(*flt.where())
+        .order_by(*SORTS.get(flt.sort, SORTS["name"]))
+        .options(joinedload(Member.org), joinedload(Member.group))  # one query, not one per branch
+    )
     yield from db.session.scalars(query.execution_options(yield_per=batch))
 
 
