@@ -7,9 +7,11 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
+from decimal import Decimal
 from typing import Any
 
 from openpyxl import Workbook, load_workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
@@ -90,8 +92,8 @@ def template_workbook(branch_labels: list[str]) -> bytes:
     ):
         _list_validation(sheet, letters[key], '"' + ",".join(choices) + '"')
     lists = book.create_sheet("支部列表")
-    for label in branch_labels:
-        lists.append([label])
+    for row, label in enumerate(branch_labels, start=1):
+        _set_text(lists.cell(row=row, column=1), label)
     if branch_labels:
         _list_validation(sheet, letters["branch"], f"'支部列表'!$A$1:$A${len(branch_labels)}")
     notes = book.create_sheet("填写说明")
@@ -105,6 +107,15 @@ def template_workbook(branch_labels: list[str]) -> bytes:
         notes.append([line])
     notes.column_dimensions["A"].width = 110
     return _save(book)
+
+
+def _set_text(cell, value: Any) -> Any:
+    """Store text as text: openpyxl turns any string starting with "=" into a formula, which would let a
+    name or work unit typed by someone else run as a formula (a hyperlink, a lookup) in Excel."""
+    cell.value = value
+    if isinstance(value, str) and value.startswith("="):
+        cell.data_type = "s"
+    return cell
 
 
 def _save(book: Workbook) -> bytes:
@@ -137,16 +148,27 @@ def cell_text(value: Any) -> str | None:
     return text or None
 
 
-def read_rows(book) -> tuple[int, Iterator[tuple[int, dict[str, Any]]]]:
-    """(number of data rows, iterator of (sheet row number, {column key: raw cell value}))."""
-    sheet = book[SHEET_TITLE] if SHEET_TITLE in book.sheetnames else book.worksheets[0]
+def _register_sheet(book):
+    return book[SHEET_TITLE] if SHEET_TITLE in book.sheetnames else book.worksheets[0]
+
+
+def _header_title(value: Any) -> str:
+    # "姓名*", "姓名 *" and "姓名＊" (full-width, as Chinese input methods type it) all name the same column.
+    return (cell_text(value) or "").rstrip("*＊ ")
+
+
+def read_rows(book) -> tuple[int | None, Iterator[tuple[int, dict[str, Any]]]]:
+    """(number of data rows if the file states it, iterator of (sheet row number, {column key: raw value}))."""
+    sheet = _register_sheet(book)
+    declared = sheet.max_row  # from the file's <dimension> tag: missing or wrong in files from some programs
+    # In read-only mode openpyxl stops at the declared size; forget it so that no row is silently dropped.
+    sheet.reset_dimensions()
     rows = sheet.iter_rows(values_only=True)
-    header = [(cell_text(cell) or "").rstrip("*") for cell in next(rows, ())]
+    header = [_header_title(cell) for cell in next(rows, ())]
     missing = [column.title for column in COLUMNS if column.required and column.title not in header]
     if missing:
         raise AppError("bad_header", "表头缺少必填列：" + "、".join(missing) + "。请使用下载的模板。")
     positions = {column.key: header.index(column.title) for column in COLUMNS if column.title in header}
-    total = max((sheet.max_row or 1) - 1, 0)
 
     def iterate() -> Iterator[tuple[int, dict[str, Any]]]:
         for number, row in enumerate(rows, start=2):
@@ -154,10 +176,22 @@ def read_rows(book) -> tuple[int, Iterator[tuple[int, dict[str, Any]]]]:
             if any(cell_text(value) for value in values.values()):
                 yield number, values
 
-    return total, iterate()
+    return (max(declared - 1, 0) if declared else None), iterate()
 
 
-EXPORT_COLUMNS = (*COLUMNS[:-2], Column("branch", "所在支部", 24), Column("group", "党小组", 14), Column("bound", "已绑定微信", 10))
+def count_rows(book) -> int:
+    """Data rows below the header, when the stated size is missing or implausible (one extra pass)."""
+    sheet = _register_sheet(book)
+    sheet.reset_dimensions()
+    return sum(1 for row in sheet.iter_rows(min_row=2, values_only=True) if any(cell_text(value) for value in row))
+
+
+EXPORT_COLUMNS = (
+    *COLUMNS[:-2],
+    Column("branch", "所在支部", 24),
+    Column("group", "党小组", 14),
+    Column("bound", "已绑定微信", 10),
+)
 
 
 def _export_row(member: Member, reveal: bool, bound: bool) -> list[Any]:
@@ -175,10 +209,17 @@ def _export_row(member: Member, reveal: bool, bound: bool) -> list[Any]:
         member.full_member_date,
         STATUS_LABELS[member.status],
         DUES_CATEGORY_LABELS[member.dues_category],
-        fen_to_yuan(member.dues_base_fen),
+        Decimal(fen_to_yuan(member.dues_base_fen)),  # a number, so that the secretary can sum the column
         member.org.name,
         member.group.name if member.group else "",
         "是" if bound else "否",
+    ]
+
+
+def _export_cells(sheet, values: list[Any]) -> list[Any]:
+    return [
+        _set_text(WriteOnlyCell(sheet), value) if isinstance(value, str) and value.startswith("=") else value
+        for value in values
     ]
 
 
@@ -190,5 +231,5 @@ def export_workbook(members: Iterable[Member], bound_ids: set[int], reveal: bool
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.append([column.title for column in EXPORT_COLUMNS])
     for member in members:
-        sheet.append(_export_row(member, reveal, member.id in bound_ids))
+        sheet.append(_export_cells(sheet, _export_row(member, reveal, member.id in bound_ids)))
     return _save(book)

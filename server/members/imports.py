@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
+from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 from marshmallow import ValidationError
 
+from server.audit.context import current_actor
 from server.audit.models import AuditLog
 from server.audit.services import snapshot
-from server.audit.context import current_actor
 from server.db import db, utcnow
 from server.errors import AppError
 from server.http import translate
-from server.members.excel import COLUMNS, TITLE_OF, cell_text, open_workbook, read_rows
+from server.members.excel import COLUMNS, TITLE_OF, cell_text, count_rows, open_workbook, read_rows
 from server.members.models import (
     DUES_CATEGORY_LABELS,
     GENDER_LABELS,
@@ -38,45 +40,58 @@ _REVERSE = {
 }
 _DATE_KEYS = ("birth_date", "join_date", "full_member_date")
 _FORMATS = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y%m%d", "%Y年%m月%d日")
+_NUMBER_KEYS = ("phone", "id_card")
+_SCIENTIFIC = re.compile(r"\d+(\.\d+)?[eE]\+?\d+")
+_MANGLED = "号码被 Excel 改成了科学计数法，请把该列设为文本格式后重新填写"
 
 
 class BranchDirectory:
-    """Branches and groups in the importer's scope, found by name or by "上级/支部名"."""
+    """Branches and groups in the importer's scope, found by name or by "上级/支部名".
+
+    It holds plain rows, not ORM objects: the import commits its progress every few hundred rows, and
+    each commit would expire ORM objects and cost one SELECT per organisation used afterwards.
+    """
 
     def __init__(self, scope_path: str) -> None:
-        orgs = db.session.scalars(
-            sa.select(Organisation).where(Organisation.path.startswith(scope_path), Organisation.dissolved_at.is_(None))
+        orgs = db.session.execute(
+            sa.select(Organisation.id, Organisation.name, Organisation.kind, Organisation.parent_id).where(
+                Organisation.path.startswith(scope_path), Organisation.dissolved_at.is_(None)
+            )
         ).all()
-        by_id = {org.id: org for org in orgs}
-        self.branches: dict[str, list[Organisation]] = defaultdict(list)
-        self.groups: dict[tuple[int, str], Organisation] = {}
+        names = {org.id: org.name for org in orgs}
+        self._branch_rows = [org for org in orgs if org.kind is OrgKind.BRANCH]
+        self.branches: dict[str, list[sa.Row]] = defaultdict(list)
+        self.groups: dict[tuple[int, str], sa.Row] = {}
+        self._qualified: dict[int, str] = {}
         for org in orgs:
             if org.kind is OrgKind.BRANCH:
                 self.branches[org.name].append(org)
-                parent = by_id.get(org.parent_id)  # type: ignore[arg-type]
-                if parent:
-                    self.branches[f"{parent.name}/{org.name}"].append(org)
+                if org.parent_id in names:
+                    self._qualified[org.id] = f"{names[org.parent_id]}/{org.name}"
+                    self.branches[self._qualified[org.id]].append(org)
             elif org.kind is OrgKind.GROUP and org.parent_id is not None:
                 self.groups[(org.parent_id, org.name)] = org
 
     def labels(self) -> list[str]:
-        """One unambiguous label per branch, for the template's drop-down."""
-        return sorted(
-            name for name, orgs in self.branches.items() if len(orgs) == 1 and ("/" in name) == self._clashes(orgs[0])
-        )
+        """One unambiguous label per branch, for the template's drop-down: its name, or "上级/名" if shared."""
+        labels = []
+        for org in self._branch_rows:
+            label = org.name if len(self.branches[org.name]) == 1 else self._qualified.get(org.id, org.name)
+            if len(self.branches.get(label, ())) == 1:  # still ambiguous: typed by hand as "上级/名" is no help
+                labels.append(label)
+        return sorted(labels)
 
-    def _clashes(self, org: Organisation) -> bool:
-        return len(self.branches[org.name]) > 1
-
-    def branch(self, label: str) -> Organisation:
-        found = self.branches.get(label.replace("／", "/").strip(), [])
+    def branch(self, label: str) -> sa.Row:
+        label = label.strip()
+        # Full-width "／" is what Chinese input methods type; a branch's own name may contain either slash.
+        found = self.branches.get(label) or self.branches.get(label.replace("／", "/"), [])
         if not found:
             raise ValidationError("没有这个支部，或不在您管理的范围内")
         if len(found) > 1:
             raise ValidationError("有多个同名支部，请写成“上级组织/支部名”")
         return found[0]
 
-    def group(self, branch: Organisation, name: str) -> Organisation:
+    def group(self, branch: sa.Row, name: str) -> sa.Row:
         group = self.groups.get((branch.id, name.strip()))
         if group is None:
             raise ValidationError("该支部下没有这个党小组")
@@ -92,24 +107,29 @@ def _parse_date(text: str) -> str:
     raise ValidationError("日期格式应为 1985-03-02")
 
 
-def _row_to_input(raw: dict[str, Any], directory: BranchDirectory) -> dict[str, Any]:
+def _cell_input(key: str, value: Any) -> str | None:
+    """One cell as the text the admin form would send for it; raises ValidationError."""
+    text = cell_text(value)
+    if key in _NUMBER_KEYS and (isinstance(value, float) or (text and _SCIENTIFIC.fullmatch(text))):
+        # A number typed in a plain cell comes back as an int; a float or "1.38123E+10" means Excel
+        # showed it in scientific notation, and digits past the 15th (or past the shown ones) are gone.
+        raise ValidationError(_MANGLED)
+    if key in _REVERSE and text is not None:
+        if text not in _REVERSE[key]:
+            raise ValidationError("应为：" + "、".join(_REVERSE[key]))
+        return _REVERSE[key][text]
+    if key in _DATE_KEYS and text is not None and not isinstance(value, date):
+        return _parse_date(text)
+    return text
+
+
+def _row_to_input(raw: dict[str, Any], directory: BranchDirectory, schema: MemberInputSchema) -> dict[str, Any]:
     """Spreadsheet cells → the same input the admin form sends; raises per-column errors."""
     errors: dict[str, list[str]] = {}
     data: dict[str, Any] = {}
     for column in COLUMNS:
-        value = raw.get(column.key)
-        if isinstance(value, float) and column.key in ("phone", "id_card") and value > 1e15:
-            errors[column.key] = ["号码被 Excel 改成了科学计数法，请把该列设为文本格式后重新填写"]
-            continue
-        text = cell_text(value)
         try:
-            if column.key in _REVERSE and text is not None:
-                if text not in _REVERSE[column.key]:
-                    raise ValidationError("应为：" + "、".join(_REVERSE[column.key]))
-                text = _REVERSE[column.key][text]
-            if column.key in _DATE_KEYS and text is not None and not isinstance(value, date):
-                text = _parse_date(text)
-            data[column.key] = text
+            data[column.key] = _cell_input(column.key, raw.get(column.key))
         except ValidationError as exc:
             errors[column.key] = exc.messages  # type: ignore[assignment]
     branch_label, group_name = data.pop("branch", None), data.pop("group", None)
@@ -128,7 +148,7 @@ def _row_to_input(raw: dict[str, Any], directory: BranchDirectory) -> dict[str, 
     if data.get("dues_base_yuan") is None:
         data.pop("dues_base_yuan", None)
     try:
-        loaded = MemberInputSchema().load(data)
+        loaded = schema.load(data)
     except ValidationError as exc:
         for key, messages in translate(exc.messages).items():
             errors.setdefault({"org_id": "branch", "group_id": "group"}.get(key, key), messages)
@@ -145,7 +165,9 @@ def _error_rows(row_number: int, errors: dict[str, list[str]]) -> list[dict[str,
     ]
 
 
-def start_import(filename: str, content: bytes, scope_org: Organisation | None, created_by_id: int | None) -> MemberImport:
+def start_import(
+    filename: str, content: bytes, scope_org: Organisation | None, created_by_id: int | None
+) -> MemberImport:
     """Check that the upload is a workbook and queue it; the rows are checked by the job."""
     book = open_workbook(content)
     try:
@@ -153,11 +175,29 @@ def start_import(filename: str, content: bytes, scope_org: Organisation | None, 
     finally:
         book.close()
     job = MemberImport(
-        filename=filename[:200], content=content, scope_org_id=scope_org.id if scope_org else None, created_by_id=created_by_id
+        filename=filename[:200],
+        content=content,
+        scope_org_id=scope_org.id if scope_org else None,
+        created_by_id=created_by_id,
     )
     db.session.add(job)
     db.session.flush()
     return job
+
+
+def claim(job_id: int) -> MemberImport | None:
+    """Take a queued import for this worker; None if it is unknown, running elsewhere or finished.
+
+    One conditional UPDATE rather than read-then-write: two deliveries of the same job (a retry, a
+    duplicate on Redis) running at the same time cannot both see "queued" and import twice.
+    """
+    taken = db.session.execute(
+        sa.update(MemberImport)
+        .where(MemberImport.id == job_id, MemberImport.status == ImportStatus.QUEUED)
+        .values(status=ImportStatus.VALIDATING)
+    )
+    db.session.commit()
+    return db.session.get(MemberImport, job_id) if taken.rowcount == 1 else None
 
 
 def _save_progress(job: MemberImport, **values: Any) -> None:
@@ -166,37 +206,75 @@ def _save_progress(job: MemberImport, **values: Any) -> None:
     db.session.commit()
 
 
+def _too_many_rows() -> AppError:
+    return AppError("too_many_rows", f"一次最多导入 {MAX_ROWS} 行，请分批导入")
+
+
+def _data_row_count(book, declared: int | None) -> int:
+    if declared is None or declared > MAX_ROWS:
+        # Unstated, or inflated by empty rows someone formatted (e.g. "set the column to text"): count them.
+        declared = count_rows(book)
+    if declared > MAX_ROWS:
+        raise _too_many_rows()
+    return declared
+
+
 def validate_rows(job: MemberImport) -> list[dict[str, Any]] | None:
     """Check every row; return the members to create, or None after recording the errors."""
     scope_org = db.session.get(Organisation, job.scope_org_id) if job.scope_org_id else None
     directory = BranchDirectory(scope_org.path if scope_org else "/")  # type: ignore[arg-type]
     book = open_workbook(job.content or b"")
     try:
-        total, rows = read_rows(book)
-        if total > MAX_ROWS:
-            raise AppError("too_many_rows", f"一次最多导入 {MAX_ROWS} 行，请分批导入")
-        _save_progress(job, status=ImportStatus.VALIDATING, total_rows=total)
-        members, errors, seen_id_cards = [], [], {}
-        for count, (number, raw) in enumerate(rows, start=1):
-            try:
-                member = _row_to_input(raw, directory)
-                if member.get("id_card") and (first := seen_id_cards.setdefault(member["id_card"], number)) != number:
-                    raise ValidationError({"id_card": [f"与第 {first} 行的身份证号重复"]})
-                members.append((number, member))
-            except ValidationError as exc:
-                errors.extend(_error_rows(number, exc.messages))  # type: ignore[arg-type]
-            if count % PROGRESS_EVERY == 0:
-                _save_progress(job, processed_rows=min(count, total))
+        declared, rows = read_rows(book)
+        _save_progress(job, status=ImportStatus.VALIDATING, total_rows=_data_row_count(book, declared))
+        members, errors = _check_rows(job, rows, directory)
     finally:
         book.close()
     errors.extend(_existing_id_cards(members))
     if not members and not errors:
-        errors.append({"row": None, "column": "", "message": "文件里没有党员数据"})
+        _finish(job, ImportStatus.FAILED, message="文件里没有党员数据：请从模板的第 2 行起，每行填写一名党员")
+        return None
     if errors:
-        errors.sort(key=lambda error: (error["row"] or 0))
-        _finish(job, ImportStatus.FAILED, errors=errors[:MAX_LISTED_ERRORS], processed_rows=job.total_rows)
+        _fail_with_errors(job, errors)
         return None
     return [member for _, member in members]
+
+
+def _check_rows(
+    job: MemberImport, rows: Iterator[tuple[int, dict[str, Any]]], directory: BranchDirectory
+) -> tuple[list[tuple[int, dict[str, Any]]], list[dict[str, Any]]]:
+    """(valid rows with their row numbers, errors), saving progress every PROGRESS_EVERY rows."""
+    schema = MemberInputSchema()  # built once: building it per row costs more than loading a row
+    members: list[tuple[int, dict[str, Any]]] = []
+    errors: list[dict[str, Any]] = []
+    seen_id_cards: dict[str, int] = {}
+    count = 0
+    for count, (number, raw) in enumerate(rows, start=1):
+        if count > MAX_ROWS:  # the stated size can be wrong: never read an unbounded sheet into memory
+            raise _too_many_rows()
+        try:
+            member = _row_to_input(raw, directory, schema)
+            _check_unique_in_file(member, number, seen_id_cards)
+            members.append((number, member))
+        except ValidationError as exc:
+            errors.extend(_error_rows(number, exc.messages))  # type: ignore[arg-type]
+        if count % PROGRESS_EVERY == 0:
+            _save_progress(job, processed_rows=count, total_rows=max(job.total_rows, count))
+    job.total_rows = max(job.total_rows, count)  # a file that under-stated its size
+    return members, errors
+
+
+def _check_unique_in_file(member: dict[str, Any], number: int, seen_id_cards: dict[str, int]) -> None:
+    if member.get("id_card") and (first := seen_id_cards.setdefault(member["id_card"], number)) != number:
+        raise ValidationError({"id_card": [f"与第 {first} 行的身份证号重复"]})
+
+
+def _fail_with_errors(job: MemberImport, errors: list[dict[str, Any]]) -> None:
+    errors.sort(key=lambda error: error["row"])
+    message = None
+    if len(errors) > MAX_LISTED_ERRORS:  # say so, or the secretary fixes the listed ones and fails again
+        message = f"发现 {len(errors)} 处错误，整份文件未导入；下面列出前 {MAX_LISTED_ERRORS} 处，请修改后重新上传："
+    _finish(job, ImportStatus.FAILED, errors=errors[:MAX_LISTED_ERRORS], message=message, processed_rows=job.total_rows)
 
 
 def _existing_id_cards(members: list[tuple[int, dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -204,18 +282,24 @@ def _existing_id_cards(members: list[tuple[int, dict[str, Any]]]) -> list[dict[s
     cards = list(by_card)
     existing: set[str] = set()
     for start in range(0, len(cards), 900):
-        existing.update(db.session.scalars(sa.select(Member.id_card).where(Member.id_card.in_(cards[start : start + 900]))))
+        existing.update(
+            db.session.scalars(sa.select(Member.id_card).where(Member.id_card.in_(cards[start : start + 900])))
+        )
     return [{"row": by_card[card], "column": "身份证号", "message": "该身份证号已登记在册"} for card in existing]
 
 
 def insert_members(job: MemberImport, rows: list[dict[str, Any]]) -> None:
     """Create every member in one transaction, with one audit record each."""
     _save_progress(job, status=ImportStatus.IMPORTING, processed_rows=job.total_rows)
-    for row in rows:
-        row["name_sort"] = sort_key(row["name"])
-        row.setdefault("ethnicity", "汉族")
-    ids = db.session.scalars(sa.insert(Member).returning(Member.id, sort_by_parameter_order=True), rows).all()
     actor, now = current_actor(), utcnow()
+    for row in rows:
+        # Times set here, not by column defaults, so that the audit snapshot below shows them too.
+        row.update(name_sort=sort_key(row["name"]), created_at=now, updated_at=now)
+        row.setdefault("ethnicity", "汉族")
+    # render_nulls: the ORM otherwise leaves out None values, so rows with different empty cells get
+    # different column lists and are sent in hundreds of small batches instead of a few of 1,000.
+    insert = sa.insert(Member).returning(Member.id, sort_by_parameter_order=True).execution_options(render_nulls=True)
+    ids = db.session.scalars(insert, rows).all()
     audit_rows = [
         {
             "created_at": now,
@@ -238,7 +322,8 @@ def insert_members(job: MemberImport, rows: list[dict[str, Any]]) -> None:
 
 
 def _finish(job: MemberImport, status: ImportStatus, **values: Any) -> None:
-    _save_progress(job, status=status, finished_at=utcnow(), **values)
+    # The uploaded workbook holds every full ID-card and phone number: keep it no longer than the job.
+    _save_progress(job, status=status, finished_at=utcnow(), content=None, **values)
 
 
 def fail(job_id: int, message: str) -> None:

@@ -303,6 +303,11 @@ class EmulatorState:
             queue = self._failures.setdefault(path, deque())
             queue.extend(EmulatorError(errcode, errmsg) for _ in range(times))
 
+    def clear_failures(self) -> None:
+        """Forget injected failures that a test did not use up."""
+        with self._lock:
+            self._failures.clear()
+
     def take_failure(self, path: str) -> EmulatorError | None:
         with self._lock:
             queue = self._failures.get(path)
