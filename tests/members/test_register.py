@@ -82,8 +82,17 @@ def test_edit_changes_fields_keeps_hidden_numbers_and_is_audited(secretary, tree
     assert "13812345678" not in form
     response = secretary.post(
         f"/admin/members/{member.id}/edit",
-        {"name": "赵六", "gender": "male", "status": "full", "dues_category": "retired", "position": "工程师",
-         "join_date": "2005-07-01", "full_member_date": "2006-07-01", "phone": "", "id_card": ""},
+        {
+            "name": "赵六",
+            "gender": "male",
+            "status": "full",
+            "dues_category": "retired",
+            "position": "工程师",
+            "join_date": "2005-07-01",
+            "full_member_date": "2006-07-01",
+            "phone": "",
+            "id_card": "",
+        },
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     db.session.expire_all()
@@ -98,8 +107,15 @@ def test_audit_masks_personal_numbers(secretary, tree, make_member):
     member = make_member(tree["a1"], "赵六", phone="13812345678")
     secretary.post(
         f"/admin/members/{member.id}/edit",
-        {"name": "赵六", "gender": "male", "status": "full", "dues_category": "employed", "phone": "13987654321",
-         "join_date": "2005-07-01", "full_member_date": "2006-07-01"},
+        {
+            "name": "赵六",
+            "gender": "male",
+            "status": "full",
+            "dues_category": "employed",
+            "phone": "13987654321",
+            "join_date": "2005-07-01",
+            "full_member_date": "2006-07-01",
+        },
     )
     entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "member.update"))
     assert entry.before["phone"] == "138****5678" and entry.after["phone"] == "139****4321"

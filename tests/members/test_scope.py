@@ -50,8 +50,14 @@ def test_member_edit_is_allowed_only_to_writers_inside_the_subtree(account, peop
     b, role, visible = account
     response = b.post(
         f"/admin/members/{people[target].id}/edit",
-        {"name": "被修改", "gender": "male", "status": "full", "dues_category": "employed",
-         "join_date": "2005-07-01", "full_member_date": "2006-07-01"},
+        {
+            "name": "被修改",
+            "gender": "male",
+            "status": "full",
+            "dues_category": "employed",
+            "join_date": "2005-07-01",
+            "full_member_date": "2006-07-01",
+        },
     )
     allowed = target in visible and role is not Role.COMMITTEE
     assert response.status_code == (302 if allowed else 403)
