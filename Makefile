@@ -4,11 +4,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-sqlite test-postgres lint format migrate seed bench bench-import clean
+.PHONY: setup run test test-miniprogram test-sqlite test-postgres lint format migrate seed bench bench-import clean
 
-$(STAMP): requirements.txt requirements-dev.txt
+$(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	npm ci --no-audit --no-fund --loglevel=error
 	touch $(STAMP)
 
 setup: $(STAMP)
@@ -24,8 +25,11 @@ seed: migrate
 	$(BIN)/flask --app wsgi seed-demo
 
 ## Lint, then the whole suite on SQLite; and on PostgreSQL + Redis when DATABASE_URL / REDIS_URL are set.
-test: setup lint test-sqlite
+test: setup lint test-miniprogram test-sqlite
 	@if [ -n "$$DATABASE_URL$$REDIS_URL" ]; then $(MAKE) --no-print-directory test-postgres; fi
+
+test-miniprogram: setup
+	npx jest --ci
 
 test-sqlite: setup
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q

@@ -1,11 +1,23 @@
-"""Mini-program endpoints of the member register: a member reads their own record."""
+"""Mini-program endpoints of the member register: a member reads their own record and home page."""
 
 from flask_smorest import Blueprint
+from marshmallow import Schema, fields
 
 from server.auth.current import current_member, member_required
 from server.members.schemas import MemberProfileSchema
 
 blp = Blueprint("members_api", __name__, url_prefix="/api", description="我的信息")
+
+
+class HomeSchema(Schema):
+    """What needs the member's attention. Meetings, dues, newspapers and quizzes fill their parts as they arrive."""
+
+    member_name = fields.String(required=True)
+    branch_name = fields.String(required=True)
+    next_meeting = fields.Dict(allow_none=True, metadata={"description": "null until meetings exist"})
+    unpaid_dues_fen = fields.Integer(required=True)
+    unread_newspapers = fields.Integer(required=True)
+    open_quizzes = fields.Integer(required=True)
 
 
 @blp.route("/me", methods=["GET"])
@@ -15,3 +27,20 @@ blp = Blueprint("members_api", __name__, url_prefix="/api", description="我的�
 def me():
     """The logged-in member's own record (ID-card number masked)."""
     return current_member()
+
+
+@blp.route("/home", methods=["GET"])
+@member_required
+@blp.response(200, HomeSchema)
+@blp.doc(security=[{"bearer": []}])
+def home():
+    """The member's home page: the next meeting, unpaid dues, unread newspapers, open quizzes."""
+    member = current_member()
+    return {
+        "member_name": member.name,
+        "branch_name": member.org.name,
+        "next_meeting": None,
+        "unpaid_dues_fen": 0,
+        "unread_newspapers": 0,
+        "open_quizzes": 0,
+    }

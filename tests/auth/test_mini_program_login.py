@@ -195,3 +195,11 @@ def test_wechat_down_is_a_clear_503(client, app, emulator, member):
     response = client.post("/api/auth/login", json={"code": emulator.login_code("wx-zhangsan")})
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "wechat_unavailable"
+
+
+def test_home_greets_the_member_with_empty_sections(phone, member, invite):
+    p = phone("wx-zhangsan")
+    p.bind_invite(invite, "张三")
+    home = p.get("/api/home").get_json()
+    assert home["member_name"] == "张三" and home["branch_name"] == "甲一支部"
+    assert (home["next_meeting"], home["unpaid_dues_fen"], home["open_quizzes"]) == (None, 0, 0)

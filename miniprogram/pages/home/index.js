@@ -1,0 +1,3 @@
+const { createHomePage } = require('./logic');
+
+Page(createHomePage({ api: require('../../utils/client'), wx }));

@@ -1,0 +1,3 @@
+const { createLoginPage } = require('./logic');
+
+Page(createLoginPage({ api: require('../../utils/client'), wx }));

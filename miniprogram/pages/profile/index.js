@@ -1,0 +1,3 @@
+const { createProfilePage } = require('./logic');
+
+Page(createProfilePage({ api: require('../../utils/client'), wx }));

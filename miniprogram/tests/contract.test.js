@@ -1,0 +1,75 @@
+/**
+ * @jest-environment node
+ *
+ * Contract test: the mini-program's own API client, in node, against a live server and the WeChat
+ * emulator (wx.login and getPhoneNumber answered by the emulator). Started by
+ * tests/test_miniprogram_contract.py, which passes the addresses and the prepared members.
+ */
+const { createClient } = require('../utils/api');
+
+const SERVER = process.env.CONTRACT_SERVER;
+const EMULATOR = process.env.CONTRACT_EMULATOR;
+const member = JSON.parse(process.env.CONTRACT_MEMBERS || '{}');
+
+async function emulator(path, body) {
+  const res = await fetch(EMULATOR + path, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  return res.json();
+}
+
+// The parts of `wx` the client uses, backed by real HTTP and the emulator's simulated phone.
+function nodeWx(user) {
+  const storage = {};
+  return {
+    toasts: [],
+    getStorageSync: (key) => storage[key],
+    setStorageSync: (key, value) => {
+      storage[key] = value;
+    },
+    removeStorageSync: (key) => {
+      delete storage[key];
+    },
+    login: ({ success, fail }) => emulator('/_phone/login', { user }).then(success, fail),
+    request: ({ url, method, data, header, success, fail }) => {
+      fetch(url, { method, headers: header, body: method === 'GET' ? undefined : JSON.stringify(data) })
+        .then(async (res) => success({ statusCode: res.status, data: await res.json().catch(() => null) }))
+        .catch(fail);
+    },
+    showModal: ({ success }) => success({ confirm: false }),
+    showToast(options) {
+      this.toasts.push(options);
+    },
+  };
+}
+
+test('bind with the WeChat phone number, read the profile and the home page', async () => {
+  const wx = nodeWx('contract-phone-user');
+  const api = createClient({ wx, baseUrl: SERVER });
+  expect(await api.login()).toMatchObject({ bound: false });
+  const { code } = await emulator('/_phone/phone_code', { user: 'contract-phone-user', phone: member.phone.phone });
+  expect(await api.bindWithPhone(code)).toMatchObject({ bound: true, member: { name: member.phone.name } });
+  const me = await api.get('/api/me');
+  expect(me.name).toBe(member.phone.name);
+  expect(me.id_card).toMatch(/^\d{6}\*{8}[\dX]{4}$/);
+  expect(await api.get('/api/home')).toMatchObject({ member_name: member.phone.name, unpaid_dues_fen: 0 });
+});
+
+test('bind with an invite code; a dead session is renewed by logging in again', async () => {
+  const wx = nodeWx('contract-invite-user');
+  const api = createClient({ wx, baseUrl: SERVER });
+  await api.bindWithInvite(member.invite.code.toLowerCase(), member.invite.name);
+  await api.logout(); // the server revokes this token; the client forgets it
+  expect(api.hasToken()).toBe(false);
+  const me = await api.get('/api/me'); // 401 token_missing → wx.login → bound → retried
+  expect(me.name).toBe(member.invite.name);
+  expect(api.hasToken()).toBe(true);
+});
+
+test('refusals arrive as the server error shape with a Chinese message', async () => {
+  const api = createClient({ wx: nodeWx('contract-stranger'), baseUrl: SERVER });
+  const err = await api.bindWithInvite('WRONG234', '无名氏').catch((e) => e);
+  expect(err).toMatchObject({ status: 400, code: 'invite_code_invalid', message: '邀请码或姓名不正确，请核对后重试' });
+});

@@ -1,0 +1,44 @@
+// A scripted `wx` for unit tests: requests are answered by a handler, modals by a queue of answers.
+function createFakeWx({ handler, modalAnswers = [], loginCodes = ['code-1', 'code-2', 'code-3'] } = {}) {
+  const storage = {};
+  const wx = {
+    requests: [],
+    toasts: [],
+    modals: [],
+    relaunched: [],
+    getStorageSync: (key) => storage[key],
+    setStorageSync: (key, value) => {
+      storage[key] = value;
+    },
+    removeStorageSync: (key) => {
+      delete storage[key];
+    },
+    login: ({ success }) => success({ code: loginCodes.shift() }),
+    request(options) {
+      wx.requests.push(options);
+      const answer = handler(options, wx.requests.length);
+      setTimeout(() => (answer.fail ? options.fail({ errMsg: 'request:fail timeout' }) : options.success(answer)), 0);
+    },
+    showModal(options) {
+      wx.modals.push(options);
+      options.success({ confirm: modalAnswers.length ? modalAnswers.shift() : false });
+    },
+    showToast: (options) => wx.toasts.push(options),
+    reLaunch: (options) => wx.relaunched.push(options.url),
+    stopPullDownRefresh: () => {},
+    storage,
+  };
+  return wx;
+}
+
+// A page built from our logic objects, with a minimal setData, as the Page() runtime would give it.
+function mountPage(definition) {
+  const page = { ...definition, data: { ...definition.data } };
+  page.setData = (patch) => Object.assign(page.data, patch);
+  return page;
+}
+
+const ok = (data) => ({ statusCode: 200, data });
+const error = (statusCode, code, message) => ({ statusCode, data: { error: { code, message } } });
+
+module.exports = { createFakeWx, mountPage, ok, error };

@@ -1,0 +1,53 @@
+"""The mini-program's own API client (run by jest in node) against a live server and the WeChat emulator."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from server.auth.member_services import issue_invite_code
+from server.config import PROJECT_ROOT
+from server.db import db
+
+JEST = PROJECT_ROOT / "node_modules" / ".bin" / "jest"
+
+
+@pytest.fixture
+def live_server(app):
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+def test_mini_program_client_agrees_with_the_server(live_server, emulator, tree, make_member):
+    assert JEST.exists(), "node_modules is missing: run `make setup` (npm ci)"
+    by_phone = make_member(tree["a1"], "周九", phone="13600001111", id_card="11010519491231002X")
+    by_invite = make_member(tree["a2"], "吴十", phone=None)
+    _, code = issue_invite_code(by_invite, None)
+    db.session.commit()
+    members = {"phone": {"name": by_phone.name, "phone": by_phone.phone}, "invite": {"name": "吴十", "code": code}}
+    env = os.environ | {
+        "CONTRACT_SERVER": live_server,
+        "CONTRACT_EMULATOR": emulator.base_url,
+        "CONTRACT_MEMBERS": json.dumps(members, ensure_ascii=False),
+    }
+    result = subprocess.run(
+        [str(JEST), "--ci", "--runTestsByPath", str(Path("miniprogram/tests/contract.test.js"))],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "3 passed" in result.stderr
