@@ -10,6 +10,9 @@ $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	npm ci --no-audit --no-fund --loglevel=error
+	@# Browser tests drive Debian's Chromium; Chinese fonts so screenshots show text, not boxes.
+	command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
 	touch $(STAMP)
 
 setup: $(STAMP)

@@ -62,6 +62,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     api = EDangwuApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    from server.admin.assets import bp as assets_bp
     from server.admin.views import bp as admin_bp
     from server.admin.views import root as root_bp
     from server.auth import api as auth_api
@@ -74,7 +75,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_api.blp, members_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
-    for blueprint in (root_bp, admin_bp, auth_bp, members_bp, orgs_bp):
+    for blueprint in (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp):
         app.register_blueprint(blueprint)
 
 

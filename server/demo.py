@@ -8,7 +8,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from server.auth.admin_services import create_admin
-from server.auth.models import AdminUser, Role
+from server.auth.models import AdminUser, BindMethod, Role, WechatBinding
 from server.db import db
 from server.members.models import DuesCategory, Gender, Member, MemberStatus
 from server.members.privacy import _ID_CHECK, _ID_WEIGHTS
@@ -52,6 +52,8 @@ def _member(rng: random.Random, branch: Organisation, retired: bool) -> Member:
     age = rng.randint(62, 85) if retired else rng.randint(23, 58)
     birth = today - timedelta(days=age * 365 + rng.randint(0, 364))
     joined = birth + timedelta(days=rng.randint(19 * 365, max(19 * 365 + 1, (age - 1) * 365)))
+    if not retired and age < 40 and rng.random() < 0.2:
+        joined = today - timedelta(days=rng.randint(30, 360))  # accepted this year: still probationary
     probationary = (today - joined).days < 365
     name = _name(rng)
     base = rng.choice((2800, 4200, 6500, 8800, 12000)) if not retired else rng.choice((3800, 5600))
@@ -75,6 +77,13 @@ def _member(rng: random.Random, branch: Organisation, retired: bool) -> Member:
     )
 
 
+def _bind_some(rng: random.Random, members: list[Member]) -> None:
+    """About two in three demo members have bound their WeChat (simulated users of the emulator)."""
+    for member in members:
+        if rng.random() < 0.66:
+            db.session.add(WechatBinding(openid=f"demo-openid-{member.id}", member=member, method=BindMethod.PHONE))
+
+
 def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str, str, str]]:
     """Create the demo committee; returns (username, password, role label) of the admin accounts."""
     if db.session.scalar(sa.select(AdminUser.id).limit(1)):
@@ -96,6 +105,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
                 member.group = groups[index % 2] if groups else None
             db.session.add_all(members)
             db.session.flush()
+            _bind_some(rng, members)
             if b_index == 1:
                 role = Role.SECRETARY
                 accounts.append(

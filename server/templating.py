@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 
+from server.audit import labels as audit_labels
 from server.members.schemas import fen_to_yuan
 
 
@@ -27,8 +28,12 @@ def register(app: Flask) -> None:
 
     @app.template_filter("changes")
     def changes(values: dict | None) -> str:
-        """Audit before/after as readable text: 姓名: 张三; 手机号: 138****5678."""
-        return "; ".join(f"{key}: {value}" for key, value in (values or {}).items())
+        """Audit before/after as readable text: 职务：技术员；手机号：138****5678."""
+        return "；".join(f"{audit_labels.FIELDS.get(key, key)}：{value}" for key, value in (values or {}).items())
+
+    @app.template_filter("action")
+    def action(value: str) -> str:
+        return audit_labels.ACTIONS.get(value, value)
 
     @app.context_processor
     def current_admin():

@@ -7,9 +7,11 @@ A server that was asked for but cannot be reached stops the run with an error; i
 from __future__ import annotations
 
 import contextvars
+import logging
 import os
 import re
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
@@ -27,6 +29,7 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key")
 import sqlalchemy as sa  # noqa: E402
 from flask import Flask  # noqa: E402
 from flask.testing import FlaskClient  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
 from server import create_app  # noqa: E402
 from server.auth.admin_services import create_admin  # noqa: E402
@@ -39,7 +42,7 @@ from server.members.schemas import clean_member_data  # noqa: E402
 from server.members.services import create_member  # noqa: E402
 from server.orgs.models import Organisation, OrgKind  # noqa: E402
 from server.orgs.services import create_org  # noqa: E402
-from server.tasks import huey  # noqa: E402
+from server.tasks import huey, run_pending_jobs  # noqa: E402
 from server.wechat.emulator.testing import RunningEmulator, running_emulator  # noqa: E402
 
 PASSWORD = "Secret#2026"
@@ -147,6 +150,38 @@ def _clean_state(request) -> Iterator[None]:
         yield
         db.session.rollback()
         db.session.remove()
+
+
+@pytest.fixture
+def live_server(app: Flask) -> Iterator[str]:
+    """The app on a real socket, for the browser and the mini-program's own client."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per request in test output
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.port}"
+    server.shutdown()
+    thread.join(timeout=5)
+    server.server_close()
+
+
+@pytest.fixture
+def job_worker(app: Flask) -> Iterator[None]:
+    """Runs queued jobs in the background while a test drives the app from outside, as the worker would."""
+    stop = threading.Event()
+
+    def work() -> None:
+        with app.app_context():
+            while not stop.is_set():
+                run_pending_jobs()
+                db.session.remove()
+                stop.wait(0.2)
+
+    thread = threading.Thread(target=work, daemon=True)
+    thread.start()
+    yield
+    stop.set()
+    thread.join(timeout=10)
 
 
 @pytest.fixture

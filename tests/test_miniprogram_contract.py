@@ -5,28 +5,13 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import threading
 from pathlib import Path
-
-import pytest
-from werkzeug.serving import make_server
 
 from server.auth.member_services import issue_invite_code
 from server.config import PROJECT_ROOT
 from server.db import db
 
 JEST = PROJECT_ROOT / "node_modules" / ".bin" / "jest"
-
-
-@pytest.fixture
-def live_server(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.port}"
-    server.shutdown()
-    thread.join(timeout=5)
-    server.server_close()
 
 
 def test_mini_program_client_agrees_with_the_server(live_server, emulator, tree, make_member):

@@ -8,8 +8,8 @@ from flask import Blueprint, g, redirect, render_template, url_for
 from server.admin.access import admin_required, page_number
 from server.audit.models import AuditLog
 from server.db import db
-from server.members.models import STATUS_LABELS
-from server.members.services import count_by_status
+from server.members import stats
+from server.orgs import services as org_services
 from server.orgs.models import Organisation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -17,15 +17,19 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 PER_PAGE = 50
 
 
+def _scope_root() -> Organisation | None:
+    """The organisation whose units the dashboard compares: the account's own, or the only root."""
+    if g.admin.org is not None:
+        return g.admin.org
+    roots = org_services.roots()
+    return roots[0] if len(roots) == 1 else None
+
+
 @bp.route("/")
 @admin_required
 def dashboard():
-    counts = count_by_status(g.admin.scope_path)
-    return render_template(
-        "admin/dashboard.html",
-        counts={STATUS_LABELS[status]: count for status, count in counts.items()},
-        total=sum(counts.values()),
-    )
+    figures = stats.dashboard(g.admin.scope_path, _scope_root())
+    return render_template("admin/dashboard.html", figures=figures, root=_scope_root())
 
 
 @bp.route("/audit")

@@ -270,7 +270,9 @@ def _check_unique_in_file(member: dict[str, Any], number: int, seen_id_cards: di
 
 
 def _fail_with_errors(job: MemberImport, errors: list[dict[str, Any]]) -> None:
-    errors.sort(key=lambda error: error["row"])
+    # Row by row, and within a row in the sheet's column order, as the secretary reads the sheet.
+    order = {column.title: index for index, column in enumerate(COLUMNS)}
+    errors.sort(key=lambda error: (error["row"] or 0, order.get(error["column"], len(order))))
     message = None
     if len(errors) > MAX_LISTED_ERRORS:  # say so, or the secretary fixes the listed ones and fails again
         message = f"发现 {len(errors)} 处错误，整份文件未导入；下面列出前 {MAX_LISTED_ERRORS} 处，请修改后重新上传："

@@ -66,7 +66,9 @@ def _orgs_in_scope(kind: OrgKind | None = None) -> list[Organisation]:
 
 def _choices() -> dict:
     """Option lists for filters and forms, as (value, label) pairs."""
-    branches = _orgs_in_scope(OrgKind.BRANCH)
+    scope_orgs = _orgs_in_scope()
+    branches = [org for org in scope_orgs if org.kind is OrgKind.BRANCH]
+    top = min((org.depth for org in scope_orgs), default=0)
     return {
         "genders": GENDER_LABELS,
         "statuses": STATUS_LABELS,
@@ -78,7 +80,10 @@ def _choices() -> dict:
             "dues_category": [(key.value, label) for key, label in DUES_CATEGORY_LABELS.items()],
             "education": [(value, value) for value in EDUCATION_CHOICES],
             "org_id": [(org.id, org.name) for org in branches],
-            "group_id": [(org.id, org.name) for org in _orgs_in_scope(OrgKind.GROUP)],
+            "filter_org": [
+                (org.id, "\u3000" * (org.depth - top) + org.name) for org in scope_orgs if org.kind is not OrgKind.GROUP
+            ],
+            "group_id": [(org.id, org.name) for org in scope_orgs if org.kind is OrgKind.GROUP],
         },
     }
 
@@ -93,9 +98,9 @@ def index():
     flt = _filter_from_args()
     page = page_number()
     members, total = services.list_members(flt, page, PER_PAGE)
-    return render_template(
-        "members/list.html", members=members, total=total, page=page, per_page=PER_PAGE, flt=flt, **_choices()
-    )
+    # htmx asks for the results table alone when a filter changes; a normal visit gets the whole page.
+    template = "members/_results.html" if request.headers.get("HX-Request") else "members/list.html"
+    return render_template(template, members=members, total=total, page=page, per_page=PER_PAGE, flt=flt, **_choices())
 
 
 @bp.route("/export.xlsx")
@@ -288,7 +293,10 @@ def _import_of_admin(import_id: int) -> MemberImport:
 @bp.route("/import/<int:import_id>")
 @writer_required
 def import_status(import_id: int):
-    return render_template("members/import_status.html", job=_import_of_admin(import_id))
+    job = _import_of_admin(import_id)
+    # htmx polls the progress block alone until the job has finished.
+    template = "members/_import_progress.html" if request.headers.get("HX-Request") else "members/import_status.html"
+    return render_template(template, job=job)
 
 
 @bp.route("/import/<int:import_id>.json")

@@ -1,0 +1,176 @@
+"""A secretary at a PC: log in, look at the dashboard, import a spreadsheet and watch it finish,
+edit a member, export, and be refused another branch's member."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+from playwright.sync_api import Page, expect
+
+from server.db import db
+from server.members.models import Member
+from server.orgs.models import Organisation
+from tests.browser.conftest import login, screenshot
+
+
+def _workbook(path) -> object:
+    return load_workbook(io.BytesIO(Path(path).read_bytes()))  # downloads are saved without an extension
+
+
+def _member_in(branch_name: str) -> Member:
+    return db.session.scalar(
+        sa.select(Member).join(Organisation, Organisation.id == Member.org_id).where(Organisation.name == branch_name)
+    )
+
+
+def test_dashboard_shows_the_committee_in_charts(page: Page, demo):
+    login(page, "dangwei")
+    expect(page.locator("#member-total")).to_have_text("144")
+    expect(page.locator("#chart-units svg")).to_be_visible()
+    expect(page.locator("#chart-units")).to_contain_text("机关党总支")
+    expect(page.locator("#chart-age svg")).to_be_visible()
+    screenshot(page, "dashboard")
+
+
+def test_member_list_searches_as_you_type(page: Page, demo):
+    login(page, "zongzhi1")
+    page.goto("/admin/members/")
+    expect(page.locator("#member-count")).to_have_text("48")
+    screenshot(page, "member-list")
+    someone = db.session.scalar(sa.select(Member).order_by(Member.id.desc()))
+    page.get_by_placeholder("如 张三 或 zhang").fill(_member_in("综合办公室党支部").name)
+    expect(page.locator("#member-table tbody tr").first).to_contain_text(_member_in("综合办公室党支部").name)
+    assert someone is not None
+
+
+def test_import_a_spreadsheet_and_watch_it_finish(page: Page, demo):
+    login(page, "shuji1")
+    page.goto("/admin/members/import")
+    with page.expect_download() as download:
+        page.locator("#template-link").click()
+    book = _workbook(download.value.path())
+    sheet = book["党员名册"]
+    branch = book["支部列表"]["A1"].value
+    rows = [
+        [
+            "陈建国",
+            "男",
+            "汉族",
+            "1975-03-12",
+            "13812340001",
+            "11010519491231002X",
+            "大学本科",
+            "综合办公室",
+            "主任",
+            "2001-07-01",
+            "2002-07-01",
+            "正式党员",
+            "在职",
+            "8600",
+            branch,
+            "",
+        ],
+        [
+            "林晓红",
+            "女",
+            "汉族",
+            "1996-10-02",
+            "13812340002",
+            "",
+            "研究生",
+            "综合办公室",
+            "科员",
+            "2025-06-30",
+            "",
+            "预备党员",
+            "在职",
+            "5200.50",
+            branch,
+            "",
+        ],
+    ]
+    for row in rows:
+        sheet.append(row)
+    buffer = io.BytesIO()
+    book.save(buffer)
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": "新党员.xlsx", "mimeType": "application/octet-stream", "buffer": buffer.getvalue()}],
+    )
+    page.get_by_role("button", name="上传并导入").click()
+    expect(page.locator("#import-state")).to_contain_text("导入完成，共导入 2 名党员", timeout=15_000)
+    screenshot(page, "import-done")
+    page.goto("/admin/members/?q=林晓红")
+    expect(page.locator("#member-table")).to_contain_text("预备党员")
+
+
+def test_import_with_bad_rows_lists_every_error(page: Page, demo):
+    login(page, "shuji1")
+    page.goto("/admin/members/import")
+    with page.expect_download() as download:
+        page.locator("#template-link").click()
+    book = _workbook(download.value.path())
+    sheet = book["党员名册"]
+    sheet.append(
+        [
+            "",
+            "男",
+            "",
+            "1975-03-12",
+            "12345",
+            "110105194912310021",
+            "",
+            "",
+            "",
+            "",
+            "",
+            "正式党员",
+            "在职",
+            "",
+            "不存在的支部",
+            "",
+        ]
+    )
+    buffer = io.BytesIO()
+    book.save(buffer)
+    page.set_input_files(
+        "input[name=file]",
+        files=[{"name": "有误.xlsx", "mimeType": "application/octet-stream", "buffer": buffer.getvalue()}],
+    )
+    page.get_by_role("button", name="上传并导入").click()
+    expect(page.locator("#import-state")).to_contain_text("整份文件未导入", timeout=15_000)
+    errors = page.locator("#import-errors")
+    for text in ("姓名", "手机号", "身份证号", "所在支部"):
+        expect(errors).to_contain_text(text)
+    screenshot(page, "import-errors")
+
+
+def test_edit_a_member_and_export(page: Page, demo):
+    login(page, "shuji1")
+    member = _member_in("综合办公室党支部")
+    page.goto(f"/admin/members/{member.id}")
+    page.locator("#edit-link").click()
+    page.get_by_label("职务").fill("党建工作专员")
+    page.get_by_role("button", name="保存").click()
+    expect(page.locator(".flash")).to_have_text("已保存")
+    expect(page.locator("main")).to_contain_text("党建工作专员")
+    screenshot(page, "member-detail")
+    page.goto("/admin/members/")
+    with page.expect_download() as download:
+        page.locator("#export-link").click()
+    sheet = _workbook(download.value.path()).active
+    phones = [row[4] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert len(phones) == 12 and all("****" in phone for phone in phones)
+
+
+def test_another_branch_member_is_refused(page: Page, demo):
+    login(page, "shuji1")
+    stranger = _member_in("沪昆高铁项目党支部")
+    response = page.goto(f"/admin/members/{stranger.id}")
+    assert response.status == 403
+    expect(page.locator("main")).to_contain_text("无权访问")
+    expect(page.locator("main")).not_to_contain_text(stranger.name)
+    screenshot(page, "refused")
