@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-miniprogram test-sqlite test-postgres lint format migrate seed bench bench-import clean
+.PHONY: setup run test test-miniprogram test-sqlite test-postgres lint format mp-config migrate seed bench bench-import clean
 
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -20,6 +20,10 @@ setup: $(STAMP)
 ## The embedded default: SQLite file under instance/, SQLite job queue, WeChat emulator, demo data.
 run: setup
 	scripts/run_embedded.sh
+
+## Write miniprogram/config.js from mp_config/ (MP_CONFIG=mp_config/<deployment>.json).
+mp-config: setup
+	$(BIN)/python scripts/mp_config_js.py
 
 migrate: setup
 	$(BIN)/flask --app wsgi db upgrade

@@ -1,5 +1,10 @@
-// Written by `make mp-config` from mp_config/<deployment>.json; this copy is the demo deployment's.
+// Written by `make mp-config` from mp_config/; edit that file, not this one.
 module.exports = {
-  apiBase: 'http://127.0.0.1:5000',
-  subscribeTemplates: {},
+  "apiBase": "http://127.0.0.1:5000",
+  "subscribeTemplates": {
+    "meeting_reminder": "demo_meeting_reminder",
+    "dues_reminder": "demo_dues_reminder",
+    "quiz_open": "demo_quiz_open",
+    "newspaper_issue": "demo_newspaper_issue"
+  }
 };

@@ -10,7 +10,7 @@ from flask import Flask, g
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import wechat
+from server import mp_config, wechat
 from server.config import PROJECT_ROOT, Config, instance_dir
 from server.db import db
 from server.extensions import csrf, limiter, migrate, server_session
@@ -23,6 +23,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(overrides or {})
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
+    _load_mp_config(app)
     if app.config["TRUSTED_PROXIES"]:
         count = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
@@ -36,6 +37,15 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     cli.register(app)
     return app
+
+
+def _load_mp_config(app: Flask) -> None:
+    """Refuse to start with a broken or mismatched mini-program configuration."""
+    path, appid = app.config["MP_CONFIG"], app.config["WECHAT_APPID"]
+    config = mp_config.load(path)
+    if config["app_id"] != appid:
+        raise mp_config.MpConfigError(f"{path}: app_id {config['app_id']} differs from WECHAT_APPID {appid}")
+    app.extensions["mp_config"] = config
 
 
 def _session_backend(app: Flask) -> None:

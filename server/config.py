@@ -80,6 +80,9 @@ class Config:
         self.WECHAT_APPID = os.environ.get("WECHAT_APPID", "wx_demo_appid")
         self.WECHAT_SECRET = os.environ.get("WECHAT_SECRET", "demo_secret")
 
+        # Per-deployment mini-program settings (app id, templates), checked at start-up.
+        self.MP_CONFIG = os.environ.get("MP_CONFIG") or str(PROJECT_ROOT / "mp_config" / "demo.json")
+
         # Mini-program sessions and binding.
         self.MEMBER_TOKEN_DAYS = _int_env("MEMBER_TOKEN_DAYS", 30)
         self.BIND_TICKET_MINUTES = _int_env("BIND_TICKET_MINUTES", 10)

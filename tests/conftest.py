@@ -7,6 +7,7 @@ A server that was asked for but cannot be reached stops the run with an error; i
 from __future__ import annotations
 
 import contextvars
+import json
 import logging
 import os
 import re
@@ -103,11 +104,27 @@ def emulator() -> Iterator[RunningEmulator]:
         yield running
 
 
+def _test_mp_config() -> str:
+    """The tests' deployment: the test app id and the emulator's templates."""
+    path = _TMP / "mp_config.json"
+    templates = {
+        "meeting_reminder": {
+            "template_id": "tmpl_meeting",
+            "page": "pages/home/index",
+            "fields": {"thing1": "meeting_title", "time2": "starts_at", "thing3": "place"},
+        }
+    }
+    config = {"app_id": "wx_test_appid", "server_url": "http://127.0.0.1:5000", "subscribe_templates": templates}
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
 @pytest.fixture(scope="session")
 def app(emulator: RunningEmulator) -> Iterator[Flask]:
     _require_servers()
     app = create_app(
         {
+            "MP_CONFIG": _test_mp_config(),
             "TESTING": True,
             "WECHAT_API_BASE": emulator.base_url,
             "WECHAT_APPID": "wx_test_appid",

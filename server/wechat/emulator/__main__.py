@@ -2,7 +2,8 @@
 
 The appid and secret come from ``WECHAT_APPID`` / ``WECHAT_SECRET`` (the same variables the app
 reads, so both sides agree without extra setup); subscribe-message templates from a JSON file
-``{"<template_id>": ["thing1", "time2", ...]}``.
+``{"<template_id>": ["thing1", "time2", ...]}`` given by ``--templates``, else the deployment's
+mp_config (``MP_CONFIG``, default ``mp_config/demo.json``).
 """
 
 from __future__ import annotations
@@ -15,22 +16,21 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
+from server import mp_config
 from server.wechat.emulator.app import create_emulator_app
-
-DEFAULT_TEMPLATES = Path("mp_config/emulator_templates.json")
 
 log = logging.getLogger("wechat_emulator")
 
 
 def load_templates(path: Path | None) -> dict[str, list[str]]:
-    if path is None:
-        if not DEFAULT_TEMPLATES.exists():
-            return {}
-        path = DEFAULT_TEMPLATES
-    data = json.loads(path.read_text(encoding="utf-8"))
-    if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
-        raise SystemExit(f"{path}: expected {{template_id: [field keys]}}")
-    return {str(tid): [str(k) for k in keys] for tid, keys in data.items()}
+    """Templates from a plain ``{template_id: [keywords]}`` file, or else from the deployment's mp_config."""
+    if path is not None:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if not isinstance(data, dict) or not all(isinstance(v, list) for v in data.values()):
+            raise SystemExit(f"{path}: expected {{template_id: [field keys]}}")
+        return {str(tid): [str(k) for k in keys] for tid, keys in data.items()}
+    config = mp_config.load(os.environ.get("MP_CONFIG") or None)
+    return mp_config.emulator_templates(config)
 
 
 def main(argv: list[str] | None = None) -> None:
