@@ -266,9 +266,45 @@ ID_REGIONS = (
 ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 ID_CHECK = "10X98765432"
 PHONE_PREFIXES = (
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 166 173 175 176 177 178 "
-    "180 181 182 183 184 185 186 187 188 189 191 198 199"
-).split()
+    "130",
+    "131",
+    "132",
+    "133",
+    "134",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "166",
+    "173",
+    "175",
+    "176",
+    "177",
+    "178",
+    "180",
+    "181",
+    "182",
+    "183",
+    "184",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "191",
+    "198",
+    "199",
+)
 
 
 def cn_number(n: int) -> str:
@@ -469,8 +505,8 @@ def id_card(region: str, birth: date, seq: int) -> str:
 
 
 SEQ_DIGITS = [f"{n:03d}" for n in range(1000)]
-SEQ_SUMS = [sum(int(d) * w for d, w in zip(digits, ID_WEIGHTS[14:17])) for digits in SEQ_DIGITS]
-REGION_SUMS = {r: sum(int(d) * w for d, w in zip(r, ID_WEIGHTS[:6])) for r in ID_REGIONS}
+SEQ_SUMS = [sum(int(d) * w for d, w in zip(digits, ID_WEIGHTS[14:17], strict=True)) for digits in SEQ_DIGITS]
+REGION_SUMS = {r: sum(int(d) * w for d, w in zip(r, ID_WEIGHTS[:6], strict=True)) for r in ID_REGIONS}
 
 
 class MemberMaker:
@@ -516,7 +552,10 @@ class MemberMaker:
         ordinal = birth.toordinal()
         if (cached := self.birth_parts.get(ordinal)) is None:
             digits = f"{birth:%Y%m%d}"
-            cached = self.birth_parts[ordinal] = (digits, sum(int(d) * w for d, w in zip(digits, ID_WEIGHTS[6:14])))
+            cached = self.birth_parts[ordinal] = (
+                digits,
+                sum(int(d) * w for d, w in zip(digits, ID_WEIGHTS[6:14], strict=True)),
+            )
         digits, birth_sum = cached
         seq = int(self.rand() * 500) * 2 + (1 if male else 0)
         while True:
@@ -756,7 +795,9 @@ def main(argv: list[str] | None = None) -> int:
         cur.execute("TRUNCATE organisations, members CASCADE")
         t0 = time.perf_counter()
         orgs = build_tree(rng, args.orgs, args.committees, args.general_branches, args.branches, args.members)
-        org_rows = ((o.id, o.name, o.kind, o.parent_id, o.path, o.depth, o.sort_order, o.created_at, None) for o in orgs)
+        org_rows = [
+            (o.id, o.name, o.kind, o.parent_id, o.path, o.depth, o.sort_order, o.created_at, None) for o in orgs
+        ]
         n_orgs = copy_rows(cur, "organisations", ORG_COLUMNS, org_rows)
         t1 = time.perf_counter()
         print(f"organisations: {n_orgs:7,d} rows in {t1 - t0:6.2f} s")

@@ -10,6 +10,7 @@ from server.auth.models import Role
 from server.db import db
 from server.members.models import Member, MemberTransfer
 from server.members.services import MemberFilter, count_by_status, list_members
+from server.orgs.models import OrgKind
 
 NEW_MEMBER = {
     "name": "李红梅",
@@ -150,3 +151,14 @@ def test_list_is_paginated(app, tree, make_member):
         make_member(tree["a1"], f"党员{i:02d}")
     page2, total = list_members(MemberFilter(scope_path="/"), page=2, per_page=20)
     assert total == 25 and len(page2) == 5
+
+
+def test_a_committee_never_sees_another_root_committees_members(app, tree, make_org, make_member):
+    other_root = make_org("兄弟单位党委", OrgKind.COMMITTEE)
+    other_branch = make_org("兄弟支部", OrgKind.BRANCH, other_root)
+    make_member(tree["a1"], "本单位")
+    make_member(other_branch, "外单位")
+    members, total = list_members(MemberFilter(scope_path=tree["committee"].path))
+    assert [m.name for m in members] == ["本单位"] and total == 1
+    assert sum(count_by_status(tree["committee"].path).values()) == 1
+    assert sum(count_by_status("/").values()) == 2
