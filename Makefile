@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet -r requirements-dev.txt
-	npm ci --no-audit --no-fund --loglevel=error
+	@# `npm install --no-save` follows the lock file; `npm ci` trips over optional platform packages it omits.
+	npm install --no-save --no-audit --no-fund --loglevel=error
 	@# Browser tests drive Debian's Chromium; Chinese fonts so screenshots show text, not boxes.
 	command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
 		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)

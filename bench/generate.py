@@ -27,8 +27,8 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import psycopg
+from benchdb import ensure_database, libpq_url
 from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -681,23 +681,6 @@ def member_rows(maker: MemberMaker, branches: list[Org]) -> Iterator[tuple]:
 
 
 # -- database ------------------------------------------------------------------------------------
-
-
-def libpq_url(url: str) -> str:
-    """The app accepts ``postgresql+psycopg://``; libpq does not."""
-    for prefix in ("postgresql+psycopg://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql://" + url[len(prefix) :]
-    return url
-
-
-def ensure_database(url: str) -> None:
-    params = conninfo_to_dict(url)
-    name = params.get("dbname") or "postgres"
-    with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 def reset_schema_and_migrate(url: str) -> None:

@@ -23,9 +23,7 @@ import time
 from contextlib import contextmanager
 from pathlib import Path
 
-import psycopg
-from psycopg import sql
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
+from benchdb import ensure_database, libpq_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -33,22 +31,6 @@ DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/edangwu_bench"
 COMMITTEE, BRANCH = "导入压测党委", "导入压测支部"
 USERNAME, PASSWORD = "import_bench", "Import#Bench2026"
 TARGET_SECONDS = 15.0
-
-
-def libpq_url(url: str) -> str:
-    """The app accepts ``postgresql+psycopg://``; libpq does not."""
-    for prefix in ("postgresql+psycopg://", "postgres://"):
-        if url.startswith(prefix):
-            return "postgresql://" + url[len(prefix) :]
-    return url
-
-
-def ensure_database(url: str) -> None:
-    name = conninfo_to_dict(url).get("dbname") or "postgres"
-    with psycopg.connect(make_conninfo(url, dbname="postgres"), autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-            print(f"created database {name}")
 
 
 def isolate_process(url: str) -> None:

@@ -15,7 +15,7 @@ JEST = PROJECT_ROOT / "node_modules" / ".bin" / "jest"
 
 
 def test_mini_program_client_agrees_with_the_server(live_server, emulator, tree, make_member):
-    assert JEST.exists(), "node_modules is missing: run `make setup` (npm ci)"
+    assert JEST.exists(), "node_modules is missing: run `make setup`"
     by_phone = make_member(tree["a1"], "周九", phone="13600001111", id_card="11010519491231002X")
     by_invite = make_member(tree["a2"], "吴十", phone=None)
     _, code = issue_invite_code(by_invite, None)

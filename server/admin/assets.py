@@ -1,6 +1,6 @@
 """Front-end libraries for the admin, served from the npm packages the project's setup installs.
 
-Nothing is copied into the repository by hand: ``npm ci`` fetches the pinned versions, and this
+Nothing is copied into the repository by hand: ``make setup`` fetches the pinned versions (package-lock.json), and this
 allow-list maps a stable URL to each file we use.
 """
 
@@ -27,5 +27,5 @@ def vendor(name: str):
         abort(404)
     path = NODE_MODULES / VENDOR_FILES[name]
     if not path.exists():
-        abort(404, "front-end libraries are missing: run `make setup` (npm ci)")
+        abort(404, "front-end libraries are missing: run `make setup`")
     return send_from_directory(path.parent, path.name, max_age=86400)
