@@ -8,7 +8,7 @@ from server.admin.access import admin_required, load_form, writer_required
 from server.auth.scope import require_org
 from server.errors import ValidationFailed
 from server.orgs import services
-from server.orgs.models import ORG_KIND_LABELS, Organisation
+from server.orgs.models import ALLOWED_PARENTS, ORG_KIND_LABELS, Organisation, OrgKind
 from server.orgs.schemas import OrgCreateSchema, OrgMoveSchema, OrgRenameSchema
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/orgs", template_folder="templates")
@@ -36,7 +36,14 @@ def _org_in_scope(org_id: int, *, write: bool = True) -> Organisation:
 @admin_required
 def tree():
     nodes = [node for root in _scope_roots() for node in services.tree(root)]
-    return render_template("orgs/tree.html", nodes=nodes, kinds=ORG_KIND_LABELS)
+    parent_kinds = {node.kind for node in nodes}
+    # Offer only the kinds that can go under one of the organisations shown, the usual one first.
+    kinds = {
+        kind: label
+        for kind, label in sorted(ORG_KIND_LABELS.items(), key=lambda item: item[0] is not OrgKind.BRANCH)
+        if ALLOWED_PARENTS[kind] & parent_kinds
+    }
+    return render_template("orgs/tree.html", nodes=nodes, kinds=kinds)
 
 
 @bp.route("/", methods=["POST"])

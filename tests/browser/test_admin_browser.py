@@ -57,6 +57,9 @@ def test_member_list_searches_as_you_type(page: Page, demo):
     page.goto("/admin/members/")
     expect(page.locator("#member-count")).to_have_text("48")
     screenshot(page, "member-list")
+    page.set_viewport_size({"width": 820, "height": 1180})  # a tablet held upright
+    expect(page.locator("#member-table")).to_be_visible()
+    screenshot(page, "member-list-tablet")
     name = _member_in("综合办公室党支部").name
     scope = db.session.scalar(sa.select(Organisation.path).where(Organisation.name == "机关党总支"))
     same_name = db.session.scalar(

@@ -120,3 +120,12 @@ def test_renaming_is_audited_with_before_and_after(browser, make_admin, tree):
     browser("zongzhi").post(f"/admin/orgs/{tree['a1'].id}/rename", {"name": "甲一项目支部"})
     entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "organisation.update"))
     assert (entry.actor_name, entry.before, entry.after) == ("总支书记", {"name": "甲一支部"}, {"name": "甲一项目支部"})
+
+
+def test_new_organisation_form_offers_only_kinds_that_fit(browser, make_admin, tree):
+    make_admin("shuji", Role.SECRETARY, tree["a1"])
+    make_admin("dangwei", Role.ORG_ADMIN, tree["committee"])
+    branch_form = browser("shuji").get("/admin/orgs/").get_data(as_text=True)
+    assert 'value="group"' in branch_form and 'value="branch"' not in branch_form
+    committee_form = browser("dangwei").get("/admin/orgs/").get_data(as_text=True)
+    assert committee_form.index('value="branch"') < committee_form.index('value="committee"')
