@@ -1,0 +1,301 @@
+"""Meetings, who takes part, attendance, leave, and minutes that cannot be rewritten."""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from server.db import UTCDateTime, db, utcnow
+from server.orgs.models import Organisation, enum_column
+
+
+class MeetingKind(enum.StrEnum):
+    BRANCH_ASSEMBLY = "branch_assembly"
+    BRANCH_COMMITTEE = "branch_committee"
+    GROUP_MEETING = "group_meeting"
+    PARTY_LECTURE = "party_lecture"
+    THEME_DAY = "theme_day"
+    LIFE_MEETING = "life_meeting"
+    HEART_TALK = "heart_talk"
+    OTHER = "other"
+
+
+MEETING_KIND_LABELS = {
+    MeetingKind.BRANCH_ASSEMBLY: "支部党员大会",
+    MeetingKind.BRANCH_COMMITTEE: "支部委员会",
+    MeetingKind.GROUP_MEETING: "党小组会",
+    MeetingKind.PARTY_LECTURE: "党课",
+    MeetingKind.THEME_DAY: "主题党日",
+    MeetingKind.LIFE_MEETING: "组织生活会",
+    MeetingKind.HEART_TALK: "谈心谈话",
+    MeetingKind.OTHER: "其他",
+}
+
+
+class AttendanceStatus(enum.StrEnum):
+    PRESENT = "present"
+    LATE = "late"
+    LEAVE = "leave"
+
+
+class CheckinMethod(enum.StrEnum):
+    MEETING_CODE = "meeting_code"  # the member scanned the projected code
+    MEMBER_CODE = "member_code"  # the secretary scanned the member's code
+    MANUAL = "manual"  # marked by the secretary, with a reason
+
+
+class LeaveStatus(enum.StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REFUSED = "refused"
+
+
+class Meeting(db.Model):
+    __tablename__ = "meetings"
+    __table_args__ = (
+        sa.CheckConstraint("ends_at > starts_at", name="ends_after_start"),
+        sa.CheckConstraint("checkin_closes_at > checkin_opens_at", name="checkin_window_positive"),
+        sa.CheckConstraint(
+            "(geo_lat IS NULL AND geo_lng IS NULL AND geo_radius_m IS NULL)"
+            " OR (geo_lat BETWEEN -90 AND 90 AND geo_lng BETWEEN -180 AND 180 AND geo_radius_m > 0)",
+            name="geofence_complete",
+        ),
+        sa.Index("ix_meetings_org_starts", "organiser_org_id", "starts_at"),
+    )
+    __audited__ = True
+    __audit_entity__ = "meeting"
+    __audit_ignore__ = ("code_secret",)
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: 支部党员大会, 党课, …
+    kind: Mapped[MeetingKind] = mapped_column(enum_column(MeetingKind, "meeting_kind"))
+    #: title members see, e.g. "十一月主题党日：学习二十届四中全会精神"
+    title: Mapped[str] = mapped_column(sa.String(100))
+    #: the organisation holding it (whose compliance it counts for)
+    organiser_org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"))
+    #: scheduled start (UTC)
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: scheduled end (UTC)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: where, as members read it
+    place: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: optional geofence centre latitude (WGS-84 as wx.getLocation returns with type "wgs84")
+    geo_lat: Mapped[float | None] = mapped_column(sa.Float)
+    #: optional geofence centre longitude
+    geo_lng: Mapped[float | None] = mapped_column(sa.Float)
+    #: optional geofence radius in metres
+    geo_radius_m: Mapped[int | None]
+    #: check-in accepted from (UTC)
+    checkin_opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: check-in accepted until (UTC); later scans are refused
+    checkin_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    #: random per meeting; the rotating check-in codes are signed with it
+    code_secret: Mapped[str] = mapped_column(sa.String(64))
+    #: set when cancelled; cancelled meetings keep their row
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: admin who scheduled it
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_users.id", ondelete="SET NULL"))
+    #: when it was scheduled (UTC)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: when the day-before reminder went out
+    reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    organiser: Mapped[Organisation] = relationship()
+    participant_orgs: Mapped[list[Organisation]] = relationship(secondary="meeting_participants")
+
+    def audit_label(self) -> str:
+        return self.title
+
+    def audit_org_id(self) -> int | None:
+        return self.organiser_org_id
+
+
+meeting_participants = sa.Table(
+    "meeting_participants",
+    db.metadata,
+    #: the meeting
+    sa.Column("meeting_id", sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
+    #: a branch, a party group, or one of several branches of a joint lecture
+    sa.Column("org_id", sa.ForeignKey("organisations.id", ondelete="RESTRICT"), primary_key=True),
+)
+
+
+class Attendance(db.Model):
+    """One member's attendance at one meeting: present, late or on leave. No row means absent."""
+
+    __tablename__ = "attendances"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "member_id", name="uq_attendances_meeting_member"),)
+    __audited__ = True
+    __audit_entity__ = "attendance"
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the meeting
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
+    #: the member
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), index=True)
+    #: present, late or on leave
+    status: Mapped[AttendanceStatus] = mapped_column(enum_column(AttendanceStatus, "attendance_status"))
+    #: how it was recorded
+    method: Mapped[CheckinMethod] = mapped_column(enum_column(CheckinMethod, "checkin_method"))
+    #: when the member was checked in (UTC); null for leave
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: why the secretary recorded it by hand
+    note: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: admin who recorded it, for manual entries and scans of member codes
+    recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_users.id", ondelete="SET NULL"))
+
+    meeting: Mapped[Meeting] = relationship()
+
+    def audit_label(self) -> str:
+        return f"meeting #{self.meeting_id} member #{self.member_id}"
+
+    def audit_org_id(self) -> int | None:
+        return self.meeting.organiser_org_id if "meeting" in self.__dict__ else None
+
+
+class CheckinAttempt(db.Model):
+    """Every scan, accepted or refused, with its reason: the record behind the attendance list."""
+
+    __tablename__ = "checkin_attempts"
+    __table_args__ = (sa.Index("ix_checkin_attempts_meeting", "meeting_id", "created_at"),)
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the meeting the code named, if it could be read
+    meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
+    #: the member checking in, if known
+    member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    #: "ok", "already_checked_in", or the refusal code ("code_expired", "outside_geofence", …)
+    result: Mapped[str] = mapped_column(sa.String(32))
+    #: the Chinese message given, with the distance for geofence refusals
+    detail: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: how the scan came in
+    method: Mapped[CheckinMethod] = mapped_column(enum_column(CheckinMethod, "checkin_method"))
+    #: when (UTC)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class LeaveRequest(db.Model):
+    """A member asks for leave before the meeting; the secretary approves or refuses."""
+
+    __tablename__ = "leave_requests"
+    __table_args__ = (sa.UniqueConstraint("meeting_id", "member_id", name="uq_leave_requests_meeting_member"),)
+    __audited__ = True
+    __audit_entity__ = "leave_request"
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the meeting
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
+    #: who asks
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
+    #: why, in the member's words
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    #: pending, approved or refused
+    status: Mapped[LeaveStatus] = mapped_column(enum_column(LeaveStatus, "leave_status"), default=LeaveStatus.PENDING)
+    #: admin who decided
+    decided_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_users.id", ondelete="SET NULL"))
+    #: when decided (UTC)
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: when asked (UTC)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    meeting: Mapped[Meeting] = relationship()
+
+    def audit_label(self) -> str:
+        return f"meeting #{self.meeting_id} member #{self.member_id}"
+
+    def audit_org_id(self) -> int | None:
+        return self.meeting.organiser_org_id if "meeting" in self.__dict__ else None
+
+
+class Minutes(db.Model):
+    """The record of a held meeting. Editable until finalised; after that only amendments are added."""
+
+    __tablename__ = "minutes"
+    __audited__ = True
+    __audit_entity__ = "minutes"
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the meeting recorded
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), unique=True)
+    #: the organisation whose chain this record joins (the organiser)
+    org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"))
+    #: 主题
+    topic: Mapped[str] = mapped_column(sa.String(200), default="")
+    #: 内容
+    content: Mapped[str] = mapped_column(sa.Text, default="")
+    #: 决议
+    decisions: Mapped[str] = mapped_column(sa.Text, default="")
+    #: when locked (UTC); null while still a draft
+    finalised_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: SHA-256 over the finalised content and attendance, chained to ``prev_hash``
+    content_hash: Mapped[str | None] = mapped_column(sa.String(64))
+    #: hash of the organisation's previous finalised record (or of its previous amendment)
+    prev_hash: Mapped[str | None] = mapped_column(sa.String(64))
+
+    def audit_label(self) -> str:
+        return self.topic or f"meeting #{self.meeting_id}"
+
+    def audit_org_id(self) -> int | None:
+        return self.org_id
+
+
+class MinutesAmendment(db.Model):
+    """A correction to finalised minutes: appended with a reason, never an edit."""
+
+    __tablename__ = "minutes_amendments"
+    __audited__ = True
+    __audit_entity__ = "minutes_amendment"
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the minutes corrected
+    minutes_id: Mapped[int] = mapped_column(sa.ForeignKey("minutes.id", ondelete="CASCADE"), index=True)
+    #: why the correction was needed
+    reason: Mapped[str] = mapped_column(sa.String(200))
+    #: the correction itself
+    content: Mapped[str] = mapped_column(sa.Text)
+    #: admin who added it
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_users.id", ondelete="SET NULL"))
+    #: when (UTC)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: SHA-256 over this amendment, chained to ``prev_hash``
+    content_hash: Mapped[str] = mapped_column(sa.String(64))
+    #: hash of what came before it in the organisation's chain
+    prev_hash: Mapped[str] = mapped_column(sa.String(64))
+
+    def audit_label(self) -> str:
+        return self.reason
+
+    def audit_org_id(self) -> int | None:
+        return None
+
+
+class MinutesPhoto(db.Model):
+    """A photo of the meeting attached to its minutes (size and type checked on upload)."""
+
+    __tablename__ = "minutes_photos"
+
+    #: surrogate key
+    id: Mapped[int] = mapped_column(primary_key=True)
+    #: the minutes
+    minutes_id: Mapped[int] = mapped_column(sa.ForeignKey("minutes.id", ondelete="CASCADE"), index=True)
+    #: original file name
+    filename: Mapped[str] = mapped_column(sa.String(200))
+    #: image/jpeg or image/png
+    content_type: Mapped[str] = mapped_column(sa.String(32))
+    #: bytes
+    size: Mapped[int]
+    #: SHA-256 of the bytes, part of the minutes' hash once finalised
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    #: the image
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    #: when uploaded (UTC)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
