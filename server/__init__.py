@@ -77,9 +77,9 @@ def _register_blueprints(app: Flask) -> None:
     from server.admin.views import root as root_bp
     from server.auth import api as auth_api
     from server.auth.views import bp as auth_bp
+    from server.meetings import models as _meeting_models  # noqa: F401  (until its blueprints land)
     from server.members import api as members_api
     from server.members import tasks as _member_tasks  # noqa: F401  (registers the jobs)
-    from server.meetings import models as _meeting_models  # noqa: F401  (until its blueprints land)
     from server.members.views import bp as members_bp
     from server.orgs.views import bp as orgs_bp
 
