@@ -77,13 +77,13 @@ def _register_blueprints(app: Flask) -> None:
     from server.admin.views import root as root_bp
     from server.auth import api as auth_api
     from server.auth.views import bp as auth_bp
-    from server.meetings import models as _meeting_models  # noqa: F401  (until its blueprints land)
+    from server.meetings import api as meetings_api
     from server.members import api as members_api
     from server.members import tasks as _member_tasks  # noqa: F401  (registers the jobs)
     from server.members.views import bp as members_bp
     from server.orgs.views import bp as orgs_bp
 
-    for blueprint in (auth_api.blp, members_api.blp):
+    for blueprint in (auth_api.blp, members_api.blp, meetings_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
     for blueprint in (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp):

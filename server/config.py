@@ -98,3 +98,10 @@ class Config:
         self.OPENAPI_JSON_PATH = "openapi.json"
 
         self.DISPLAY_TIMEZONE = "Asia/Shanghai"
+
+        # Meeting check-in: how long a projected code stays valid (the screen refreshes it every few
+        # seconds), how long a member's personal code lives, and when a check-in counts as late.
+        self.MEETING_CODE_TTL = _int_env("MEETING_CODE_TTL", 15)
+        self.MEETING_CODE_REFRESH = _int_env("MEETING_CODE_REFRESH", 5)
+        self.MEMBER_CODE_TTL = _int_env("MEMBER_CODE_TTL", 60)
+        self.MEETING_LATE_MINUTES = _int_env("MEETING_LATE_MINUTES", 5)

@@ -1,0 +1,92 @@
+"""Mini-program endpoints: my meetings, scanning the meeting's code, my personal code, secretary scans."""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_smorest import Blueprint
+
+from server.auth.current import current_member, member_required
+from server.errors import AppError, PermissionDenied
+from server.meetings import checkin, codes, services
+from server.meetings.models import CheckinMethod
+from server.meetings.schemas import (
+    CheckinResultSchema,
+    CheckinSchema,
+    MeetingBriefSchema,
+    MemberCodeSchema,
+    ScanMemberSchema,
+)
+from server.members.services import get_member
+
+blp = Blueprint("meetings_api", __name__, url_prefix="/api", description="会议与签到")
+BEARER = [{"bearer": []}]
+
+
+def _result(result: checkin.CheckinResult, member_name: str) -> dict:
+    return {
+        "ok": True,
+        "already": result.already,
+        "status": result.attendance.status,
+        "checked_in_at": result.attendance.checked_in_at,
+        "message": result.message,
+        "member_name": member_name,
+    }
+
+
+@blp.route("/meetings", methods=["GET"])
+@member_required
+@blp.response(200, MeetingBriefSchema(many=True))
+@blp.doc(security=BEARER)
+def my_meetings():
+    """Meetings I take part in, newest first."""
+    return services.meetings_of(current_member())
+
+
+@blp.route("/meetings/<int:meeting_id>/checkin", methods=["POST"])
+@member_required
+@blp.arguments(CheckinSchema)
+@blp.response(200, CheckinResultSchema)
+@blp.doc(security=BEARER)
+def check_in(payload: dict, meeting_id: int):
+    """Check in by scanning the meeting's live code (from the meeting's page)."""
+    member = current_member()
+    meeting = services.get_meeting(meeting_id)
+    try:
+        codes.verify_meeting_code(codes.parse(payload["code"]), meeting)
+    except AppError as refusal:
+        checkin.log_unreadable(meeting.id, member.id, CheckinMethod.MEETING_CODE, refusal)
+        raise
+    location = (payload["latitude"], payload["longitude"]) if payload["latitude"] is not None else None
+    result = checkin.check_in(meeting, member, CheckinMethod.MEETING_CODE, location=location)
+    return _result(result, member.name)
+
+
+@blp.route("/me/checkin-code", methods=["GET"])
+@member_required
+@blp.response(200, MemberCodeSchema)
+@blp.doc(security=BEARER)
+def my_checkin_code():
+    """My personal check-in code, for the secretary to scan where there is no projector."""
+    ttl = current_app.config["MEMBER_CODE_TTL"]
+    return {"code": codes.member_code(current_member().id), "expires_in": ttl}
+
+
+@blp.route("/meetings/<int:meeting_id>/scan-member", methods=["POST"])
+@member_required
+@blp.arguments(ScanMemberSchema)
+@blp.response(200, CheckinResultSchema)
+@blp.doc(security=BEARER)
+def scan_member(payload: dict, meeting_id: int):
+    """Secretary mode: check a member in by scanning the code on their phone."""
+    meeting = services.get_meeting(meeting_id)
+    secretary = services.secretary_account(current_member(), meeting)
+    if secretary is None:
+        raise PermissionDenied("只有本次会议所在支部的书记或支委可以扫码签到")
+    try:
+        member_id = codes.verify_member_code(codes.parse(payload["code"]))
+    except AppError as refusal:
+        checkin.log_unreadable(meeting.id, None, CheckinMethod.MEMBER_CODE, refusal)
+        raise
+    member = get_member(member_id)
+    result = checkin.check_in(meeting, member, CheckinMethod.MEMBER_CODE, recorded_by_id=secretary.id)
+    return _result(result, member.name)
