@@ -78,6 +78,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.auth import api as auth_api
     from server.auth.views import bp as auth_bp
     from server.meetings import api as meetings_api
+    from server.meetings import tasks as _meeting_tasks  # noqa: F401  (registers the jobs)
     from server.members import api as members_api
     from server.members import tasks as _member_tasks  # noqa: F401  (registers the jobs)
     from server.members.views import bp as members_bp

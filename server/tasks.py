@@ -64,6 +64,20 @@ def job(**task_options: Any) -> Callable:
     return decorator
 
 
+def periodic_job(schedule: Callable, **task_options: Any) -> Callable:
+    """Declare a cron-style job (``huey.crontab(...)``), run like any job in its own app context."""
+
+    def decorator(fn: Callable) -> Any:
+        @functools.wraps(fn)
+        def run_in_app_context() -> Any:
+            with _app_for_job().app_context():
+                return fn()
+
+        return huey.periodic_task(schedule, **task_options)(run_in_app_context)
+
+    return decorator
+
+
 def enqueue_after_commit(task: Callable, *args: Any) -> None:
     """Queue ``task(*args)`` to run once the current transaction commits; drop it on rollback."""
     from server.db import db

@@ -7,11 +7,13 @@ from flask_smorest import Blueprint
 
 from server.auth.current import current_member, member_required
 from server.errors import AppError, PermissionDenied
-from server.meetings import checkin, codes, services
+from server.meetings import checkin, codes, leave, services
 from server.meetings.models import CheckinMethod
 from server.meetings.schemas import (
     CheckinResultSchema,
     CheckinSchema,
+    LeaveRequestSchema,
+    LeaveSchema,
     MeetingBriefSchema,
     MemberCodeSchema,
     ScanMemberSchema,
@@ -90,3 +92,13 @@ def scan_member(payload: dict, meeting_id: int):
     member = get_member(member_id)
     result = checkin.check_in(meeting, member, CheckinMethod.MEMBER_CODE, recorded_by_id=secretary.id)
     return _result(result, member.name)
+
+
+@blp.route("/meetings/<int:meeting_id>/leave", methods=["POST"])
+@member_required
+@blp.arguments(LeaveRequestSchema)
+@blp.response(201, LeaveSchema)
+@blp.doc(security=BEARER)
+def ask_for_leave(payload: dict, meeting_id: int):
+    """Ask for leave before the meeting; the secretary approves or refuses."""
+    return leave.request_leave(services.get_meeting(meeting_id), current_member(), payload["reason"])

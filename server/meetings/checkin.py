@@ -145,6 +145,13 @@ def check_in(
     return result
 
 
+def mark_present(meeting: Meeting, member: Member, reason: str, recorded_by_id: int | None) -> CheckinResult:
+    """The secretary marks a member present by hand (no smartphone); the reason is kept and audited."""
+    if not reason.strip():
+        raise AppError("reason_required", "手工签到须填写原因（如：年长党员无智能手机）")
+    return check_in(meeting, member, CheckinMethod.MANUAL, recorded_by_id=recorded_by_id, note=reason.strip()[:200])
+
+
 def log_unreadable(meeting_id: int | None, member_id: int | None, method: CheckinMethod, refusal: AppError) -> None:
     """Keep a scan whose code could not even be verified (forged, expired, another meeting's)."""
     _log(meeting_id, member_id, method, refusal.code, refusal.message)

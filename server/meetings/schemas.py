@@ -2,7 +2,7 @@
 
 from marshmallow import Schema, fields, validate
 
-from server.meetings.models import MEETING_KIND_LABELS, AttendanceStatus, MeetingKind
+from server.meetings.models import MEETING_KIND_LABELS, AttendanceStatus, LeaveStatus, MeetingKind
 
 
 class CheckinSchema(Schema):
@@ -39,3 +39,14 @@ class MeetingBriefSchema(Schema):
 class MemberCodeSchema(Schema):
     code = fields.String(required=True)
     expires_in = fields.Integer(required=True, metadata={"description": "seconds; refresh before then"})
+
+
+class LeaveRequestSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=200))
+
+
+class LeaveSchema(Schema):
+    id = fields.Integer()
+    status = fields.Enum(LeaveStatus, by_value=True)
+    reason = fields.String()
+    created_at = fields.DateTime()
