@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.auth.views import bp as auth_bp
     from server.meetings import api as meetings_api
     from server.meetings import tasks as _meeting_tasks  # noqa: F401  (registers the jobs)
+    from server.meetings.views import bp as meetings_bp
     from server.members import api as members_api
     from server.members import tasks as _member_tasks  # noqa: F401  (registers the jobs)
     from server.members.views import bp as members_bp
@@ -87,7 +88,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_api.blp, members_api.blp, meetings_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
-    for blueprint in (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp):
+    for blueprint in (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp):
         app.register_blueprint(blueprint)
 
 

@@ -50,13 +50,13 @@ def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(math.sqrt(a))
 
 
-def _check_open(meeting: Meeting, now: datetime) -> None:
+def _check_open(meeting: Meeting, now: datetime, *, after_close: bool = False) -> None:
     if meeting.cancelled_at is not None:
         raise AppError("meeting_cancelled", "会议已取消")
     if now < meeting.checkin_opens_at:
         opens = _local(meeting.checkin_opens_at)
         raise AppError("checkin_not_open", f"签到尚未开始，将于 {opens:%m月%d日 %H:%M} 开放")
-    if now > meeting.checkin_closes_at:
+    if now > meeting.checkin_closes_at and not after_close:
         raise AppError("checkin_closed", f"签到已于 {_local(meeting.checkin_closes_at):%m月%d日 %H:%M} 结束")
 
 
@@ -115,7 +115,8 @@ def check_in(
         if existing is not None and existing.status is not AttendanceStatus.LEAVE:
             result = CheckinResult(existing, already=True)
         else:
-            _check_open(meeting, now)
+            # The secretary may still record by hand after the window closes (audited, with a reason).
+            _check_open(meeting, now, after_close=method is CheckinMethod.MANUAL)
             if not is_participant(meeting, member):
                 raise AppError("not_participant", "您不在本次会议的参会范围内")
             if method is not CheckinMethod.MANUAL:

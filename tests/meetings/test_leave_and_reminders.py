@@ -108,3 +108,8 @@ def test_the_periodic_job_queues_reminders_after_commit(app, make_meeting):
     queue_meeting_reminders.call_local()
     assert db.session.get(Meeting, meeting.id).reminder_sent_at is not None
     assert run_pending_jobs() == 1
+
+
+def test_the_secretary_may_record_by_hand_after_check_in_closed(make_meeting, member):
+    over = make_meeting(starts_in=timedelta(hours=-5))
+    assert checkin.mark_present(over, member, "会上签到表补录", recorded_by_id=None).already is False

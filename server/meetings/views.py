@@ -1,0 +1,185 @@
+"""Admin pages of meetings: list, schedule, attendance, leave, manual check-in, and the live screen."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import qrcode
+import sqlalchemy as sa
+from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
+from marshmallow import ValidationError
+
+from server.admin.access import admin_required, writer_required
+from server.auth.scope import require_member, require_org
+from server.db import db, utcnow
+from server.errors import AppError
+from server.http import translate
+from server.meetings import checkin, codes, leave, services
+from server.meetings.forms import ManualCheckinSchema, MeetingFormSchema
+from server.meetings.models import MEETING_KIND_LABELS, Attendance, LeaveRequest, LeaveStatus, Meeting
+from server.members.models import Member
+from server.members.services import get_member
+from server.orgs import services as org_services
+from server.orgs.models import Organisation, OrgKind
+from server.wechat import get_wechat
+
+bp = Blueprint("meetings", __name__, url_prefix="/admin/meetings", template_folder="templates")
+
+
+def _meeting(meeting_id: int, *, write: bool = False) -> Meeting:
+    meeting = services.get_meeting(meeting_id)
+    require_org(g.admin, meeting.organiser, write=write)
+    return meeting
+
+
+def _orgs_for_meetings() -> list[Organisation]:
+    query = org_services.live_orgs_under(g.admin.scope_path).where(
+        Organisation.kind.in_([OrgKind.BRANCH, OrgKind.GROUP])
+    )
+    return list(db.session.scalars(query.order_by(Organisation.path)))
+
+
+@bp.route("/")
+@admin_required
+def index():
+    in_scope = sa.select(Organisation.id).where(Organisation.path.startswith(g.admin.scope_path))
+    query = sa.select(Meeting).where(Meeting.organiser_org_id.in_(in_scope)).order_by(Meeting.starts_at.desc())
+    meetings = db.session.scalars(query.limit(100)).all()
+    return render_template("meetings/list.html", meetings=meetings, kinds=MEETING_KIND_LABELS, now=utcnow())
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@writer_required
+def create():
+    errors: dict = {}
+    if request.method == "POST":
+        raw = {key: value for key, value in request.form.items() if value.strip() and key != "csrf_token"}
+        raw["participant_ids"] = request.form.getlist("participant_ids")
+        try:
+            data = MeetingFormSchema().load(raw)
+        except ValidationError as exc:
+            errors = translate(exc.messages)
+        else:
+            organiser = require_org(g.admin, org_services.get_org(data["organiser_id"]), write=True)
+            participants = [require_org(g.admin, org_services.get_org(i)) for i in data["participant_ids"]]
+            meeting = services.create_meeting(
+                kind=data["kind"],
+                title=data["title"],
+                organiser=organiser,
+                starts_at=data["starts_at"],
+                ends_at=data["ends_at"],
+                place=data["place"],
+                participants=participants,
+                geofence=data["geofence"],
+                created_by_id=g.admin.id,
+            )
+            flash(f"已安排会议“{meeting.title}”")
+            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    return render_template(
+        "meetings/form.html", form=request.form, errors=errors, kinds=MEETING_KIND_LABELS, orgs=_orgs_for_meetings()
+    ), (422 if errors else 200)
+
+
+def _roster(meeting: Meeting) -> list[tuple[Member, Attendance | None]]:
+    org_ids = services.participant_org_ids(meeting)
+    members = db.session.scalars(
+        sa.select(Member)
+        .where(sa.or_(Member.org_id.in_(org_ids), Member.group_id.in_(org_ids)))
+        .order_by(Member.name_sort)
+    ).all()
+    rows = {
+        a.member_id: a for a in db.session.scalars(sa.select(Attendance).where(Attendance.meeting_id == meeting.id))
+    }
+    return [(member, rows.get(member.id)) for member in members]
+
+
+@bp.route("/<int:meeting_id>")
+@admin_required
+def detail(meeting_id: int):
+    meeting = _meeting(meeting_id)
+    leaves = db.session.scalars(sa.select(LeaveRequest).where(LeaveRequest.meeting_id == meeting.id)).all()
+    names = {
+        m.id: m.name for m in db.session.scalars(sa.select(Member).where(Member.id.in_([r.member_id for r in leaves])))
+    }
+    return render_template(
+        "meetings/detail.html",
+        meeting=meeting,
+        kinds=MEETING_KIND_LABELS,
+        roster=_roster(meeting),
+        leaves=leaves,
+        leave_names=names,
+        pending=LeaveStatus.PENDING,
+        now=utcnow(),
+    )
+
+
+@bp.route("/<int:meeting_id>/manual", methods=["POST"])
+@writer_required
+def manual(meeting_id: int):
+    meeting = _meeting(meeting_id, write=True)
+    try:
+        data = ManualCheckinSchema().load({k: v for k, v in request.form.items() if k != "csrf_token"})
+    except ValidationError as exc:
+        raise AppError("invalid_input", "手工签到须选择党员并填写原因", fields=translate(exc.messages)) from exc
+    member = require_member(g.admin, get_member(data["member_id"]))
+    result = checkin.mark_present(meeting, member, data["reason"], recorded_by_id=g.admin.id)
+    flash(f"{member.name}：{result.message}")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/leave/<int:leave_id>", methods=["POST"])
+@writer_required
+def decide(meeting_id: int, leave_id: int):
+    meeting = _meeting(meeting_id, write=True)
+    request_ = leave.get_leave(leave_id)
+    if request_.meeting_id != meeting.id:
+        raise AppError("leave_mismatch", "请假申请不属于这次会议")
+    leave.decide_leave(request_, approve=request.form.get("decision") == "approve", decided_by_id=g.admin.id)
+    flash("已批准请假" if request_.status is LeaveStatus.APPROVED else "已不批准请假")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
+@bp.route("/<int:meeting_id>/live")
+@admin_required
+def live(meeting_id: int):
+    """The full-screen check-in page for the projector."""
+    meeting = _meeting(meeting_id)
+    refresh = current_app.config["MEETING_CODE_REFRESH"]
+    return render_template("meetings/live.html", meeting=meeting, kinds=MEETING_KIND_LABELS, refresh=refresh)
+
+
+@bp.route("/<int:meeting_id>/live/code")
+@admin_required
+def live_code(meeting_id: int):
+    """A fresh code as a QR image; the live page swaps it in every few seconds."""
+    meeting = _meeting(meeting_id)
+    code = codes.meeting_code(meeting)
+    buffer = io.BytesIO()
+    qrcode.make(code, box_size=10, border=2).save(buffer, format="PNG")
+    image = base64.b64encode(buffer.getvalue()).decode()
+    return render_template("meetings/_live_code.html", meeting=meeting, code=code, image=image)
+
+
+@bp.route("/<int:meeting_id>/live/arrivals")
+@admin_required
+def live_arrivals(meeting_id: int):
+    """Who has arrived, newest first, with the count; polled every second by the live page."""
+    meeting = _meeting(meeting_id)
+    arrived = db.session.execute(
+        sa.select(Member.name, Attendance.checked_in_at, Attendance.status)
+        .join(Attendance, Attendance.member_id == Member.id)
+        .where(Attendance.meeting_id == meeting.id, Attendance.checked_in_at.is_not(None))
+        .order_by(Attendance.checked_in_at.desc())
+    ).all()
+    expected = len(_roster(meeting))
+    return render_template("meetings/_arrivals.html", arrived=arrived, expected=expected)
+
+
+@bp.route("/<int:meeting_id>/poster.png")
+@admin_required
+def poster(meeting_id: int):
+    """The static mini-program code for a printed poster: it opens this meeting's page."""
+    meeting = _meeting(meeting_id)
+    png = get_wechat().get_unlimited_code(f"m={meeting.id}", "pages/meeting/index")
+    return send_file(io.BytesIO(png), mimetype="image/png", download_name=f"meeting-{meeting.id}.png")

@@ -1,0 +1,129 @@
+"""The secretary's meeting pages: schedule, attendance, leave decisions, manual check-in, live screen."""
+
+from __future__ import annotations
+
+import re
+from datetime import timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from server.auth.models import Role
+from server.db import db
+from server.meetings import leave
+from server.meetings.models import Attendance, Meeting
+
+
+@pytest.fixture
+def secretary(browser, make_admin, tree):
+    make_admin("shuji", Role.SECRETARY, tree["a1"], display_name="王书记")
+    return browser("shuji")
+
+
+def test_secretary_schedules_a_meeting_in_local_time(secretary, tree):
+    response = secretary.post(
+        "/admin/meetings/new",
+        {
+            "kind": "theme_day",
+            "title": "十一月主题党日",
+            "organiser_id": tree["a1"].id,
+            "day": "2026-12-01",
+            "starts": "09:00",
+            "ends": "11:00",
+            "place": "三楼会议室",
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    meeting = db.session.scalar(sa.select(Meeting))
+    assert meeting.starts_at.isoformat() == "2026-12-01T01:00:00+00:00"  # 09:00 in Beijing
+    assert [org.id for org in meeting.participant_orgs] == [tree["a1"].id]
+    assert "十一月主题党日" in secretary.get("/admin/meetings/").get_data(as_text=True)
+
+
+def test_bad_meeting_form_says_what_is_wrong(secretary, tree):
+    response = secretary.post(
+        "/admin/meetings/new",
+        {
+            "kind": "theme_day",
+            "title": "",
+            "organiser_id": tree["a1"].id,
+            "day": "2026-12-01",
+            "starts": "11:00",
+            "ends": "09:00",
+            "geo_lat": "39.9",
+        },
+    )
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert "此项必填" in html and "结束时间应晚于开始时间" in html
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0
+
+
+def test_secretary_cannot_schedule_for_a_sibling_branch(secretary, tree):
+    response = secretary.post(
+        "/admin/meetings/new",
+        {
+            "kind": "theme_day",
+            "title": "越权",
+            "organiser_id": tree["b1"].id,
+            "day": "2026-12-01",
+            "starts": "09:00",
+            "ends": "10:00",
+        },
+    )
+    assert response.status_code == 403
+
+
+def test_manual_check_in_and_leave_decision_through_the_page(secretary, make_meeting, tree, make_member):
+    elder = make_member(tree["a1"], "老党员")
+    asker = make_member(tree["a1"], "请假人")
+    meeting = make_meeting(starts_in=timedelta(hours=1))
+    request = leave.request_leave(meeting, asker, "在外地施工")
+    meeting.starts_at -= timedelta(hours=1, minutes=10)  # the meeting is now under way
+    meeting.checkin_opens_at -= timedelta(hours=1, minutes=10)
+    db.session.commit()
+    secretary.post(f"/admin/meetings/{meeting.id}/manual", {"member_id": elder.id, "reason": "无智能手机"})
+    secretary.post(f"/admin/meetings/{meeting.id}/leave/{request.id}", {"decision": "approve"})
+    rows = {row.member_id: row for row in db.session.scalars(sa.select(Attendance))}
+    assert rows[elder.id].note == "无智能手机" and rows[asker.id].status.value == "leave"
+    page = secretary.get(f"/admin/meetings/{meeting.id}").get_data(as_text=True)
+    assert "已批准" in page and "手工" in page
+
+
+def test_manual_check_in_without_a_reason_is_refused(secretary, make_meeting, tree, make_member):
+    elder = make_member(tree["a1"], "老党员")
+    meeting = make_meeting()
+    response = secretary.post(f"/admin/meetings/{meeting.id}/manual", {"member_id": elder.id, "reason": ""})
+    assert response.status_code == 400
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 0
+
+
+def test_live_screen_shows_a_fresh_qr_and_the_arrivals(secretary, make_meeting, tree, make_member, client, token_for):
+    member = make_member(tree["a1"], "张三")
+    meeting = make_meeting()
+    assert "投屏签到" in secretary.get(f"/admin/meetings/{meeting.id}/live").get_data(as_text=True)
+    fragment = secretary.get(f"/admin/meetings/{meeting.id}/live/code").get_data(as_text=True)
+    code = re.search(r'data-code="([^"]+)"', fragment).group(1)
+    assert "data:image/png;base64," in fragment
+    client.post(
+        f"/api/meetings/{meeting.id}/checkin",
+        json={"code": code},
+        headers={"Authorization": f"Bearer {token_for(member)}"},
+    )
+    arrivals = secretary.get(f"/admin/meetings/{meeting.id}/live/arrivals").get_data(as_text=True)
+    assert '<span id="arrived-count">1</span>' in arrivals and "张三" in arrivals
+
+
+def test_poster_is_a_mini_program_code(secretary, make_meeting):
+    meeting = make_meeting()
+    response = secretary.get(f"/admin/meetings/{meeting.id}/poster.png")
+    assert response.mimetype == "image/png" and response.data.startswith(b"\x89PNG")
+
+
+def test_another_branch_secretary_sees_none_of_it(browser, make_admin, make_meeting, tree):
+    make_admin("other", Role.SECRETARY, tree["b1"])
+    meeting = make_meeting()
+    other = browser("other")
+    for path in ("", "/live", "/live/code", "/live/arrivals", "/poster.png"):
+        assert other.get(f"/admin/meetings/{meeting.id}{path}").status_code == 403, path
+    assert meeting.title not in other.get("/admin/meetings/").get_data(as_text=True)
