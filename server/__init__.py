@@ -34,8 +34,10 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
 
     from server import cli
+    from server.meetings import cli as meetings_cli
 
     cli.register(app)
+    meetings_cli.register(app)
     return app
 
 

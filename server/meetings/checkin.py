@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from server.db import db, keep_on_error, utcnow
 from server.errors import AppError
 from server.meetings.models import Attendance, AttendanceStatus, CheckinAttempt, CheckinMethod, Meeting
+from server.meetings.minutes import attendance_locked
 from server.meetings.services import is_participant
 from server.members.models import Member
 
@@ -115,6 +116,8 @@ def check_in(
         if existing is not None and existing.status is not AttendanceStatus.LEAVE:
             result = CheckinResult(existing, already=True)
         else:
+            if attendance_locked(meeting.id):
+                raise AppError("minutes_finalised", "会议纪要已定稿，签到记录不能再更改")
             # The secretary may still record by hand after the window closes (audited, with a reason).
             _check_open(meeting, now, after_close=method is CheckinMethod.MANUAL)
             if not is_participant(meeting, member):

@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from server.db import db, utcnow
 from server.errors import AppError, NotFound
 from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, LeaveRequest, LeaveStatus, Meeting
+from server.meetings.minutes import attendance_locked
 from server.meetings.services import is_participant
 from server.members.models import Member
 
@@ -52,6 +53,8 @@ def decide_leave(leave: LeaveRequest, approve: bool, decided_by_id: int | None) 
     """Approve (the member is recorded as on leave) or refuse a pending request."""
     if leave.status is not LeaveStatus.PENDING:
         raise AppError("leave_decided", "该请假申请已处理")
+    if attendance_locked(leave.meeting_id):
+        raise AppError("minutes_finalised", "会议纪要已定稿，出勤记录不能再更改")
     leave.status = LeaveStatus.APPROVED if approve else LeaveStatus.REFUSED
     leave.decided_at, leave.decided_by_id = utcnow(), decided_by_id
     already = db.session.scalar(

@@ -113,3 +113,16 @@ def test_the_periodic_job_queues_reminders_after_commit(app, make_meeting):
 def test_the_secretary_may_record_by_hand_after_check_in_closed(make_meeting, member):
     over = make_meeting(starts_in=timedelta(hours=-5))
     assert checkin.mark_present(over, member, "会上签到表补录", recorded_by_id=None).already is False
+
+
+def test_attendance_is_frozen_once_the_minutes_are_finalised(make_meeting, member, tree, make_member):
+    from server.meetings import minutes
+
+    over = make_meeting(starts_in=timedelta(hours=-5))
+    record = minutes.get_or_create_minutes(over)
+    minutes.save_draft(record, "学习", "学习了文件", "无")
+    minutes.finalise(record)
+    db.session.commit()
+    with pytest.raises(AppError) as refused:
+        checkin.mark_present(over, member, "补录", recorded_by_id=None)
+    assert refused.value.code == "minutes_finalised"
