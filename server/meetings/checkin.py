@@ -18,8 +18,8 @@ from sqlalchemy.exc import IntegrityError
 
 from server.db import db, keep_on_error, utcnow
 from server.errors import AppError
-from server.meetings.models import Attendance, AttendanceStatus, CheckinAttempt, CheckinMethod, Meeting
 from server.meetings.minutes import attendance_locked
+from server.meetings.models import Attendance, AttendanceStatus, CheckinAttempt, CheckinMethod, Meeting
 from server.meetings.services import is_participant
 from server.members.models import Member
 

@@ -6,8 +6,8 @@ import sqlalchemy as sa
 
 from server.db import db, utcnow
 from server.errors import AppError, NotFound
-from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, LeaveRequest, LeaveStatus, Meeting
 from server.meetings.minutes import attendance_locked
+from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, LeaveRequest, LeaveStatus, Meeting
 from server.meetings.services import is_participant
 from server.members.models import Member
 
