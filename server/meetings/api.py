@@ -15,6 +15,7 @@ from server.meetings.schemas import (
     LeaveRequestSchema,
     LeaveSchema,
     MeetingBriefSchema,
+    MeetingDetailSchema,
     MemberCodeSchema,
     ScanMemberSchema,
 )
@@ -44,6 +45,23 @@ def my_meetings():
     return services.meetings_of(current_member())
 
 
+@blp.route("/meetings/<int:meeting_id>", methods=["GET"])
+@member_required
+@blp.response(200, MeetingDetailSchema)
+@blp.doc(security=BEARER)
+def meeting_detail(meeting_id: int):
+    """One of my meetings, with my attendance and leave request."""
+    member = current_member()
+    meeting = services.get_meeting(meeting_id)
+    secretary = services.secretary_account(member, meeting)
+    if not services.is_participant(meeting, member) and secretary is None:
+        raise PermissionDenied("您不在本次会议的参会范围内")
+    meeting.my_attendance = services.attendance_of(meeting, member)
+    meeting.my_leave = services.leave_of(meeting, member)
+    meeting.can_scan_members = secretary is not None
+    return meeting
+
+
 @blp.route("/meetings/<int:meeting_id>/checkin", methods=["POST"])
 @member_required
 @blp.arguments(CheckinSchema)
@@ -69,8 +87,12 @@ def check_in(payload: dict, meeting_id: int):
 @blp.doc(security=BEARER)
 def my_checkin_code():
     """My personal check-in code, for the secretary to scan where there is no projector."""
-    ttl = current_app.config["MEMBER_CODE_TTL"]
-    return {"code": codes.member_code(current_member().id), "expires_in": ttl}
+    code = codes.member_code(current_member().id)
+    return {
+        "code": code,
+        "qr_png_base64": codes.qr_png_base64(code),
+        "expires_in": current_app.config["MEMBER_CODE_TTL"],
+    }
 
 
 @blp.route("/meetings/<int:meeting_id>/scan-member", methods=["POST"])

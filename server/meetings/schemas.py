@@ -38,7 +38,21 @@ class MeetingBriefSchema(Schema):
 
 class MemberCodeSchema(Schema):
     code = fields.String(required=True)
+    qr_png_base64 = fields.String(required=True, metadata={"description": "the code as a QR image"})
     expires_in = fields.Integer(required=True, metadata={"description": "seconds; refresh before then"})
+
+
+class MyAttendanceSchema(Schema):
+    status = fields.Enum(AttendanceStatus, by_value=True, allow_none=True)
+    checked_in_at = fields.DateTime(allow_none=True)
+
+
+class MeetingDetailSchema(MeetingBriefSchema):
+    checkin_opens_at = fields.DateTime()
+    checkin_closes_at = fields.DateTime()
+    my_attendance = fields.Nested(MyAttendanceSchema, allow_none=True)
+    my_leave = fields.Nested(lambda: LeaveSchema(), allow_none=True)
+    can_scan_members = fields.Boolean(metadata={"description": "secretary mode is available"})
 
 
 class LeaveRequestSchema(Schema):

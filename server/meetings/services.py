@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from server.auth.models import AdminUser
 from server.db import db, utcnow
 from server.errors import AppError, NotFound
-from server.meetings.models import Meeting, MeetingKind, meeting_participants
+from server.meetings.models import Attendance, LeaveRequest, Meeting, MeetingKind, meeting_participants
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
 
@@ -115,3 +115,15 @@ def secretary_account(member: Member, meeting: Meeting) -> AdminUser | None:
     if admin is None or not admin.role.can_write:
         return None
     return admin if meeting.organiser.path.startswith(admin.scope_path) else None
+
+
+def attendance_of(meeting: Meeting, member: Member) -> Attendance | None:
+    return db.session.scalar(
+        sa.select(Attendance).where(Attendance.meeting_id == meeting.id, Attendance.member_id == member.id)
+    )
+
+
+def leave_of(meeting: Meeting, member: Member) -> LeaveRequest | None:
+    return db.session.scalar(
+        sa.select(LeaveRequest).where(LeaveRequest.meeting_id == meeting.id, LeaveRequest.member_id == member.id)
+    )

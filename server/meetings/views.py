@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import base64
 import io
 
-import qrcode
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from marshmallow import ValidationError
@@ -155,10 +153,7 @@ def live_code(meeting_id: int):
     """A fresh code as a QR image; the live page swaps it in every few seconds."""
     meeting = _meeting(meeting_id)
     code = codes.meeting_code(meeting)
-    buffer = io.BytesIO()
-    qrcode.make(code, box_size=10, border=2).save(buffer, format="PNG")
-    image = base64.b64encode(buffer.getvalue()).decode()
-    return render_template("meetings/_live_code.html", meeting=meeting, code=code, image=image)
+    return render_template("meetings/_live_code.html", meeting=meeting, code=code, image=codes.qr_png_base64(code))
 
 
 @bp.route("/<int:meeting_id>/live/arrivals")

@@ -203,3 +203,28 @@ def test_fifty_concurrent_scans_leave_one_attendance_row(live_server, meeting, m
     assert sum(not answer["already"] for answer in answers) == 1
     assert attendance_count(meeting) == 1
     assert db.session.scalar(sa.select(Attendance.status)) is AttendanceStatus.PRESENT
+
+
+def test_meeting_detail_shows_my_attendance_and_secretary_mode(
+    client, meeting, member, tree, make_member, make_admin, token_for
+):
+    token = token_for(member)
+    detail = client.get(f"/api/meetings/{meeting.id}", headers=bearer(token)).get_json()
+    assert detail["my_attendance"] is None and detail["can_scan_members"] is False
+    scan(client, meeting, token)
+    detail = client.get(f"/api/meetings/{meeting.id}", headers=bearer(token)).get_json()
+    assert detail["my_attendance"]["status"] == "present"
+    secretary_member = make_member(tree["a1"], "王书记")
+    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=secretary_member.id)
+    as_secretary = client.get(f"/api/meetings/{meeting.id}", headers=bearer(token_for(secretary_member))).get_json()
+    assert as_secretary["can_scan_members"] is True
+    outsider = make_member(tree["b1"], "外人")
+    assert client.get(f"/api/meetings/{meeting.id}", headers=bearer(token_for(outsider))).status_code == 403
+
+
+def test_personal_code_comes_with_its_qr_image(client, member, token_for):
+    import base64
+
+    body = client.get("/api/me/checkin-code", headers=bearer(token_for(member))).get_json()
+    assert body["code"].startswith(f"U{member.id}.") and body["expires_in"] == 60
+    assert base64.b64decode(body["qr_png_base64"]).startswith(b"\x89PNG")
