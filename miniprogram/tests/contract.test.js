@@ -68,6 +68,17 @@ test('bind with an invite code; a dead session is renewed by logging in again', 
   expect(api.hasToken()).toBe(true);
 });
 
+test('the member who bound by phone checks in to a meeting once', async () => {
+  const api = createClient({ wx: nodeWx('contract-phone-user'), baseUrl: SERVER });
+  await api.login();
+  const meeting = await api.get(`/api/meetings/${member.meeting.id}`);
+  expect(meeting).toMatchObject({ title: '主题党日', my_attendance: null });
+  const first = await api.post(`/api/meetings/${meeting.id}/checkin`, { code: member.meeting.code });
+  expect(first).toMatchObject({ ok: true, already: false, message: '签到成功' });
+  const again = await api.post(`/api/meetings/${meeting.id}/checkin`, { code: member.meeting.code });
+  expect(again.message).toMatch(/^已于 \d\d:\d\d 签到$/);
+});
+
 test('refusals arrive as the server error shape with a Chinese message', async () => {
   const api = createClient({ wx: nodeWx('contract-stranger'), baseUrl: SERVER });
   const err = await api.bindWithInvite('WRONG234', '无名氏').catch((e) => e);

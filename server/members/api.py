@@ -1,9 +1,13 @@
 """Mini-program endpoints of the member register: a member reads their own record and home page."""
 
+from datetime import timedelta
+
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from server.auth.current import current_member, member_required
+from server.db import utcnow
+from server.meetings.services import meetings_of
 from server.members.schemas import MemberProfileSchema
 
 blp = Blueprint("members_api", __name__, url_prefix="/api", description="我的信息")
@@ -36,10 +40,14 @@ def me():
 def home():
     """The member's home page: the next meeting, unpaid dues, unread newspapers, open quizzes."""
     member = current_member()
+    upcoming = [m for m in meetings_of(member, since=utcnow()) if m.starts_at >= utcnow() - timedelta(hours=3)]
+    nearest = min(upcoming, key=lambda m: m.starts_at, default=None)
     return {
         "member_name": member.name,
         "branch_name": member.org.name,
-        "next_meeting": None,
+        "next_meeting": {"id": nearest.id, "title": nearest.title, "starts_at": nearest.starts_at.isoformat()}
+        if nearest
+        else None,
         "unpaid_dues_fen": 0,
         "unread_newspapers": 0,
         "open_quizzes": 0,

@@ -228,3 +228,10 @@ def test_personal_code_comes_with_its_qr_image(client, member, token_for):
     body = client.get("/api/me/checkin-code", headers=bearer(token_for(member))).get_json()
     assert body["code"].startswith(f"U{member.id}.") and body["expires_in"] == 60
     assert base64.b64decode(body["qr_png_base64"]).startswith(b"\x89PNG")
+
+
+def test_home_shows_the_next_meeting(client, make_meeting, member, token_for):
+    make_meeting(starts_in=timedelta(days=3), title="下周的会")
+    soon = make_meeting(starts_in=timedelta(hours=2), title="今天的会")
+    home = client.get("/api/home", headers=bearer(token_for(member))).get_json()
+    assert home["next_meeting"]["id"] == soon.id and home["next_meeting"]["title"] == "今天的会"

@@ -1,5 +1,6 @@
 // Home: what needs the member's attention now. Each feature fills its card as it arrives.
 const { showError } = require('../../utils/api');
+const { beijing } = require('../../utils/time');
 
 function cardsFrom(home) {
   return [
@@ -8,7 +9,8 @@ function cardsFrom(home) {
       title: '下次会议',
       empty: !home.next_meeting,
       emptyText: '近期没有会议安排',
-      text: home.next_meeting ? `${home.next_meeting.title} · ${home.next_meeting.starts_at}` : '',
+      text: home.next_meeting ? `${home.next_meeting.title} · ${beijing(home.next_meeting.starts_at)}` : '',
+      link: home.next_meeting ? `/pages/meeting/index?id=${home.next_meeting.id}` : '',
     },
     {
       key: 'dues',
@@ -40,6 +42,10 @@ function createHomePage({ api, wx }) {
 
     onShow() {
       return this.refresh();
+    },
+
+    onOpen(event) {
+      wx.navigateTo({ url: event.detail.link });
     },
 
     onPullDownRefresh() {

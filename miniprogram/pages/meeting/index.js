@@ -1,0 +1,3 @@
+const { createMeetingPage } = require('./logic');
+
+Page(createMeetingPage({ api: require('../../utils/client'), wx }));

@@ -1,0 +1,3 @@
+const { createMeetingsPage } = require('./logic');
+
+Page(createMeetingsPage({ api: require('../../utils/client'), wx }));

@@ -1,0 +1,3 @@
+const { createMyCodePage } = require('./logic');
+
+Page(createMyCodePage({ api: require('../../utils/client'), wx }));

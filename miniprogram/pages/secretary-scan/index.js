@@ -1,0 +1,3 @@
+const { createSecretaryScanPage } = require('./logic');
+
+Page(createSecretaryScanPage({ api: require('../../utils/client'), wx }));

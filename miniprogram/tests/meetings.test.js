@@ -1,0 +1,148 @@
+const { createMeetingsPage, split } = require('../pages/meetings/logic');
+const { createMeetingPage, meetingIdFrom } = require('../pages/meeting/logic');
+const { createMyCodePage } = require('../pages/my-code/logic');
+const { createSecretaryScanPage } = require('../pages/secretary-scan/logic');
+const { ApiError } = require('../utils/api');
+const { beijing } = require('../utils/time');
+const { createFakeWx, mountPage } = require('./fake-wx');
+
+function wxWithScanner(result, extra = {}) {
+  const wx = createFakeWx({ handler: () => ({}) });
+  wx.navigated = [];
+  wx.scanCode = ({ success, fail }) => (result instanceof Error ? fail({ errMsg: result.message }) : success({ result }));
+  wx.getLocation = ({ success }) => success({ latitude: 39.909, longitude: 116.3978 });
+  wx.navigateTo = ({ url }) => wx.navigated.push(url);
+  return Object.assign(wx, extra);
+}
+
+const MEETING = {
+  id: 7,
+  title: '十一月主题党日',
+  kind_label: '主题党日',
+  organiser: '甲一支部',
+  starts_at: '2026-11-24T01:00:00+00:00',
+  ends_at: '2026-11-24T03:00:00+00:00',
+  place: '三楼会议室',
+  needs_location: false,
+  my_attendance: null,
+  my_leave: null,
+  can_scan_members: false,
+};
+
+test('times are shown in Beijing time', () => {
+  expect(beijing('2026-11-24T01:00:00+00:00')).toBe('2026-11-24 09:00');
+});
+
+test('meetings are split into upcoming and past', () => {
+  const { upcoming, past } = split(
+    [MEETING, { ...MEETING, id: 6, ends_at: '2026-10-01T03:00:00+00:00', starts_at: '2026-10-01T01:00:00+00:00' }],
+    new Date('2026-11-23T00:00:00Z'),
+  );
+  expect(upcoming.map((m) => m.id)).toEqual([7]);
+  expect(past.map((m) => m.id)).toEqual([6]);
+  expect(upcoming[0].when).toBe('2026-11-24 09:00');
+});
+
+test('the poster code opens its meeting', () => {
+  expect(meetingIdFrom({ scene: encodeURIComponent('m=42') })).toBe(42);
+  expect(meetingIdFrom({ id: '7' })).toBe(7);
+  expect(meetingIdFrom({ scene: 'nonsense' })).toBeNull();
+});
+
+test('scanning the projected code checks in and shows the result', async () => {
+  const wx = wxWithScanner('M7.signed-code');
+  const api = {
+    get: jest.fn().mockResolvedValue(MEETING),
+    post: jest.fn().mockResolvedValue({ ok: true, already: false, message: '签到成功' }),
+  };
+  const page = mountPage(createMeetingPage({ api, wx }));
+  page.onLoad({ id: '7' });
+  await page.onShow();
+  await page.scan();
+  expect(api.post).toHaveBeenCalledWith('/api/meetings/7/checkin', { code: 'M7.signed-code' });
+  expect(wx.toasts[0]).toMatchObject({ title: '签到成功', icon: 'success' });
+  expect(page.data.busy).toBe(false);
+});
+
+test('a fenced meeting sends the location with the code', async () => {
+  const wx = wxWithScanner('M7.code');
+  const api = {
+    get: jest.fn().mockResolvedValue({ ...MEETING, needs_location: true }),
+    post: jest.fn().mockResolvedValue({ ok: true, already: false, message: '签到成功' }),
+  };
+  const page = mountPage(createMeetingPage({ api, wx }));
+  page.onLoad({ id: '7' });
+  await page.onShow();
+  await page.scan();
+  expect(api.post).toHaveBeenCalledWith('/api/meetings/7/checkin', { code: 'M7.code', latitude: 39.909, longitude: 116.3978 });
+});
+
+test('a refused scan tells the member why', async () => {
+  const wx = wxWithScanner('M7.old');
+  const api = {
+    get: jest.fn().mockResolvedValue(MEETING),
+    post: jest.fn().mockRejectedValue(new ApiError(400, 'code_expired', '签到码已过期，请扫描现场大屏上的最新二维码')),
+  };
+  const page = mountPage(createMeetingPage({ api, wx }));
+  page.onLoad({ id: '7' });
+  await page.onShow();
+  await page.scan();
+  expect(wx.toasts[0].title).toBe('签到码已过期，请扫描现场大屏上的最新二维码');
+});
+
+test('closing the camera is not an error', async () => {
+  const wx = wxWithScanner(new Error('scanCode:fail cancel'));
+  const api = { get: jest.fn().mockResolvedValue(MEETING), post: jest.fn() };
+  const page = mountPage(createMeetingPage({ api, wx }));
+  page.onLoad({ id: '7' });
+  await page.onShow();
+  await page.scan();
+  expect(api.post).not.toHaveBeenCalled();
+  expect(wx.toasts).toEqual([]);
+});
+
+test('asking for leave needs a reason', async () => {
+  const wx = wxWithScanner('x');
+  const api = { get: jest.fn().mockResolvedValue(MEETING), post: jest.fn().mockResolvedValue({ status: 'pending' }) };
+  const page = mountPage(createMeetingPage({ api, wx }));
+  page.onLoad({ id: '7' });
+  await page.onShow();
+  await page.askLeave();
+  expect(api.post).not.toHaveBeenCalled();
+  page.onReasonInput({ detail: { value: '在工地值班' } });
+  await page.askLeave();
+  expect(api.post).toHaveBeenCalledWith('/api/meetings/7/leave', { reason: '在工地值班' });
+});
+
+test('my status reads as a member would say it', async () => {
+  const wx = wxWithScanner('x');
+  const api = {
+    get: jest.fn().mockResolvedValue({ ...MEETING, my_attendance: { status: 'late', checked_in_at: '2026-11-24T01:12:00+00:00' } }),
+  };
+  const page = mountPage(createMeetingPage({ api, wx }));
+  page.onLoad({ id: '7' });
+  await page.onShow();
+  expect(page.data.statusText).toBe('已签到（迟到） · 2026-11-24 09:12');
+});
+
+test('my personal code refreshes itself before it expires', async () => {
+  const wx = createFakeWx({ handler: () => ({}) });
+  const timers = [];
+  const api = { get: jest.fn().mockResolvedValue({ code: 'U1.x', qr_png_base64: 'iVBOR', expires_in: 60 }) };
+  const page = mountPage(createMyCodePage({ api, wx, setTimer: (fn, ms) => timers.push([fn, ms]), clearTimer: () => {} }));
+  await page.onShow();
+  expect(page.data.image).toBe('data:image/png;base64,iVBOR');
+  expect(timers[0][1]).toBe(30000);
+  await timers[0][0]();
+  expect(api.get).toHaveBeenCalledTimes(2);
+});
+
+test('secretary mode lists each scanned member', async () => {
+  const wx = wxWithScanner('U5.code');
+  const api = { post: jest.fn().mockResolvedValue({ member_name: '张三', message: '签到成功', already: false }) };
+  const page = mountPage(createSecretaryScanPage({ api, wx }));
+  page.onLoad({ id: '7' });
+  await page.scan();
+  expect(api.post).toHaveBeenCalledWith('/api/meetings/7/scan-member', { code: 'U5.code' });
+  expect(page.data.results).toEqual([{ name: '张三', message: '签到成功', ok: true }]);
+});
