@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import calendar
 import io
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
@@ -45,6 +48,42 @@ def index():
     query = sa.select(Meeting).where(Meeting.organiser_org_id.in_(in_scope)).order_by(Meeting.starts_at.desc())
     meetings = db.session.scalars(query.limit(100)).all()
     return render_template("meetings/list.html", meetings=meetings, kinds=MEETING_KIND_LABELS, now=utcnow())
+
+
+@bp.route("/calendar")
+@admin_required
+def calendar_view():
+    """A month at a glance: which meetings fall on which day (Beijing time)."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    today = utcnow().astimezone(zone).date()
+    try:
+        year, month = (int(part) for part in request.args.get("month", f"{today:%Y-%m}").split("-"))
+        first = date(year, month, 1)
+    except ValueError:
+        first = today.replace(day=1)
+    last = (first + timedelta(days=32)).replace(day=1)
+    start_utc = datetime.combine(first, datetime.min.time(), tzinfo=zone)
+    end_utc = datetime.combine(last, datetime.min.time(), tzinfo=zone)
+    in_scope = sa.select(Organisation.id).where(Organisation.path.startswith(g.admin.scope_path))
+    meetings = db.session.scalars(
+        sa.select(Meeting)
+        .where(Meeting.organiser_org_id.in_(in_scope), Meeting.starts_at >= start_utc, Meeting.starts_at < end_utc)
+        .order_by(Meeting.starts_at)
+    ).all()
+    by_day: dict[date, list[Meeting]] = {}
+    for meeting in meetings:
+        by_day.setdefault(meeting.starts_at.astimezone(zone).date(), []).append(meeting)
+    weeks = calendar.Calendar(firstweekday=0).monthdatescalendar(first.year, first.month)
+    return render_template(
+        "meetings/calendar.html",
+        weeks=weeks,
+        by_day=by_day,
+        first=first,
+        previous=(first - timedelta(days=1)).strftime("%Y-%m"),
+        following=last.strftime("%Y-%m"),
+        kinds=MEETING_KIND_LABELS,
+        today=today,
+    )
 
 
 @bp.route("/new", methods=["GET", "POST"])

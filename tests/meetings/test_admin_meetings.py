@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
@@ -127,3 +128,11 @@ def test_another_branch_secretary_sees_none_of_it(browser, make_admin, make_meet
     for path in ("", "/live", "/live/code", "/live/arrivals", "/poster.png"):
         assert other.get(f"/admin/meetings/{meeting.id}{path}").status_code == 403, path
     assert meeting.title not in other.get("/admin/meetings/").get_data(as_text=True)
+
+
+def test_calendar_places_meetings_on_their_beijing_day(secretary, make_meeting, tree):
+    meeting = make_meeting(starts_in=timedelta(days=1))
+    local = meeting.starts_at.astimezone(ZoneInfo("Asia/Shanghai"))
+    page = secretary.get(f"/admin/meetings/calendar?month={local:%Y-%m}").get_data(as_text=True)
+    assert f"/admin/meetings/{meeting.id}" in page and f"{local:%H:%M} 主题党日" in page
+    assert secretary.get("/admin/meetings/calendar?month=garbage").status_code == 200
