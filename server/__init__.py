@@ -80,6 +80,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.auth import api as auth_api
     from server.auth.views import bp as auth_bp
     from server.meetings import api as meetings_api
+    from server.meetings import compliance_views as _compliance_views  # noqa: F401  (meetings blueprint routes)
     from server.meetings import minutes_views as _minutes_views  # noqa: F401  (routes on the meetings blueprint)
     from server.meetings import tasks as _meeting_tasks  # noqa: F401  (registers the jobs)
     from server.meetings.views import bp as meetings_bp

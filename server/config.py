@@ -7,6 +7,7 @@ settings. Code never branches on the mode; it reads these settings and the adapt
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 from datetime import timedelta
@@ -105,3 +106,6 @@ class Config:
         self.MEETING_CODE_REFRESH = _int_env("MEETING_CODE_REFRESH", 5)
         self.MEMBER_CODE_TTL = _int_env("MEMBER_CODE_TTL", 60)
         self.MEETING_LATE_MINUTES = _int_env("MEETING_LATE_MINUTES", 5)
+        # Minimum meeting frequency per kind: "month" | "quarter" | "year" | null to disable, merged over
+        # server.meetings.compliance.DEFAULT_FREQUENCIES, e.g. MEETING_FREQUENCIES='{"party_lecture": null}'.
+        self.MEETING_FREQUENCIES = json.loads(os.environ.get("MEETING_FREQUENCIES") or "{}")

@@ -121,6 +121,8 @@ meeting_participants = sa.Table(
     sa.Column("meeting_id", sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True),
     #: a branch, a party group, or one of several branches of a joint lecture
     sa.Column("org_id", sa.ForeignKey("organisations.id", ondelete="RESTRICT"), primary_key=True),
+    # "Which meetings did this branch take part in?" is the compliance report's main question.
+    sa.Index("ix_meeting_participants_org", "org_id"),
 )
 
 

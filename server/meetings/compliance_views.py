@@ -1,0 +1,81 @@
+"""The committee's compliance view: required meetings not held, quiet branches, attendance rates."""
+
+from __future__ import annotations
+
+import io
+from datetime import date, timedelta
+
+from flask import g, render_template, request, send_file
+
+from server.admin.access import admin_required
+from server.meetings import compliance
+from server.meetings.models import MEETING_KIND_LABELS
+from server.meetings.views import bp
+from server.orgs import services as org_services
+from server.orgs.models import Organisation
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _root() -> Organisation:
+    if g.admin.org is not None:
+        return g.admin.org
+    roots = org_services.roots()
+    return roots[0]
+
+
+def _quarter(value: str | None, today: date) -> tuple[date, date, str]:
+    """The quarter asked for as "2026-4", default the last finished one."""
+    try:
+        year, quarter = (int(part) for part in (value or "").split("-"))
+        if quarter not in (1, 2, 3, 4):
+            raise ValueError
+    except ValueError:
+        last_finished = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - timedelta(days=1)
+        year, quarter = last_finished.year, (last_finished.month - 1) // 3 + 1
+    start = date(year, 3 * quarter - 2, 1)
+    end = (date(year + (quarter == 4), 1 if quarter == 4 else 3 * quarter + 1, 1)) - timedelta(days=1)
+    return start, end, f"{year}-{quarter}"
+
+
+def _reports():
+    today = compliance.local_today()
+    start, end, label = _quarter(request.args.get("quarter"), today)
+    return compliance.subtree_compliance(_root(), start, end, today=today), start, end, label, today
+
+
+@bp.route("/compliance")
+@admin_required
+def compliance_page():
+    reports, start, end, label, today = _reports()
+    failing = [report for report in reports if report.non_compliant]
+    missing_by_kind: dict[str, int] = {}
+    for report in failing:
+        for requirement in report.missing:
+            key = MEETING_KIND_LABELS[requirement.kind]
+            missing_by_kind[key] = missing_by_kind.get(key, 0) + 1
+    year, quarter = (int(part) for part in label.split("-"))
+    previous = f"{year - (quarter == 1)}-{4 if quarter == 1 else quarter - 1}"
+    following = f"{year + (quarter == 4)}-{1 if quarter == 4 else quarter + 1}"
+    return render_template(
+        "meetings/compliance.html",
+        reports=reports,
+        failing=failing,
+        missing_by_kind=[[kind, count] for kind, count in missing_by_kind.items()],
+        inactive=compliance.inactive_branches(_root(), today),
+        start=start,
+        end=end,
+        label=label,
+        previous=previous,
+        following=following,
+    )
+
+
+@bp.route("/compliance.xlsx")
+@admin_required
+def compliance_export():
+    reports, _, _, label, _ = _reports()
+    content = compliance.compliance_workbook(reports)
+    return send_file(
+        io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"三会一课落实情况-{label}.xlsx"
+    )

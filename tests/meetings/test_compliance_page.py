@@ -1,0 +1,71 @@
+"""The committee's compliance page and its Excel export, scoped to the viewer's subtree."""
+
+from __future__ import annotations
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from openpyxl import load_workbook
+
+from server.auth.models import Role
+from server.db import db
+from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, MeetingKind
+from server.meetings.services import create_meeting
+
+
+def _held(branch, kind, when, participants=()):
+    return create_meeting(
+        kind=kind,
+        title=kind.value,
+        organiser=branch,
+        starts_at=when,
+        ends_at=when + timedelta(hours=1),
+        participants=participants,
+    )
+
+
+@pytest.fixture
+def quarter_with_meetings(tree, make_member):
+    """Branch 甲一 held everything in 2026 Q3; 甲二 held nothing."""
+    secretary = make_member(tree["a1"], "支委")
+    for month in (7, 8, 9):
+        when = datetime(2026, month, 10, 1, 0, tzinfo=UTC)
+        _held(tree["a1"], MeetingKind.THEME_DAY, when)
+        _held(tree["a1"], MeetingKind.GROUP_MEETING, when, [tree["a1_group"]])
+        committee = _held(tree["a1"], MeetingKind.BRANCH_COMMITTEE, when)
+        present = Attendance(
+            meeting=committee,
+            member_id=secretary.id,
+            status=AttendanceStatus.PRESENT,
+            method=CheckinMethod.MANUAL,
+            checked_in_at=when,
+        )
+        db.session.add(present)
+    _held(tree["a1"], MeetingKind.BRANCH_ASSEMBLY, datetime(2026, 8, 20, 1, 0, tzinfo=UTC))
+    _held(tree["a1"], MeetingKind.PARTY_LECTURE, datetime(2026, 9, 20, 1, 0, tzinfo=UTC))
+    db.session.commit()
+
+
+def test_committee_sees_branches_that_missed_meetings(browser, make_admin, tree, quarter_with_meetings):
+    make_admin("dangwei", Role.ORG_ADMIN, tree["committee"])
+    page = browser("dangwei").get("/admin/meetings/compliance?quarter=2026-3").get_data(as_text=True)
+    failing = page[page.index('id="failing"') : page.index('id="inactive"')]
+    assert "甲二支部" in failing and "乙一支部" in failing
+    assert "甲一支部" not in failing
+    assert "主题党日" in failing and "2026年第3季度" in page
+
+
+def test_export_lists_every_requirement(browser, make_admin, tree, quarter_with_meetings):
+    make_admin("dangwei", Role.ORG_ADMIN, tree["committee"])
+    response = browser("dangwei").get("/admin/meetings/compliance.xlsx?quarter=2026-3")
+    sheet = load_workbook(io.BytesIO(response.data)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:6] == ("组织", "会议类型", "周期", "应开", "已开", "是否达标")
+    assert any(row[0] == "甲二支部" and row[1] == "主题党日" and row[5] == "否" for row in rows[1:])
+
+
+def test_a_general_branch_sees_only_its_own_branches(browser, make_admin, tree, quarter_with_meetings):
+    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
+    page = browser("zongzhi").get("/admin/meetings/compliance?quarter=2026-3").get_data(as_text=True)
+    assert "乙一支部" not in page and "甲二支部" in page
