@@ -6,7 +6,7 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from server.auth.current import current_member, member_required
-from server.errors import AppError, PermissionDenied
+from server.errors import PermissionDenied
 from server.meetings import checkin, codes, leave, services
 from server.meetings.models import CheckinMethod
 from server.meetings.schemas import (
@@ -71,11 +71,8 @@ def check_in(payload: dict, meeting_id: int):
     """Check in by scanning the meeting's live code (from the meeting's page)."""
     member = current_member()
     meeting = services.get_meeting(meeting_id)
-    try:
+    with checkin.refusals_logged(meeting.id, member.id, CheckinMethod.MEETING_CODE):
         codes.verify_meeting_code(codes.parse(payload["code"]), meeting)
-    except AppError as refusal:
-        checkin.log_unreadable(meeting.id, member.id, CheckinMethod.MEETING_CODE, refusal)
-        raise
     location = (payload["latitude"], payload["longitude"]) if payload["latitude"] is not None else None
     result = checkin.check_in(meeting, member, CheckinMethod.MEETING_CODE, location=location)
     return _result(result, member.name)
@@ -106,11 +103,8 @@ def scan_member(payload: dict, meeting_id: int):
     secretary = services.secretary_account(current_member(), meeting)
     if secretary is None:
         raise PermissionDenied("只有本次会议所在支部的书记或支委可以扫码签到")
-    try:
+    with checkin.refusals_logged(meeting.id, None, CheckinMethod.MEMBER_CODE):
         member_id = codes.verify_member_code(codes.parse(payload["code"]))
-    except AppError as refusal:
-        checkin.log_unreadable(meeting.id, None, CheckinMethod.MEMBER_CODE, refusal)
-        raise
     member = get_member(member_id)
     result = checkin.check_in(meeting, member, CheckinMethod.MEMBER_CODE, recorded_by_id=secretary.id)
     return _result(result, member.name)

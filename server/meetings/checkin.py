@@ -8,6 +8,8 @@ leave one row. Every scan, accepted or refused, leaves a CheckinAttempt row with
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -156,7 +158,12 @@ def mark_present(meeting: Meeting, member: Member, reason: str, recorded_by_id: 
     return check_in(meeting, member, CheckinMethod.MANUAL, recorded_by_id=recorded_by_id, note=reason.strip()[:200])
 
 
-def log_unreadable(meeting_id: int | None, member_id: int | None, method: CheckinMethod, refusal: AppError) -> None:
+@contextmanager
+def refusals_logged(meeting_id: int | None, member_id: int | None, method: CheckinMethod) -> Iterator[None]:
     """Keep a scan whose code could not even be verified (forged, expired, another meeting's)."""
-    _log(meeting_id, member_id, method, refusal.code, refusal.message)
-    keep_on_error()
+    try:
+        yield
+    except AppError as refusal:
+        _log(meeting_id, member_id, method, refusal.code, refusal.message)
+        keep_on_error()
+        raise
