@@ -669,3 +669,20 @@ def compliance_workbook(reports: Iterable[BranchReport]) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def attendance_workbook(rates: dict[str, list[dict[str, Any]]]) -> bytes:
+    """Attendance rates as a workbook: one sheet per branch totals, one per member."""
+    book = Workbook(write_only=True)
+    for title, rows, columns in (
+        ("支部出勤率", rates["branches"], (("支部", "name"), ("党员数", "members"))),
+        ("党员出勤率", rates["members"], (("姓名", "name"), ("支部", "branch"))),
+    ):
+        sheet = book.create_sheet(title)
+        sheet.append([label for label, _ in columns] + ["应参会次数", "实到次数", "出勤率"])
+        for row in rows:
+            rate = "" if row["rate"] is None else f"{row['rate']:.0%}"
+            sheet.append([_cell(sheet, row[key]) for _, key in columns] + [row["expected"], row["attended"], rate])
+    buffer = io.BytesIO()
+    book.save(buffer)
+    return buffer.getvalue()

@@ -79,3 +79,28 @@ def compliance_export():
     return send_file(
         io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"三会一课落实情况-{label}.xlsx"
     )
+
+
+def _year() -> int:
+    try:
+        return int(request.args.get("year", ""))
+    except ValueError:
+        return compliance.local_today().year
+
+
+@bp.route("/attendance")
+@admin_required
+def attendance_page():
+    year = _year()
+    rates = compliance.attendance_rates(_root(), year)
+    lowest = sorted((row for row in rates["members"] if row["expected"]), key=lambda row: row["rate"])[:50]
+    return render_template("meetings/attendance.html", year=year, branches=rates["branches"], lowest=lowest)
+
+
+@bp.route("/attendance.xlsx")
+@admin_required
+def attendance_export():
+    year = _year()
+    rates = compliance.attendance_rates(_root(), year)
+    content = compliance.attendance_workbook(rates)
+    return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"党员出勤率-{year}.xlsx")

@@ -69,3 +69,21 @@ def test_a_general_branch_sees_only_its_own_branches(browser, make_admin, tree, 
     make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
     page = browser("zongzhi").get("/admin/meetings/compliance?quarter=2026-3").get_data(as_text=True)
     assert "乙一支部" not in page and "甲二支部" in page
+
+
+def test_attendance_rates_page_and_export(browser, make_admin, tree, quarter_with_meetings):
+    make_admin("dangwei", Role.ORG_ADMIN, tree["committee"])
+    admin = browser("dangwei")
+    page = admin.get("/admin/meetings/attendance?year=2026").get_data(as_text=True)
+    rates = page[page.index('id="branch-rates"') : page.index('id="member-rates"')]
+    assert "甲一支部" in rates and "乙一支部" in rates
+    book = load_workbook(io.BytesIO(admin.get("/admin/meetings/attendance.xlsx?year=2026").data))
+    members = list(book["党员出勤率"].iter_rows(values_only=True))
+    assert members[0] == ("姓名", "支部", "应参会次数", "实到次数", "出勤率")
+    assert any(row[0] == "支委" for row in members[1:])
+
+
+def test_another_general_branch_sees_no_foreign_rates(browser, make_admin, tree, quarter_with_meetings):
+    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_b"])
+    page = browser("zongzhi").get("/admin/meetings/attendance?year=2026").get_data(as_text=True)
+    assert "甲一支部" not in page and "支委" not in page
