@@ -177,6 +177,14 @@ def decide(meeting_id: int, leave_id: int):
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
 
+@bp.route("/<int:meeting_id>/cancel", methods=["POST"])
+@writer_required
+def cancel(meeting_id: int):
+    meeting = services.cancel_meeting(_meeting(meeting_id, write=True))
+    flash(f"已取消会议“{meeting.title}”")
+    return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+
+
 @bp.route("/<int:meeting_id>/live")
 @admin_required
 def live(meeting_id: int):

@@ -9,10 +9,12 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from server.auth.member_services import _start_session
 from server.auth.models import Role
 from server.db import db
-from server.meetings import leave
+from server.meetings import codes, leave
 from server.meetings.models import Attendance, Meeting
+from tests.meetings.conftest import bearer
 
 
 @pytest.fixture
@@ -136,3 +138,22 @@ def test_calendar_places_meetings_on_their_beijing_day(secretary, make_meeting, 
     page = secretary.get(f"/admin/meetings/calendar?month={local:%Y-%m}").get_data(as_text=True)
     assert f"/admin/meetings/{meeting.id}" in page and f"{local:%H:%M} 主题党日" in page
     assert secretary.get("/admin/meetings/calendar?month=garbage").status_code == 200
+
+
+def test_cancelling_a_meeting_stops_check_in(secretary, make_meeting, tree, make_member, client):
+    meeting = make_meeting(starts_in=timedelta(minutes=20))
+    assert secretary.post(f"/admin/meetings/{meeting.id}/cancel").status_code == 302
+    assert "会议已取消" in secretary.get(f"/admin/meetings/{meeting.id}").get_data(as_text=True)
+    member = make_member(tree["a1"], "张三")
+    token = _start_session(member, "openid-cancel").token
+    db.session.commit()
+    refused = client.post(
+        f"/api/meetings/{meeting.id}/checkin", json={"code": codes.meeting_code(meeting)}, headers=bearer(token)
+    )
+    assert refused.get_json()["error"] == {"code": "meeting_cancelled", "message": "会议已取消"}
+
+
+def test_a_meeting_under_way_cannot_be_cancelled(secretary, make_meeting):
+    meeting = make_meeting(starts_in=timedelta(minutes=-5))
+    response = secretary.post(f"/admin/meetings/{meeting.id}/cancel")
+    assert response.status_code == 400 and "已经开始" in response.get_data(as_text=True)
