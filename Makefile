@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup run test test-miniprogram test-sqlite test-postgres lint format mp-config migrate seed bench bench-import clean
+.PHONY: setup run test test-miniprogram test-sqlite test-postgres lint format mp-config migrate seed bench bench-checkin clean
 
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -58,6 +58,11 @@ bench: setup
 	$(BIN)/python bench/generate.py
 	$(BIN)/python bench/subtree_bench.py
 	$(BIN)/python bench/import_bench.py
+
+## 2,000 members check in to one meeting on gunicorn + PostgreSQL + Redis (wrk from Debian's packages).
+bench-checkin: setup
+	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
+	$(BIN)/python bench/checkin_bench.py
 
 clean:
 	rm -rf $(VENV) instance
