@@ -81,3 +81,28 @@ def _sqlite_pragmas(dbapi_connection, connection_record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
+
+
+def core_execute(statement: sa.Executable, params: dict | None = None) -> sa.CursorResult:
+    """Run a Core statement in the request's transaction, skipping the ORM session's per-statement work.
+
+    For hot paths (a check-in) whose statements touch no ORM objects: unlike ``db.session.execute``
+    it does not autoflush pending objects first.
+    """
+    return db.session.connection().execute(statement, params)
+
+
+def insert_unless_present(table: sa.Table, columns: list[str], unique: list[str], returning: str) -> sa.TextClause:
+    """``INSERT ... ON CONFLICT (unique) DO NOTHING RETURNING returning``: the same SQL on PostgreSQL and SQLite.
+
+    It tells in one statement whether this call created the row, with no savepoint: a concurrent
+    insert of the same key waits for the other transaction and then does nothing. Written as text,
+    built once from our own column names and typed by the columns, because SQLAlchemy's ON CONFLICT
+    constructs are not cached and would be compiled again on every call.
+    """
+    sql = (
+        f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join(':' + name for name in columns)}) "
+        f"ON CONFLICT ({', '.join(unique)}) DO NOTHING RETURNING {returning}"
+    )
+    binds = [sa.bindparam(name, type_=table.c[name].type) for name in columns]
+    return sa.text(sql).bindparams(*binds).columns(table.c[returning])

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from server.audit.context import current_actor
 from server.audit.models import AuditLog
-from server.db import db, utcnow
+from server.db import core_execute, db, utcnow
 
 
 def _jsonable(value: Any) -> Any:
@@ -58,7 +58,13 @@ def snapshot(obj: Any) -> dict[str, Any]:
     }
 
 
-def _row(obj: Any, verb: str, before: dict | None, after: dict | None) -> dict[str, Any]:
+_INSERT_ENTRY = sa.insert(AuditLog.__table__)
+
+
+def _entry(
+    action: str, entity_type: str, entity_id: int | None, label: str, org_id: int | None, before, after
+) -> dict[str, Any]:
+    """One audit row, attributed to whoever is acting now."""
     actor = current_actor()
     return {
         "created_at": utcnow(),
@@ -66,14 +72,20 @@ def _row(obj: Any, verb: str, before: dict | None, after: dict | None) -> dict[s
         "actor_id": actor.id,
         "actor_name": actor.name,
         "ip": actor.ip,
-        "action": f"{obj.__audit_entity__}.{verb}",
-        "entity_type": obj.__audit_entity__,
-        "entity_id": getattr(obj, "id", None),
-        "entity_label": str(obj.audit_label())[:128],
-        "org_id": obj.audit_org_id(),
+        "action": action,
+        "entity_type": entity_type,
+        "entity_id": entity_id,
+        "entity_label": label[:128],
+        "org_id": org_id,
         "before": before,
         "after": after,
     }
+
+
+def _row(obj: Any, verb: str, before: dict | None, after: dict | None) -> dict[str, Any]:
+    entity = obj.__audit_entity__
+    label = str(obj.audit_label())
+    return _entry(f"{entity}.{verb}", entity, getattr(obj, "id", None), label, obj.audit_org_id(), before, after)
 
 
 @event.listens_for(Session, "before_flush")
@@ -109,22 +121,25 @@ def record(
     org_id: int | None = None,
     detail: dict[str, Any] | None = None,
 ) -> None:
-    """Record an action that writes no audited row of its own, such as an export."""
-    actor = current_actor()
-    db.session.add(
-        AuditLog(
-            actor_kind=actor.kind,
-            actor_id=actor.id,
-            actor_name=actor.name,
-            ip=actor.ip,
-            action=action,
-            entity_type=entity_type,
-            entity_id=entity_id,
-            entity_label=label[:128],
-            org_id=org_id,
-            after=detail,
-        )
-    )
+    """Record an action that writes no audited row of its own, such as an export.
+
+    Also used by code that writes an audited table with a Core statement (the check-in hot path),
+    which the flush hooks above do not see: it records the row itself, in the same transaction.
+    """
+    entry = _entry(action, entity_type, entity_id, label, org_id, None, detail)
+    db.session.execute(_INSERT_ENTRY, entry)
+
+
+def record_insert(model: type, values: dict[str, Any], *, label: str, org_id: int | None) -> None:
+    """Audit a row of an audited model that the caller inserted with a Core statement.
+
+    The check-in hot path writes attendance without the unit of work, which the flush hooks watch;
+    this writes the same "create" entry they would have.
+    """
+    entity = model.__audit_entity__
+    after = {key: _present(model, key, value) for key, value in values.items()}
+    entry = _entry(f"{entity}.create", entity, values.get("id"), label, org_id, None, after)
+    core_execute(_INSERT_ENTRY, entry)
 
 
 @event.listens_for(Session, "after_rollback")

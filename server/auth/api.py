@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from flask import g, request
+from flask import request
 from flask_smorest import Blueprint
 
 from server.auth import member_services
-from server.auth.current import member_required
+from server.auth.current import current_identity, current_member, member_required
 from server.auth.schemas import BindInviteSchema, BindPhoneSchema, LoginSchema, OkSchema, SessionSchema
 from server.errors import AppError
 from server.extensions import limiter
@@ -76,7 +76,7 @@ def bind_invite(payload: dict):
 @blp.doc(security=[{"bearer": []}])
 def logout():
     """End this session."""
-    member_services.logout(g.member_session)
+    member_services.logout(current_identity())
     return {"ok": True}
 
 
@@ -86,5 +86,5 @@ def logout():
 @blp.doc(security=[{"bearer": []}])
 def unbind():
     """Unbind this WeChat from the member record and end all of its sessions."""
-    member_services.unbind(g.member)
+    member_services.unbind(current_member())
     return {"ok": True}

@@ -30,14 +30,22 @@ def member_required(view: Callable) -> Callable:
         token = bearer_token()
         if token is None:
             raise Unauthorized("请先登录", code="token_missing")
-        g.member, g.member_session = member_services.member_for_token(token)
-        set_actor(Actor("member", g.member.id, g.member.name, request.remote_addr))
+        g.member_identity = identity = member_services.member_for_token(token)
+        set_actor(Actor("member", identity.id, identity.name, request.remote_addr))
         return view(*args, **kwargs)
 
     return wrapper
 
 
+def current_identity() -> member_services.MemberIdentity:
+    """The logged-in member as read with the token: id, name, branch and group, no query."""
+    return g.member_identity
+
+
 def current_member() -> Member:
+    """The logged-in member's full record, loaded on first use in the request."""
+    if "member" not in g:
+        g.member = db.session.get_one(Member, g.member_identity.id)
     return g.member
 
 

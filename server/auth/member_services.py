@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from server.auth.models import BindMethod, InviteCode, MemberSession, WechatBinding
 from server.auth.tokens import digest, new_invite_code, new_token, normalise_invite_code
-from server.db import db, utcnow
+from server.db import core_execute, db, utcnow
 from server.errors import AppError, Unauthorized
 from server.members.models import Member
 from server.wechat import get_wechat
@@ -114,20 +114,53 @@ def _start_session(member: Member, openid: str) -> LoginResult:
     return LoginResult(member=member, token=token, expires_at=expires_at)
 
 
-def member_for_token(token: str) -> tuple[Member, MemberSession]:
+@dataclass(frozen=True)
+class MemberIdentity:
+    """Who a bearer token belongs to: enough to authorise and attribute a request without loading the member.
+
+    Read in one statement on every mini-program request; the full ``Member`` is loaded only by the
+    endpoints that need it (see ``server.auth.current.current_member``).
+    """
+
+    session_id: int
+    id: int
+    name: str
+    org_id: int
+    group_id: int | None
+
+
+_sessions, _members = MemberSession.__table__, Member.__table__
+_IDENTITY_BY_TOKEN = (
+    sa.select(
+        _sessions.c.id,
+        _sessions.c.revoked_at,
+        _sessions.c.expires_at,
+        _members.c.id,
+        _members.c.name,
+        _members.c.org_id,
+        _members.c.group_id,
+    )
+    .join_from(_sessions, _members, _members.c.id == _sessions.c.member_id)
+    .where(_sessions.c.token_hash == sa.bindparam("token_hash"))
+)
+
+
+def member_for_token(token: str) -> MemberIdentity:
     """The member behind a bearer token, or a 401 that says why."""
-    session = db.session.scalar(sa.select(MemberSession).where(MemberSession.token_hash == digest(token)))
-    if session is None:
+    row = core_execute(_IDENTITY_BY_TOKEN, {"token_hash": digest(token)}).first()
+    if row is None:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
-    if session.revoked_at is not None:
+    session_id, revoked_at, expires_at, *member = row
+    if revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录", code="token_revoked")
-    if session.expires_at <= utcnow():
+    if expires_at <= utcnow():
         raise Unauthorized("登录已过期，请重新登录", code="token_expired")
-    return session.member, session
+    return MemberIdentity(session_id, *member)
 
 
-def logout(session: MemberSession) -> None:
-    session.revoked_at = utcnow()
+def logout(identity: MemberIdentity) -> None:
+    """End the session the request came with."""
+    db.session.get_one(MemberSession, identity.session_id).revoked_at = utcnow()
     db.session.flush()
 
 

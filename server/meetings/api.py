@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from server.auth.current import current_member, member_required
+from server.auth.current import current_identity, current_member, member_required
 from server.errors import PermissionDenied
 from server.meetings import checkin, codes, leave, services
 from server.meetings.models import CheckinMethod
@@ -29,8 +29,8 @@ def _result(result: checkin.CheckinResult, member_name: str) -> dict:
     return {
         "ok": True,
         "already": result.already,
-        "status": result.attendance.status,
-        "checked_in_at": result.attendance.checked_in_at,
+        "status": result.status,
+        "checked_in_at": result.checked_in_at,
         "message": result.message,
         "member_name": member_name,
     }
@@ -69,12 +69,12 @@ def meeting_detail(meeting_id: int):
 @blp.doc(security=BEARER)
 def check_in(payload: dict, meeting_id: int):
     """Check in by scanning the meeting's live code (from the meeting's page)."""
-    member = current_member()
-    meeting = services.get_meeting(meeting_id)
-    with checkin.refusals_logged(meeting.id, member.id, CheckinMethod.MEETING_CODE):
-        codes.verify_meeting_code(codes.parse(payload["code"]), meeting)
+    member = current_identity()
+    scan = checkin.load_scan(meeting_id, member)
+    with checkin.refusals_logged(meeting_id, member.id, CheckinMethod.MEETING_CODE):
+        codes.verify_meeting_code(codes.parse(payload["code"]), scan.meeting)
     location = (payload["latitude"], payload["longitude"]) if payload["latitude"] is not None else None
-    result = checkin.check_in(meeting, member, CheckinMethod.MEETING_CODE, location=location)
+    result = checkin.check_in(scan, CheckinMethod.MEETING_CODE, location=location)
     return _result(result, member.name)
 
 
@@ -106,7 +106,8 @@ def scan_member(payload: dict, meeting_id: int):
     with checkin.refusals_logged(meeting.id, None, CheckinMethod.MEMBER_CODE):
         member_id = codes.verify_member_code(codes.parse(payload["code"]))
     member = get_member(member_id)
-    result = checkin.check_in(meeting, member, CheckinMethod.MEMBER_CODE, recorded_by_id=secretary.id)
+    scan = checkin.load_scan(meeting.id, member)
+    result = checkin.check_in(scan, CheckinMethod.MEMBER_CODE, recorded_by_id=secretary.id)
     return _result(result, member.name)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import base64
 import io
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import qrcode
 from flask import current_app
@@ -20,6 +21,9 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from server.errors import AppError
 from server.meetings.models import Meeting
+
+if TYPE_CHECKING:
+    from server.meetings.checkin import MeetingFacts
 
 MEETING_PREFIX = "M"
 MEMBER_PREFIX = "U"
@@ -40,7 +44,7 @@ def parse(code: str) -> ParsedCode:
     return ParsedCode(prefix[0], int(prefix[1:]), signed)
 
 
-def _meeting_serializer(meeting: Meeting) -> URLSafeTimedSerializer:
+def _meeting_serializer(meeting: Meeting | MeetingFacts) -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(meeting.code_secret, salt="meeting-checkin")
 
 
@@ -67,7 +71,7 @@ def _verify(serializer: URLSafeTimedSerializer, signed: str, expected: int, max_
         raise AppError("code_forged", "签到码无效（可能被篡改或伪造）")
 
 
-def verify_meeting_code(parsed: ParsedCode, meeting: Meeting) -> None:
+def verify_meeting_code(parsed: ParsedCode, meeting: Meeting | MeetingFacts) -> None:
     """The code must be this meeting's, correctly signed, and fresh."""
     if parsed.kind != MEETING_PREFIX:
         raise AppError("code_invalid", "这是党员的个人签到码，请扫描会议现场的签到二维码")

@@ -153,8 +153,12 @@ class Attendance(db.Model):
 
     meeting: Mapped[Meeting] = relationship()
 
+    @staticmethod
+    def label_for(meeting_id: int, member_id: int) -> str:
+        return f"meeting #{meeting_id} member #{member_id}"
+
     def audit_label(self) -> str:
-        return f"meeting #{self.meeting_id} member #{self.member_id}"
+        return self.label_for(self.meeting_id, self.member_id)
 
     def audit_org_id(self) -> int | None:
         return self.meeting.organiser_org_id if "meeting" in self.__dict__ else None
@@ -209,8 +213,12 @@ class LeaveRequest(db.Model):
 
     meeting: Mapped[Meeting] = relationship()
 
+    @staticmethod
+    def label_for(meeting_id: int, member_id: int) -> str:
+        return f"meeting #{meeting_id} member #{member_id}"
+
     def audit_label(self) -> str:
-        return f"meeting #{self.meeting_id} member #{self.member_id}"
+        return self.label_for(self.meeting_id, self.member_id)
 
     def audit_org_id(self) -> int | None:
         return self.meeting.organiser_org_id if "meeting" in self.__dict__ else None
