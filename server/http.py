@@ -84,6 +84,17 @@ def error_response(code: str, message: str, status: int, fields: Any = None, hea
     return response, status, headers or {}
 
 
+#: where webargs says it read the arguments from
+_LOCATIONS = {"json", "query", "form", "json_or_form", "headers", "cookies", "files", "path"}
+
+
+def _without_location(messages: Any) -> Any:
+    """{"query": {"year": [...]}} → {"year": [...]}: one location is all a request has here."""
+    if isinstance(messages, dict) and len(messages) == 1 and next(iter(messages)) in _LOCATIONS:
+        return next(iter(messages.values()))
+    return messages
+
+
 class EDangwuApi(Api):
     """flask-smorest's Api, answering every HTTP error in our one shape."""
 
@@ -93,8 +104,7 @@ class EDangwuApi(Api):
         fields = None
         if "messages" in data:
             # webargs: {"json": {...}} or {"query": {...}}; the location is noise for the user.
-            messages = data["messages"]
-            fields = translate(messages.get("json", messages) if isinstance(messages, dict) else messages)
+            fields = translate(_without_location(data["messages"]))
         if error.code == 400 and "Invalid JSON" in str(data.get("messages", "")) + str(error.description):
             code, message, fields = "malformed_json", "请求内容不是有效的 JSON", None
         return error_response(code, message, error.code or 500, fields, data.get("headers"))

@@ -8,20 +8,46 @@ import subprocess
 from datetime import timedelta
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from server.audit.models import AuditLog
 from server.auth.member_services import issue_invite_code
+from server.auth.models import Role
 from server.config import PROJECT_ROOT
 from server.db import db, utcnow
 from server.meetings.codes import meeting_code
-from server.meetings.models import MeetingKind
+from server.meetings.compliance import local_date
+from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
+from tests.meetings.factories import attend
 
 JEST = PROJECT_ROOT / "node_modules" / ".bin" / "jest"
 
 
-def test_mini_program_client_agrees_with_the_server(live_server, emulator, tree, make_member):
+def _held_meetings(tree, member) -> int:
+    """Two meetings of 甲一支部 that ended an hour ago: ``member`` attended one. Returns their local year."""
+    start = utcnow() - timedelta(hours=2)
+    held = [
+        create_meeting(
+            kind=MeetingKind.BRANCH_ASSEMBLY if n else MeetingKind.PARTY_LECTURE,
+            title=title,
+            organiser=tree["a1"],
+            starts_at=start,
+            ends_at=start + timedelta(hours=1),
+        )
+        for n, title in enumerate(("已开的党课", "已开的党员大会"))
+    ]
+    db.session.commit()
+    attend(held[0], member)
+    return local_date(start).year
+
+
+def test_mini_program_client_agrees_with_the_server(live_server, emulator, tree, make_member, make_admin):
     assert JEST.exists(), "node_modules is missing: run `make setup`"
     by_phone = make_member(tree["a1"], "周九", phone="13600001111", id_card="11010519491231002X")
     by_invite = make_member(tree["a2"], "吴十", phone=None)
+    secretary = make_member(tree["a1"], "王书记", phone="13600002222")
+    account = make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=secretary.id)
     _, code = issue_invite_code(by_invite, None)
     start = utcnow() + timedelta(minutes=10)
     meeting = create_meeting(
@@ -36,6 +62,8 @@ def test_mini_program_client_agrees_with_the_server(live_server, emulator, tree,
         "phone": {"name": by_phone.name, "phone": by_phone.phone},
         "invite": {"name": "吴十", "code": code},
         "meeting": {"id": meeting.id, "code": meeting_code(meeting)},
+        "secretary": {"name": secretary.name, "phone": secretary.phone},
+        "attendance": {"year": _held_meetings(tree, by_phone)},
     }
     env = os.environ | {
         "CONTRACT_SERVER": live_server,
@@ -51,4 +79,13 @@ def test_mini_program_client_agrees_with_the_server(live_server, emulator, tree,
         timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "4 passed" in result.stderr
+    assert "7 passed" in result.stderr
+
+    # the meeting the secretary scheduled through the real client: the account's, and audited
+    db.session.expire_all()
+    scheduled = db.session.scalars(sa.select(Meeting).where(Meeting.title == "书记安排的主题党日")).one()
+    assert scheduled.created_by_id == account.id
+    audit = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity_id == scheduled.id)).all()
+    assert [(row.action, row.actor_kind, row.actor_id) for row in audit if row.entity_type == "meeting"] == [
+        ("meeting.create", "member", secretary.id)
+    ]

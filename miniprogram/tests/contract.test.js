@@ -6,6 +6,7 @@
  * tests/test_miniprogram_contract.py, which passes the addresses and the prepared members.
  */
 const { createClient } = require('../utils/api');
+const { beijingParts } = require('../utils/time');
 
 const SERVER = process.env.CONTRACT_SERVER;
 const EMULATOR = process.env.CONTRACT_EMULATOR;
@@ -83,4 +84,51 @@ test('refusals arrive as the server error shape with a Chinese message', async (
   const api = createClient({ wx: nodeWx('contract-stranger'), baseUrl: SERVER });
   const err = await api.bindWithInvite('WRONG234', '无名氏').catch((e) => e);
   expect(err).toMatchObject({ status: 400, code: 'invite_code_invalid', message: '邀请码或姓名不正确，请核对后重试' });
+});
+
+test('a secretary schedules a meeting from the phone and opens it in secretary mode', async () => {
+  const wx = nodeWx('contract-secretary');
+  const api = createClient({ wx, baseUrl: SERVER });
+  await api.login();
+  const { code } = await emulator('/_phone/phone_code', { user: 'contract-secretary', phone: member.secretary.phone });
+  await api.bindWithPhone(code);
+  const options = await api.get('/api/meetings/options');
+  expect(options.branch.name).toBe('甲一支部');
+  expect(options.groups.map((g) => g.name)).toEqual(['第一党小组']);
+  expect(options.kinds.map((k) => k.label)).toContain('主题党日');
+  const tomorrow = beijingParts(new Date(Date.now() + 24 * 3600 * 1000)).day;
+  const created = await api.post('/api/meetings', {
+    kind: 'theme_day',
+    title: '书记安排的主题党日',
+    organiser_id: options.branch.id,
+    participant_ids: [],
+    day: tomorrow,
+    starts: '09:00',
+    ends: '11:00',
+    place: '项目部会议室',
+    geo_lat: 39.909,
+    geo_lng: 116.3978,
+    geo_radius_m: 200,
+  });
+  expect(created).toMatchObject({ title: '书记安排的主题党日', organiser: '甲一支部', needs_location: true });
+  expect(created.starts_at).toBe(`${tomorrow}T01:00:00+00:00`);
+  const opened = await api.get(`/api/meetings/${created.id}`);
+  expect(opened).toMatchObject({ can_scan_members: true, place: '项目部会议室' });
+});
+
+test('an ordinary member is told, in Chinese, that only the secretary schedules meetings', async () => {
+  const api = createClient({ wx: nodeWx('contract-phone-user'), baseUrl: SERVER });
+  await api.login();
+  const err = await api.get('/api/meetings/options').catch((e) => e);
+  expect(err).toMatchObject({ status: 403, code: 'not_secretary', message: '只有支部书记可以安排会议' });
+});
+
+test('my attendance over a year, through the real client', async () => {
+  const api = createClient({ wx: nodeWx('contract-phone-user'), baseUrl: SERVER });
+  await api.login();
+  const mine = await api.get(`/api/me/attendance?year=${member.attendance.year}`);
+  expect(mine).toMatchObject({ year: member.attendance.year, expected: 2, present: 1, absent: 1, attended: 1, rate: 0.5 });
+  expect(mine.meetings.map((m) => m.status_label).sort()).toEqual(['已到', '缺席']);
+  const err = await api.get('/api/me/attendance?year=1999').catch((e) => e);
+  expect(err).toMatchObject({ status: 422, code: 'invalid_input', fields: { year: ['应在 2000 到 2100 之间'] } });
 });

@@ -5,10 +5,19 @@ function pad(n) {
   return String(n).padStart(2, '0');
 }
 
-function beijing(iso) {
-  if (!iso) return '';
-  const d = new Date(new Date(iso).getTime() + OFFSET_MS);
-  return `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())} ${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`;
+// A moment's Beijing calendar day and clock time, in the formats the date and time pickers use.
+function beijingParts(moment) {
+  const d = new Date(moment.getTime() + OFFSET_MS);
+  return {
+    day: `${d.getUTCFullYear()}-${pad(d.getUTCMonth() + 1)}-${pad(d.getUTCDate())}`,
+    time: `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}`,
+  };
 }
 
-module.exports = { beijing };
+function beijing(iso) {
+  if (!iso) return '';
+  const { day, time } = beijingParts(new Date(iso));
+  return `${day} ${time}`;
+}
+
+module.exports = { beijing, beijingParts };

@@ -1,4 +1,5 @@
-"""Mini-program endpoints: my meetings, scanning the meeting's code, my personal code, secretary scans."""
+"""Mini-program endpoints: my meetings, scanning the meeting's code, my personal code, secretary scans,
+scheduling a meeting from the phone (secretary mode) and my attendance over a year."""
 
 from __future__ import annotations
 
@@ -7,15 +8,19 @@ from flask_smorest import Blueprint
 
 from server.auth.current import current_identity, current_member, member_required
 from server.errors import PermissionDenied
-from server.meetings import checkin, codes, leave, services
-from server.meetings.models import CheckinMethod
+from server.meetings import checkin, codes, compliance, leave, services
+from server.meetings.models import MEETING_KIND_LABELS, CheckinMethod
 from server.meetings.schemas import (
+    AttendanceYearQuerySchema,
+    AttendanceYearSchema,
     CheckinResultSchema,
     CheckinSchema,
     LeaveRequestSchema,
     LeaveSchema,
     MeetingBriefSchema,
+    MeetingCreateSchema,
     MeetingDetailSchema,
+    MeetingOptionsSchema,
     MemberCodeSchema,
     ScanMemberSchema,
 )
@@ -119,3 +124,40 @@ def scan_member(payload: dict, meeting_id: int):
 def ask_for_leave(payload: dict, meeting_id: int):
     """Ask for leave before the meeting; the secretary approves or refuses."""
     return leave.request_leave(services.get_meeting(meeting_id), current_member(), payload["reason"])
+
+
+@blp.route("/meetings/options", methods=["GET"])
+@member_required
+@blp.response(200, MeetingOptionsSchema)
+@blp.doc(security=BEARER)
+def meeting_options():
+    """Secretary mode: what the 安排会议 form offers. 403 for members who may not schedule meetings,
+    which is how the mini-program decides whether to show the button."""
+    member = current_member()
+    branch = services.planning_branch(services.planning_account(member), member)
+    kinds = [{"value": kind, "label": MEETING_KIND_LABELS[kind]} for kind in compliance.KIND_ORDER]
+    return {"branch": branch, "groups": services.groups_of(branch), "kinds": kinds}
+
+
+@blp.route("/meetings", methods=["POST"])
+@member_required
+@blp.arguments(MeetingCreateSchema)
+@blp.response(201, MeetingBriefSchema)
+@blp.doc(security=BEARER)
+def create_meeting(payload: dict):
+    """Secretary mode: schedule a meeting from the phone, with the same rules as the admin's form.
+
+    Recorded as created by the secretary's admin account; the audit trail names the member acting.
+    """
+    return services.plan_meeting(services.planning_account(current_member()), payload)
+
+
+@blp.route("/me/attendance", methods=["GET"])
+@member_required
+@blp.arguments(AttendanceYearQuerySchema, location="query")
+@blp.response(200, AttendanceYearSchema)
+@blp.doc(security=BEARER)
+def my_attendance(query: dict):
+    """My attendance in a calendar year (Beijing time; this year by default) over meetings that have ended."""
+    year = query["year"] or compliance.local_today().year
+    return compliance.member_attendance(current_member(), year)

@@ -528,27 +528,37 @@ def _rate(attended: int, expected: int) -> float | None:
     return round(attended / expected, 4) if expected else None
 
 
+def _expected_meetings(members: sa.ColumnElement[bool], year: int, *, ended_only: bool = False) -> sa.Subquery:
+    """(member id, meeting id) for every meeting a member matching ``members`` was expected at in local
+    calendar ``year``: their branch or party group took part, it started (with ``ended_only``: it
+    ended) and it was not cancelled.
+    """
+    now = utcnow()
+    since = local_midnight(date(year, 1, 1))
+    until = min(local_midnight(date(year + 1, 1, 1)), now)
+    counted = [Meeting.cancelled_at.is_(None), Meeting.starts_at >= since, Meeting.starts_at < until]
+    if ended_only:
+        counted.append(Meeting.ends_at <= now)
+    # Two plain joins in a union rather than one join on an OR, which no index can serve.
+    return sa.union(
+        *(
+            sa.select(Member.id.label("member_id"), Meeting.id.label("meeting_id"))
+            .join(meeting_participants, meeting_participants.c.org_id == via)
+            .join(Meeting, Meeting.id == meeting_participants.c.meeting_id)
+            .where(members, *counted)
+            for via in (Member.org_id, Member.group_id)
+        )
+    ).subquery()
+
+
 def attendance_rates(root_org: Organisation, year: int) -> dict[str, list[dict[str, Any]]]:
     """Per member under ``root_org``: meetings they were expected at in local calendar ``year`` (their
     branch or party group took part, started, not cancelled) and how many of those they attended
     (present or late); per live branch, the same summed over its members.
     """
     path = root_org.path or ""
-    since = local_midnight(date(year, 1, 1))
-    until = min(local_midnight(date(year + 1, 1, 1)), utcnow())
     members_in_scope = Member.org_id.in_(_subtree_org_ids(path))
-    in_year = (Meeting.cancelled_at.is_(None), Meeting.starts_at >= since, Meeting.starts_at < until)
-    # (member, meeting) pairs they were expected at: through their branch, or through their party group.
-    # Two plain joins in a union rather than one join on an OR, which no index can serve.
-    expected = sa.union(
-        *(
-            sa.select(Member.id.label("member_id"), Meeting.id.label("meeting_id"))
-            .join(meeting_participants, meeting_participants.c.org_id == via)
-            .join(Meeting, Meeting.id == meeting_participants.c.meeting_id)
-            .where(members_in_scope, *in_year)
-            for via in (Member.org_id, Member.group_id)
-        )
-    ).subquery()
+    expected = _expected_meetings(members_in_scope, year)
     counts = {
         member_id: (expected_count, attended)
         for member_id, expected_count, attended in db.session.execute(
@@ -610,6 +620,75 @@ def attendance_rates(root_org: Organisation, year: int) -> dict[str, list[dict[s
         for branch_id, name in branches
     ]
     return {"members": member_rows, "branches": branch_rows}
+
+
+#: a member's status at a meeting with no attendance row
+ABSENT = "absent"
+
+
+@dataclass
+class MeetingAttendance:
+    """One meeting a member was expected at, and how they attended it."""
+
+    meeting: Meeting
+    #: "present", "late", "leave" (approved leave) or "absent"
+    status: str
+
+
+@dataclass
+class MemberAttendance:
+    """A member's calendar year: the ended meetings they were expected at, newest first, and the counts."""
+
+    year: int
+    meetings: list[MeetingAttendance]
+
+    def _count(self, status: str) -> int:
+        return sum(1 for item in self.meetings if item.status == status)
+
+    @property
+    def present(self) -> int:
+        return self._count(AttendanceStatus.PRESENT)
+
+    @property
+    def late(self) -> int:
+        return self._count(AttendanceStatus.LATE)
+
+    @property
+    def leave(self) -> int:
+        return self._count(AttendanceStatus.LEAVE)
+
+    @property
+    def absent(self) -> int:
+        return self._count(ABSENT)
+
+    @property
+    def expected(self) -> int:
+        return len(self.meetings)
+
+    @property
+    def attended(self) -> int:
+        return self.present + self.late
+
+    @property
+    def rate(self) -> float | None:
+        """Attended (present or late) over expected, as :func:`attendance_rates` computes it."""
+        return _rate(self.attended, self.expected)
+
+
+def member_attendance(member: Member, year: int) -> MemberAttendance:
+    """``member``'s attendance in local calendar ``year``, counted as :func:`attendance_rates` counts it
+    but over meetings that have ended: a meeting still under way is not yet an absence.
+    """
+    expected = _expected_meetings(Member.id == member.id, year, ended_only=True)
+    rows = db.session.execute(
+        sa.select(Meeting, Attendance.status)
+        .join(expected, expected.c.meeting_id == Meeting.id)
+        .outerjoin(Attendance, sa.and_(Attendance.meeting_id == Meeting.id, Attendance.member_id == member.id))
+        .order_by(Meeting.starts_at.desc(), Meeting.id.desc())
+    )
+    return MemberAttendance(
+        year, [MeetingAttendance(meeting, status.value if status else ABSENT) for meeting, status in rows]
+    )
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -2,7 +2,17 @@
 
 from marshmallow import Schema, fields, validate
 
+from server.meetings.compliance import ABSENT
+from server.meetings.forms import MeetingFormSchema
 from server.meetings.models import MEETING_KIND_LABELS, AttendanceStatus, LeaveStatus, MeetingKind
+
+#: how a member reads their status at a past meeting (the admin's attendance list says the same)
+ATTENDANCE_LABELS = {
+    AttendanceStatus.PRESENT.value: "已到",
+    AttendanceStatus.LATE.value: "迟到",
+    AttendanceStatus.LEAVE.value: "请假",
+    ABSENT: "缺席",
+}
 
 
 class CheckinSchema(Schema):
@@ -64,3 +74,76 @@ class LeaveSchema(Schema):
     status = fields.Enum(LeaveStatus, by_value=True)
     reason = fields.String()
     created_at = fields.DateTime()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Secretary mode: scheduling a meeting from the phone
+
+
+class MeetingCreateSchema(MeetingFormSchema):
+    """A meeting scheduled from the mini-program: the admin form's fields, checks and time conversion.
+
+    ``day``, ``starts`` and ``ends`` are Beijing local date and times ("2026-11-24", "09:00"); the
+    participants are the organiser when ``participant_ids`` is empty. A geofence needs ``geo_lat``,
+    ``geo_lng`` and ``geo_radius_m`` (20–5000 metres) together.
+    """
+
+
+class OrgChoiceSchema(Schema):
+    id = fields.Integer(required=True)
+    name = fields.String(required=True)
+
+
+class KindChoiceSchema(Schema):
+    value = fields.Enum(MeetingKind, by_value=True, required=True)
+    label = fields.String(required=True)
+
+
+class MeetingOptionsSchema(Schema):
+    """What the secretary may choose on the phone's 安排会议 form."""
+
+    branch = fields.Nested(OrgChoiceSchema, required=True, metadata={"description": "organiser; default participants"})
+    groups = fields.List(
+        fields.Nested(OrgChoiceSchema),
+        required=True,
+        metadata={"description": "party groups that may take part instead"},
+    )
+    kinds = fields.List(fields.Nested(KindChoiceSchema), required=True)
+
+
+# ---------------------------------------------------------------------------------------------------
+# My attendance over a year
+
+
+class AttendanceYearQuerySchema(Schema):
+    year = fields.Integer(
+        load_default=None, validate=validate.Range(min=2000, max=2100), metadata={"description": "default: this year"}
+    )
+
+
+class AttendedMeetingSchema(Schema):
+    id = fields.Integer(attribute="meeting.id")
+    kind = fields.Enum(MeetingKind, by_value=True, attribute="meeting.kind")
+    kind_label = fields.Function(lambda item: MEETING_KIND_LABELS[item.meeting.kind])
+    title = fields.String(attribute="meeting.title")
+    starts_at = fields.DateTime(attribute="meeting.starts_at")
+    ends_at = fields.DateTime(attribute="meeting.ends_at")
+    place = fields.String(attribute="meeting.place")
+    status = fields.String(
+        validate=validate.OneOf(list(ATTENDANCE_LABELS)), metadata={"description": "present, late, leave or absent"}
+    )
+    status_label = fields.Function(lambda item: ATTENDANCE_LABELS[item.status])
+
+
+class AttendanceYearSchema(Schema):
+    """My attendance in one year, over the meetings of my branch or party group that have ended."""
+
+    year = fields.Integer(required=True)
+    expected = fields.Integer(required=True, metadata={"description": "meetings I was expected at"})
+    present = fields.Integer(required=True)
+    late = fields.Integer(required=True)
+    leave = fields.Integer(required=True, metadata={"description": "approved leave"})
+    absent = fields.Integer(required=True)
+    attended = fields.Integer(required=True, metadata={"description": "present or late"})
+    rate = fields.Float(allow_none=True, metadata={"description": "attended / expected; null with no meetings"})
+    meetings = fields.List(fields.Nested(AttendedMeetingSchema), metadata={"description": "newest first"})

@@ -9,11 +9,13 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from server.auth.models import AdminUser
+from server.auth.scope import can_see_org, require_org
 from server.db import db, utcnow
-from server.errors import AppError, NotFound
+from server.errors import AppError, NotFound, PermissionDenied
 from server.meetings.models import Attendance, LeaveRequest, Meeting, MeetingKind, meeting_participants
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
+from server.orgs.services import get_org
 
 DEFAULT_CHECKIN_LEAD = timedelta(minutes=30)
 
@@ -109,12 +111,84 @@ def cancel_meeting(meeting: Meeting) -> Meeting:
     return meeting
 
 
+def _linked_account(member: Member) -> AdminUser | None:
+    """The active admin account that belongs to ``member`` (a secretary is usually a member too)."""
+    return db.session.scalar(sa.select(AdminUser).where(AdminUser.member_id == member.id, AdminUser.active))
+
+
 def secretary_account(member: Member, meeting: Meeting) -> AdminUser | None:
     """The admin account through which ``member`` may run check-in for ``meeting``, if any."""
-    admin = db.session.scalar(sa.select(AdminUser).where(AdminUser.member_id == member.id, AdminUser.active))
+    admin = _linked_account(member)
     if admin is None or not admin.role.can_write:
         return None
     return admin if meeting.organiser.path.startswith(admin.scope_path) else None
+
+
+# ---------------------------------------------------------------------------------------------------
+# Secretary mode in the mini-program: scheduling a meeting from the phone
+
+
+def planning_account(member: Member) -> AdminUser:
+    """The admin account through which ``member`` schedules meetings from the mini-program.
+
+    The same rule as the admin's 安排会议 page: an active account whose role may write; a read-only
+    支部委员 account gets the admin's own refusal.
+    """
+    admin = _linked_account(member)
+    if admin is None:
+        raise PermissionDenied("只有支部书记可以安排会议", code="not_secretary")
+    if not admin.role.can_write:
+        raise PermissionDenied("您的角色只能查看，不能修改")
+    return admin
+
+
+def planning_branch(admin: AdminUser, member: Member) -> Organisation:
+    """The branch the phone form offers: the account's own branch, or else (an account over a general
+    branch or committee) the branch the member belongs to, if the account administers it.
+    """
+    org = admin.org if admin.org is not None and admin.org.kind is OrgKind.BRANCH else member.org
+    if org.dissolved_at is not None or not can_see_org(admin, org):
+        raise PermissionDenied("您所在的支部不在您的管理范围内，请在管理后台安排会议", code="branch_out_of_scope")
+    return org
+
+
+def groups_of(branch: Organisation) -> list[Organisation]:
+    """The live party groups of ``branch``, in their display order."""
+    return list(
+        db.session.scalars(
+            sa.select(Organisation)
+            .where(
+                Organisation.parent_id == branch.id,
+                Organisation.kind == OrgKind.GROUP,
+                Organisation.dissolved_at.is_(None),
+            )
+            .order_by(Organisation.sort_order, Organisation.name)
+        )
+    )
+
+
+def plan_meeting(admin: AdminUser, data: dict) -> Meeting:
+    """Schedule a meeting as ``admin``, from a loaded ``MeetingFormSchema``.
+
+    The organiser must be writable by the account and every participant within its scope, exactly as
+    on the admin page. A meeting whose end has passed is refused: entering it now from a phone would
+    be a back-dated record, which the regulations name as the problem this system exists to stop.
+    """
+    organiser = require_org(admin, get_org(data["organiser_id"]), write=True)
+    participants = [require_org(admin, get_org(org_id)) for org_id in data["participant_ids"]]
+    if data["ends_at"] <= utcnow():
+        raise AppError("meeting_over", "会议结束时间已过，不能在小程序中补登已开过的会议")
+    return create_meeting(
+        kind=data["kind"],
+        title=data["title"],
+        organiser=organiser,
+        starts_at=data["starts_at"],
+        ends_at=data["ends_at"],
+        place=data["place"],
+        participants=participants,
+        geofence=data["geofence"],
+        created_by_id=admin.id,
+    )
 
 
 def attendance_of(meeting: Meeting, member: Member) -> Attendance | None:

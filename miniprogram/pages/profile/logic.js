@@ -1,4 +1,4 @@
-// My profile: the member's own record (ID-card number masked by the server), log out, unbind.
+// My profile: the member's own record (ID-card number masked by the server), my attendance, log out, unbind.
 const { showError } = require('../../utils/api');
 
 function rowsFrom(member) {
@@ -29,6 +29,10 @@ function createProfilePage({ api, wx }) {
           this.setData({ loading: false });
           if (err.code !== 'not_bound') showError(wx, err);
         });
+    },
+
+    openAttendance() {
+      wx.navigateTo({ url: '/pages/attendance/index' });
     },
 
     onLogout() {

@@ -1,0 +1,3 @@
+const { createAttendancePage } = require('./logic');
+
+Page(createAttendancePage({ api: require('../../utils/client'), wx }));

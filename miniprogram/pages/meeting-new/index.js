@@ -1,0 +1,3 @@
+const { createMeetingNewPage } = require('./logic');
+
+Page(createMeetingNewPage({ api: require('../../utils/client'), wx }));

@@ -1,0 +1,80 @@
+// Renders the new pages' own WXML, as the member sees them, and checks every page is registered whole.
+const fs = require('fs');
+const path = require('path');
+const simulate = require('miniprogram-simulate');
+const { summaryFrom } = require('../pages/attendance/logic');
+
+const ROOT = path.join(__dirname, '..');
+
+function render(page, data) {
+  const template = fs.readFileSync(path.join(ROOT, 'pages', page, 'index.wxml'), 'utf8');
+  const comp = simulate.render(simulate.load({ template, data }));
+  comp.attach(document.createElement('parent'));
+  return comp;
+}
+
+function text(comp, selector) {
+  return comp.querySelector(selector).dom.textContent.trim();
+}
+
+test('every page in app.json has its script, template, style and settings', () => {
+  const app = JSON.parse(fs.readFileSync(path.join(ROOT, 'app.json'), 'utf8'));
+  expect(app.pages).toEqual(expect.arrayContaining(['pages/meeting-new/index', 'pages/attendance/index']));
+  for (const page of app.pages) {
+    for (const ext of ['js', 'wxml', 'wxss', 'json']) {
+      expect(fs.existsSync(path.join(ROOT, `${page}.${ext}`))).toBe(true);
+    }
+  }
+});
+
+test('the 安排会议 form shows its pickers, and the geofence only when switched on', () => {
+  const data = {
+    ready: true,
+    kindLabels: ['支部党员大会', '主题党日'],
+    kindIndex: 1,
+    scopeLabels: ['全支部（甲一支部）', '第一党小组'],
+    scopeIndex: 0,
+    day: '2026-11-25',
+    starts: '09:00',
+    ends: '10:00',
+    useLocation: false,
+    radiusLabels: ['100 米内', '200 米内'],
+    radiusIndex: 1,
+  };
+  const off = render('meeting-new', data);
+  expect(text(off, '.kind')).toBe('主题党日');
+  expect(text(off, '.scope')).toBe('全支部（甲一支部）');
+  expect([text(off, '.day'), text(off, '.starts'), text(off, '.ends')]).toEqual(['2026-11-25', '09:00', '10:00']);
+  expect(off.querySelector('.location')).toBeUndefined();
+  const on = render('meeting-new', { ...data, useLocation: true, locationText: '39.90900, 116.39780' });
+  expect(text(on, '.location')).toBe('会场位置：39.90900, 116.39780');
+});
+
+test('a member who may not schedule sees only the reason', () => {
+  const comp = render('meeting-new', { denied: '只有支部书记可以安排会议', ready: false });
+  expect(text(comp, '.denied')).toBe('只有支部书记可以安排会议');
+  expect(comp.querySelector('.primary')).toBeUndefined();
+});
+
+test('我的出勤 shows the rate, the four counts and each meeting with its status', () => {
+  const summary = summaryFrom({
+    expected: 2,
+    present: 1,
+    late: 0,
+    leave: 0,
+    absent: 1,
+    attended: 1,
+    rate: 0.5,
+    meetings: [{ id: 9, title: '党员大会', kind_label: '支部党员大会', starts_at: '2026-06-05T01:00:00+00:00', status: 'absent', status_label: '缺席' }],
+  });
+  const comp = render('attendance', { yearLabels: ['2026年'], yearIndex: 0, loading: false, ...summary });
+  expect(text(comp, '.summary__rate')).toBe('50%');
+  expect(comp.querySelectorAll('.tile').map((t) => t.dom.textContent.replace(/\s+/g, ''))).toEqual(['1已到', '0迟到', '0请假', '1缺席']);
+  expect(text(comp, '.status--absent')).toBe('缺席');
+  expect(text(comp, '.item__meta')).toBe('支部党员大会 · 2026-06-05 09:00');
+});
+
+test('the meetings list shows 安排会议 to secretaries only', () => {
+  expect(render('meetings', { canCreate: true, upcoming: [], past: [] }).querySelector('.create')).toBeDefined();
+  expect(render('meetings', { canCreate: false, upcoming: [], past: [] }).querySelector('.create')).toBeUndefined();
+});
