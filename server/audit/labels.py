@@ -17,6 +17,17 @@ ACTIONS = {
     "wechat_binding.delete": "解除微信绑定",
     "invite_code.create": "发放绑定邀请码",
     "invite_code.update": "邀请码状态变化",
+    "meeting.create": "安排会议",
+    "meeting.update": "修改会议",
+    "meeting.delete": "删除会议",
+    "attendance.create": "代为签到",
+    "attendance.update": "修改出勤记录",
+    "attendance.delete": "删除出勤记录",
+    "leave_request.create": "请假申请",
+    "leave_request.update": "审批请假",
+    "minutes.create": "起草会议纪要",
+    "minutes.update": "修改或定稿会议纪要",
+    "minutes_amendment.create": "补正会议纪要",
 }
 
 FIELDS = {
@@ -45,4 +56,15 @@ FIELDS = {
     "reason": "原因",
     "from_org_id": "转出组织",
     "to_org_id": "转入组织",
+    "title": "标题",
+    "place": "地点",
+    "starts_at": "开始时间",
+    "ends_at": "结束时间",
+    "checkin_opens_at": "签到开始",
+    "checkin_closes_at": "签到截止",
+    "cancelled_at": "取消时间",
+    "method": "签到方式",
+    "checked_in_at": "签到时间",
+    "note": "备注",
+    "finalised_at": "定稿时间",
 }

@@ -32,7 +32,10 @@ class MeetingFormSchema(Schema):
     def _consistent(self, data: dict, **_: object) -> None:
         if data.get("ends") and data.get("starts") and data["ends"] <= data["starts"]:
             raise ValidationError("结束时间应晚于开始时间", "ends")
-        geo = [data.get("geo_lat"), data.get("geo_lng"), data.get("geo_radius_m")]
+        keys = ("geo_lat", "geo_lng", "geo_radius_m")
+        if not all(key in data for key in keys):
+            return  # one of them was itself invalid and already has its own message
+        geo = [data[key] for key in keys]
         if any(value is not None for value in geo) and None in geo:
             raise ValidationError("定位签到需同时填写纬度、经度和半径", "geo_radius_m")
 

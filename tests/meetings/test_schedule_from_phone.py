@@ -179,6 +179,14 @@ def test_the_form_is_checked_field_by_field_in_chinese(client, tree, shuji, toke
     assert message in error["fields"][field]
 
 
+def test_a_radius_out_of_range_gets_one_message_not_two(client, tree, shuji, token_for):
+    geo = {"geo_lat": 39.9, "geo_lng": 116.4, "geo_radius_m": 5}
+    response = client.post("/api/meetings", json=form(tree["a1"], **geo), headers=bearer(token_for(shuji)))
+
+    assert response.status_code == 422
+    assert response.get_json()["error"]["fields"]["geo_radius_m"] == ["应在 20 到 5000 之间"]
+
+
 def test_a_meeting_that_is_already_over_cannot_be_scheduled(client, tree, shuji, token_for):
     yesterday = (local_today() - timedelta(days=1)).isoformat()
     response = client.post("/api/meetings", json=form(tree["a1"], day=yesterday), headers=bearer(token_for(shuji)))
