@@ -17,6 +17,8 @@ ACTIONS = {
     "wechat_binding.delete": "解除微信绑定",
     "invite_code.create": "发放绑定邀请码",
     "invite_code.update": "邀请码状态变化",
+    "meeting.create": "安排会议",
+    "meeting.update": "修改会议",
 }
 
 FIELDS = {
@@ -45,4 +47,16 @@ FIELDS = {
     "reason": "原因",
     "from_org_id": "转出组织",
     "to_org_id": "转入组织",
+    "title": "主题",
+    "starts_at": "开始时间",
+    "ends_at": "结束时间",
+    "place": "地点",
+    "checkin_opens_at": "签到开放时间",
+    "checkin_closes_at": "签到截止时间",
+    "reminder_sent_at": "会前提醒发送时间",
+    "cancelled_at": "取消时间",
+    "geo_lat": "定位纬度",
+    "geo_lng": "定位经度",
+    "geo_radius_m": "定位半径（米）",
+    "participant_orgs": "参会范围（组织编号）",
 }
