@@ -1,7 +1,9 @@
 """Writing the audit trail.
 
 Models that set ``__audited__ = True`` are recorded automatically on every flush, so no service can
-forget; actions that write no row of their own (an export, a login) call :func:`record`.
+forget; actions that write no row of their own (an export, a login) call :func:`record`. Many-to-many
+lists live in another table and are invisible to a row's column history, so a model names the ones that
+matter in ``__audit_collections__``; they are recorded as sorted ids.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ def _present(obj: Any, key: str, value: Any) -> Any:
     return _jsonable(value)
 
 
+def _ids(objs: Any) -> list[Any]:
+    return sorted(obj.id for obj in objs)
+
+
 def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -46,16 +52,23 @@ def _changes(obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
         if history.has_changes():
             before[attr.key] = _present(obj, attr.key, history.deleted[0] if history.deleted else None)
             after[attr.key] = _present(obj, attr.key, history.added[0] if history.added else None)
+    for key in getattr(obj, "__audit_collections__", ()):
+        history = inspect(obj).attrs[key].history
+        old, new = _ids([*history.unchanged, *history.deleted]), _ids([*history.unchanged, *history.added])
+        if old != new:
+            before[key], after[key] = old, new
     return before, after
 
 
 def snapshot(obj: Any) -> dict[str, Any]:
     ignored = getattr(obj, "__audit_ignore__", ())
-    return {
+    values = {
         attr.key: _present(obj, attr.key, getattr(obj, attr.key))
         for attr in inspect(obj).mapper.column_attrs
         if attr.key not in ignored
     }
+    values.update({key: _ids(getattr(obj, key)) for key in getattr(obj, "__audit_collections__", ())})
+    return values
 
 
 _INSERT_ENTRY = sa.insert(AuditLog.__table__)
@@ -93,7 +106,8 @@ def _collect_changes(session: Session, flush_context, instances) -> None:
     # Updates and deletions are read before the flush, while the old values are still known.
     pending = session.info.setdefault("audit_pending", [])
     for obj in session.dirty:
-        if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=False):
+        audited_collections = bool(getattr(obj, "__audit_collections__", ()))
+        if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=audited_collections):
             before, after = _changes(obj)
             if after:
                 pending.append((obj, "update", before, after))

@@ -111,8 +111,9 @@ def _minutes_hash(minutes: Minutes, prev_hash: str) -> str:
 # --- the chain tail ------------------------------------------------------------------------------
 
 
-def _lock_org(org_id: int) -> None:
-    """Serialise appends to one organisation's chain (a row lock on PostgreSQL; SQLite has one writer)."""
+def lock_org_chain(org_id: int) -> None:
+    """Serialise appends to one organisation's chain, and edits of its meetings against finalising
+    (a row lock on PostgreSQL; SQLite has one writer)."""
     db.session.execute(sa.select(Organisation.id).where(Organisation.id == org_id).with_for_update())
 
 
@@ -234,7 +235,7 @@ def finalise(minutes: Minutes) -> Minutes:
         raise AppError("checkin_still_open", "签到尚未结束，签到截止后才能定稿会议记录")
     if not minutes.topic or not minutes.content:
         raise AppError("minutes_incomplete", "请先填写会议主题和内容再定稿")
-    _lock_org(minutes.org_id)
+    lock_org_chain(minutes.org_id)
     db.session.refresh(minutes)  # another request may have finalised it while we waited for the lock
     _ensure_draft(minutes)
     prev_hash, tail_time = _chain_tail(minutes.org_id)
@@ -256,7 +257,7 @@ def amend(minutes: Minutes, reason: str, content: str, created_by_id: int | None
         raise AppError("reason_too_long", f"更正原因不能超过 {MAX_REASON} 个字")
     if not content:
         raise AppError("content_required", "请填写更正内容")
-    _lock_org(minutes.org_id)
+    lock_org_chain(minutes.org_id)
     prev_hash, tail_time = _chain_tail(minutes.org_id)
     amendment = MinutesAmendment(
         minutes_id=minutes.id, reason=reason, content=content, created_by_id=created_by_id, prev_hash=prev_hash

@@ -68,6 +68,7 @@ class Meeting(db.Model):
     __audited__ = True
     __audit_entity__ = "meeting"
     __audit_ignore__ = ("code_secret",)
+    __audit_collections__ = ("participant_orgs",)
 
     #: surrogate key
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -1,10 +1,11 @@
-"""Scheduling meetings and finding who takes part. Operations flush, never commit."""
+"""Scheduling and editing meetings, and finding who takes part. Operations flush, never commit."""
 
 from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -12,12 +13,30 @@ from server.auth.models import AdminUser
 from server.auth.scope import can_see_org, require_org
 from server.db import db, utcnow
 from server.errors import AppError, NotFound, PermissionDenied
+from server.meetings.minutes import attendance_locked, lock_org_chain
 from server.meetings.models import Attendance, LeaveRequest, Meeting, MeetingKind, meeting_participants
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import get_org
 
 DEFAULT_CHECKIN_LEAD = timedelta(minutes=30)
+#: What :func:`update_meeting` may change. Not the organiser: the meeting counts for its compliance and
+#: the minutes join its chain, so a meeting of another branch is cancelled and scheduled anew.
+EDITABLE_FIELDS = frozenset(
+    {
+        "kind",
+        "title",
+        "starts_at",
+        "ends_at",
+        "place",
+        "participants",
+        "geofence",
+        "checkin_opens_at",
+        "checkin_closes_at",
+    }
+)
+#: How many names a refusal lists before it says "等 N 人".
+NAMES_SHOWN = 3
 
 
 def get_meeting(meeting_id: int) -> Meeting:
@@ -31,6 +50,16 @@ def _check_participants(organiser: Organisation, participants: list[Organisation
     for org in participants:
         if org.kind not in (OrgKind.BRANCH, OrgKind.GROUP) or org.dissolved_at is not None:
             raise AppError("invalid_participants", f"“{org.name}”不是党支部或党小组，不能作为参会范围")
+
+
+def _check_time_order(starts_at: datetime, ends_at: datetime) -> None:
+    if ends_at <= starts_at:
+        raise AppError("invalid_time", "结束时间应晚于开始时间")
+
+
+def _check_geofence(geofence: tuple[float, float, int] | None) -> None:
+    if geofence is not None and (len(geofence) != 3 or None in geofence):
+        raise AppError("invalid_geofence", "定位签到需同时填写纬度、经度和半径")
 
 
 def create_meeting(
@@ -48,8 +77,8 @@ def create_meeting(
     created_by_id: int | None = None,
 ) -> Meeting:
     """Schedule a meeting. Participants default to the organiser; check-in opens 30 minutes early."""
-    if ends_at <= starts_at:
-        raise AppError("invalid_time", "结束时间应晚于开始时间")
+    _check_time_order(starts_at, ends_at)
+    _check_geofence(geofence)
     participants = list(participants) or [organiser]
     _check_participants(organiser, participants)
     lat, lng, radius = geofence or (None, None, None)
@@ -83,7 +112,10 @@ def participant_org_ids(meeting: Meeting) -> set[int]:
 
 def is_participant(meeting: Meeting, member: Member) -> bool:
     """A member takes part if their branch or their party group is among the meeting's participants."""
-    org_ids = participant_org_ids(meeting)
+    return _takes_part(member, participant_org_ids(meeting))
+
+
+def _takes_part(member: Member, org_ids: set[int]) -> bool:
     return member.org_id in org_ids or (member.group_id is not None and member.group_id in org_ids)
 
 
@@ -114,6 +146,156 @@ def cancel_meeting(meeting: Meeting) -> Meeting:
 def _linked_account(member: Member) -> AdminUser | None:
     """The active admin account that belongs to ``member`` (a secretary is usually a member too)."""
     return db.session.scalar(sa.select(AdminUser).where(AdminUser.member_id == member.id, AdminUser.active))
+
+
+def ensure_editable(meeting: Meeting) -> None:
+    """Refuse edits once the meeting is cancelled, or once its minutes (which hash its time) are final."""
+    if meeting.cancelled_at is not None:
+        raise AppError("meeting_cancelled", "会议已取消，不能再修改")
+    if attendance_locked(meeting.id):
+        raise AppError("minutes_finalised", "会议纪要已定稿，会议信息不能再修改；如有错漏，请在会议纪要中追加更正说明")
+
+
+def is_editable(meeting: Meeting) -> bool:
+    try:
+        ensure_editable(meeting)
+    except AppError:
+        return False
+    return True
+
+
+def update_meeting(meeting: Meeting, **changes: Any) -> Meeting:
+    """Change a scheduled meeting; only the fields given (see ``EDITABLE_FIELDS``) change.
+
+    The same checks as scheduling apply, and more once the meeting is under way: nothing changes after
+    cancellation or finalised minutes, the start stays put once members have checked in, and a branch or
+    group whose members hold attendance rows stays a participant. Every check runs before anything is
+    set, so a refusal leaves the meeting as it was. The audit trail records the changed fields.
+    """
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise TypeError(f"update_meeting() cannot change {sorted(unknown)}")
+    lock_org_chain(meeting.organiser_org_id)  # so the minutes cannot be finalised halfway through an edit
+    ensure_editable(meeting)
+    values = _validated_values(meeting, changes)
+    participants = _validated_participants(meeting, changes["participants"]) if "participants" in changes else None
+    if _reminder_outdated(meeting, values):
+        # The reminder named the old time or place. Without the marker the reminder job sends a fresh one
+        # a day before the new start, or within minutes if that is less than a day away.
+        values["reminder_sent_at"] = None
+    for key, value in values.items():
+        setattr(meeting, key, value)
+    if participants is not None:
+        meeting.participant_orgs = participants
+    db.session.flush()
+    return meeting
+
+
+def _validated_values(meeting: Meeting, changes: dict[str, Any]) -> dict[str, Any]:
+    """The meeting's new column values, checked as scheduling checks them and as the rules under way ask."""
+    starts_at = changes.get("starts_at", meeting.starts_at)
+    ends_at = changes.get("ends_at", meeting.ends_at)
+    _check_time_order(starts_at, ends_at)
+    _check_start_may_move(meeting, starts_at)
+    opens, closes = _checkin_window(
+        meeting, starts_at, ends_at, changes.get("checkin_opens_at"), changes.get("checkin_closes_at")
+    )
+    values: dict[str, Any] = {
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "checkin_opens_at": opens,
+        "checkin_closes_at": closes,
+    }
+    if "kind" in changes:
+        values["kind"] = changes["kind"]
+    if "title" in changes:
+        values["title"] = changes["title"].strip()
+    if "place" in changes:
+        values["place"] = changes["place"].strip()
+    if "geofence" in changes:
+        _check_geofence(changes["geofence"])
+        lat, lng, radius = changes["geofence"] or (None, None, None)
+        values.update(geo_lat=lat, geo_lng=lng, geo_radius_m=radius)
+    return values
+
+
+def has_check_ins(meeting: Meeting) -> bool:
+    """Whether any member has checked in (leave rows have no check-in time and do not count)."""
+    found = db.session.scalar(
+        sa.select(Attendance.id)
+        .where(Attendance.meeting_id == meeting.id, Attendance.checked_in_at.is_not(None))
+        .limit(1)
+    )
+    return found is not None
+
+
+def _check_start_may_move(meeting: Meeting, starts_at: datetime) -> None:
+    # Each check-in was judged present or late against the start; moving it would quietly change
+    # what those records say, and a meeting cannot have happened on another day than its arrivals.
+    if starts_at != meeting.starts_at and has_check_ins(meeting):
+        raise AppError("already_checked_in", "已有党员签到，不能再修改会议日期和开始时间")
+
+
+def _checkin_window(
+    meeting: Meeting,
+    starts_at: datetime,
+    ends_at: datetime,
+    opens_at: datetime | None,
+    closes_at: datetime | None,
+) -> tuple[datetime, datetime]:
+    """Times given win; otherwise a moved start or end takes its edge of the window along, as scheduling sets it."""
+    if opens_at is None:
+        opens_at = meeting.checkin_opens_at if starts_at == meeting.starts_at else starts_at - DEFAULT_CHECKIN_LEAD
+    if closes_at is None:
+        closes_at = meeting.checkin_closes_at if ends_at == meeting.ends_at else ends_at
+    if closes_at <= opens_at:
+        raise AppError("invalid_checkin_window", "签到截止时间应晚于签到开放时间")
+    return opens_at, closes_at
+
+
+def _validated_participants(meeting: Meeting, participants: Iterable[Organisation]) -> list[Organisation]:
+    new = list(dict.fromkeys(participants)) or [meeting.organiser]
+    # Orgs kept from before need no new check: one dissolved since the meeting was scheduled may stay.
+    _check_participants(meeting.organiser, [org for org in new if org not in meeting.participant_orgs])
+    _refuse_dropping_attendees(meeting, {org.id for org in new})
+    return new
+
+
+def _refuse_dropping_attendees(meeting: Meeting, new_org_ids: set[int]) -> None:
+    """A member who checked in or is on approved leave must stay a participant, or their record would
+    vanish from the roster and the attendance figures while still counting in the minutes."""
+    removed = [org for org in meeting.participant_orgs if org.id not in new_org_ids]
+    if not removed:
+        return
+    removed_ids = {org.id for org in removed}
+    attendees = db.session.scalars(
+        sa.select(Member)
+        .join(Attendance, Attendance.member_id == Member.id)
+        .where(
+            Attendance.meeting_id == meeting.id,
+            sa.or_(Member.org_id.in_(removed_ids), Member.group_id.in_(removed_ids)),
+        )
+        .order_by(Member.name_sort)
+    ).all()
+    dropped = [member for member in attendees if not _takes_part(member, new_org_ids)]
+    for org in sorted(removed, key=lambda org: org.path):
+        names = [member.name for member in dropped if org.id in (member.org_id, member.group_id)]
+        if names:
+            raise AppError(
+                "participant_has_attendance",
+                f"“{org.name}”已有党员签到或请假（{_some_names(names)}），不能移出参会范围",
+            )
+
+
+def _some_names(names: list[str]) -> str:
+    shown = "、".join(names[:NAMES_SHOWN])
+    return shown if len(names) <= NAMES_SHOWN else f"{shown}等 {len(names)} 人"
+
+
+def _reminder_outdated(meeting: Meeting, values: dict[str, Any]) -> bool:
+    if meeting.reminder_sent_at is None:
+        return False
+    return values["starts_at"] != meeting.starts_at or values.get("place", meeting.place) != meeting.place
 
 
 def secretary_account(member: Member, meeting: Meeting) -> AdminUser | None:

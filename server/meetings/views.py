@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import calendar
 import io
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
 from marshmallow import ValidationError
+from werkzeug.datastructures import MultiDict
 
 from server.admin.access import admin_required, writer_required
 from server.auth.scope import require_member, require_org
@@ -86,20 +88,46 @@ def calendar_view():
     )
 
 
+def _read_meeting_form(schema: MeetingFormSchema) -> tuple[dict | None, dict]:
+    """The posted meeting form as data, or the Chinese errors per field."""
+    raw = {key: value for key, value in request.form.items() if value.strip() and key != "csrf_token"}
+    raw["participant_ids"] = request.form.getlist("participant_ids")
+    try:
+        return schema.load(raw), {}
+    except ValidationError as exc:
+        return None, translate(exc.messages)
+
+
+def _participants_in_scope(org_ids: list[int], already: Iterable[Organisation] = ()) -> list[Organisation]:
+    """The chosen orgs; new ones must be inside the admin's subtree. Those already taking part may stay,
+    so a branch secretary editing a joint lecture keeps the other branches a committee admin invited."""
+    kept = {org.id: org for org in already}
+    return [kept.get(org_id) or require_org(g.admin, org_services.get_org(org_id)) for org_id in org_ids]
+
+
+def _render_form(form, errors: dict, meeting: Meeting | None = None, *, start_fixed: bool = False):
+    orgs = _orgs_for_meetings()
+    if meeting is not None:  # keep current participants choosable even if outside the subtree or dissolved
+        orgs += [org for org in meeting.participant_orgs if org not in orgs]
+    return render_template(
+        "meetings/form.html",
+        form=form,
+        errors=errors,
+        meeting=meeting,
+        start_fixed=start_fixed,
+        kinds=MEETING_KIND_LABELS,
+        orgs=orgs,
+    ), (422 if errors else 200)
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @writer_required
 def create():
     errors: dict = {}
     if request.method == "POST":
-        raw = {key: value for key, value in request.form.items() if value.strip() and key != "csrf_token"}
-        raw["participant_ids"] = request.form.getlist("participant_ids")
-        try:
-            data = MeetingFormSchema().load(raw)
-        except ValidationError as exc:
-            errors = translate(exc.messages)
-        else:
+        data, errors = _read_meeting_form(MeetingFormSchema())
+        if data is not None:
             organiser = require_org(g.admin, org_services.get_org(data["organiser_id"]), write=True)
-            participants = [require_org(g.admin, org_services.get_org(i)) for i in data["participant_ids"]]
             meeting = services.create_meeting(
                 kind=data["kind"],
                 title=data["title"],
@@ -107,15 +135,82 @@ def create():
                 starts_at=data["starts_at"],
                 ends_at=data["ends_at"],
                 place=data["place"],
-                participants=participants,
+                participants=_participants_in_scope(data["participant_ids"]),
                 geofence=data["geofence"],
                 created_by_id=g.admin.id,
             )
             flash(f"已安排会议“{meeting.title}”")
             return redirect(url_for("meetings.detail", meeting_id=meeting.id))
-    return render_template(
-        "meetings/form.html", form=request.form, errors=errors, kinds=MEETING_KIND_LABELS, orgs=_orgs_for_meetings()
-    ), (422 if errors else 200)
+    return _render_form(request.form, errors)
+
+
+#: Next to which field of the form each refusal of an edit is shown; the rest go above the form.
+_REFUSAL_FIELDS = {
+    "invalid_time": "ends",
+    "already_checked_in": "starts",
+    "invalid_participants": "participant_ids",
+    "participant_has_attendance": "participant_ids",
+    "invalid_geofence": "geo_radius_m",
+}
+
+
+@bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
+@writer_required
+def edit(meeting_id: int):
+    meeting = _meeting(meeting_id, write=True)
+    services.ensure_editable(meeting)  # say so at once, rather than after the secretary has typed
+    errors: dict = {}
+    if request.method == "POST":
+        # The organiser is fixed (see services.EDITABLE_FIELDS), so the form does not offer it.
+        data, errors = _read_meeting_form(MeetingFormSchema(exclude=("organiser_id",)))
+        if data is not None:
+            # Outside the try: an org beyond the admin's subtree is a 403, not a form error.
+            participants = _participants_in_scope(data["participant_ids"], meeting.participant_orgs)
+            try:
+                services.update_meeting(
+                    meeting,
+                    kind=data["kind"],
+                    title=data["title"],
+                    starts_at=_shown_or_posted(meeting.starts_at, data["starts_at"]),
+                    ends_at=_shown_or_posted(meeting.ends_at, data["ends_at"]),
+                    place=data["place"],
+                    participants=participants,
+                    geofence=data["geofence"],
+                )
+            except AppError as exc:
+                errors = {_REFUSAL_FIELDS.get(exc.code, "_schema"): [exc.message]}
+            else:
+                flash(f"已保存会议“{meeting.title}”的修改")
+                return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+    form = request.form if request.method == "POST" else _form_values(meeting)
+    return _render_form(form, errors, meeting, start_fixed=services.has_check_ins(meeting))
+
+
+def _shown_or_posted(stored: datetime, posted: datetime) -> datetime:
+    """The form shows whole minutes; a time sent back as shown keeps its stored seconds, so it is no change."""
+    return stored if posted == stored.replace(second=0, microsecond=0) else posted
+
+
+def _form_values(meeting: Meeting) -> MultiDict:
+    """The meeting as the form shows it: Beijing date and times, participants as a multi-select."""
+    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    starts, ends = meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
+    values = MultiDict(
+        {
+            "kind": meeting.kind.value,
+            "title": meeting.title,
+            "day": starts.date().isoformat(),
+            "starts": f"{starts:%H:%M}",
+            "ends": f"{ends:%H:%M}",
+            "place": meeting.place,
+            "geo_lat": "" if meeting.geo_lat is None else str(meeting.geo_lat),
+            "geo_lng": "" if meeting.geo_lng is None else str(meeting.geo_lng),
+            "geo_radius_m": "" if meeting.geo_radius_m is None else str(meeting.geo_radius_m),
+        }
+    )
+    for org_id in sorted(services.participant_org_ids(meeting)):
+        values.add("participant_ids", str(org_id))
+    return values
 
 
 def _roster(meeting: Meeting) -> list[tuple[Member, Attendance | None]]:
@@ -147,6 +242,7 @@ def detail(meeting_id: int):
         leaves=leaves,
         leave_names=names,
         pending=LeaveStatus.PENDING,
+        editable=services.is_editable(meeting),
         now=utcnow(),
     )
 

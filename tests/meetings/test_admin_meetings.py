@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import sqlalchemy as sa
 
+from server.audit.models import AuditLog
 from server.auth.member_services import _start_session
 from server.auth.models import Role
 from server.db import db
@@ -41,6 +42,9 @@ def test_secretary_schedules_a_meeting_in_local_time(secretary, tree):
     assert meeting.starts_at.isoformat() == "2026-12-01T01:00:00+00:00"  # 09:00 in Beijing
     assert [org.id for org in meeting.participant_orgs] == [tree["a1"].id]
     assert "十一月主题党日" in secretary.get("/admin/meetings/").get_data(as_text=True)
+    created = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "meeting.create"))
+    assert created.after["participant_orgs"] == [tree["a1"].id]  # who was invited is part of the record
+    assert "安排会议" in secretary.get("/admin/audit").get_data(as_text=True)
 
 
 def test_bad_meeting_form_says_what_is_wrong(secretary, tree):
