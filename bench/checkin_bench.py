@@ -165,8 +165,8 @@ def verify(url: str, meeting_id: int, expected: int) -> list[str]:
         attempts = conn.execute(
             "SELECT result, count(*) FROM checkin_attempts WHERE meeting_id = %s GROUP BY result", (meeting_id,)
         ).fetchall()
-        if attempts != [("ok", expected)]:
-            problems.append(f"meeting {meeting_id}: check-in attempts {attempts}, expected {expected} ok")
+        if attempts:  # only refused or repeated scans leave attempts; each member scanned once
+            problems.append(f"meeting {meeting_id}: check-in attempts {attempts}, expected none")
     return problems
 
 

@@ -2,7 +2,8 @@
 
 A scan either creates the member's attendance row or finds the one already there ("已于 08:58 签到");
 the unique (meeting, member) constraint decides between concurrent scans, so 50 taps at once still
-leave one row. Every scan, accepted or refused, leaves a CheckinAttempt row with its reason.
+leave one row. Every scan leaves a row: an accepted one its attendance row (time, method, who recorded
+it), any other — refused or repeated — a CheckinAttempt row with the reason the member was given.
 """
 
 from __future__ import annotations
@@ -220,7 +221,7 @@ def _insert_once(scan: Scan, fields: dict) -> CheckinResult:
         return CheckinResult(winner.status, winner.checked_in_at, already=True)
     if fields["method"] is not CheckinMethod.MEETING_CODE:
         # Recorded by the secretary (by hand or scanning the member's code): an admin write, audited.
-        # A member's own scan is journalled as a CheckinAttempt instead, which keeps 2,000 scans a
+        # A member's own scan is recorded by the attendance row alone, which keeps 2,000 scans a
         # meeting out of the audit trail secretaries read.
         label = Attendance.label_for(scan.meeting.id, scan.member_id)
         record_insert(Attendance, {"id": created_id, **values}, label=label, org_id=scan.meeting.organiser_org_id)
@@ -268,7 +269,8 @@ def check_in(
         _log(scan.meeting.id, scan.member_id, method, refusal.code, refusal.message)
         keep_on_error()  # the refusal is part of the record
         raise
-    _log(scan.meeting.id, scan.member_id, method, "already_checked_in" if result.already else "ok", result.message)
+    if result.already:
+        _log(scan.meeting.id, scan.member_id, method, "already_checked_in", result.message)
     return result
 
 

@@ -166,7 +166,10 @@ class Attendance(db.Model):
 
 
 class CheckinAttempt(db.Model):
-    """Every scan, accepted or refused, with its reason: the record behind the attendance list."""
+    """A scan that did not check the member in — refused, or repeated — with the reason they were given.
+
+    Accepted scans are recorded by their attendance row; together the two account for every scan.
+    """
 
     __tablename__ = "checkin_attempts"
     __table_args__ = (sa.Index("ix_checkin_attempts_meeting", "meeting_id", "created_at"),)
@@ -177,7 +180,7 @@ class CheckinAttempt(db.Model):
     meeting_id: Mapped[int | None] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"))
     #: the member checking in, if known
     member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
-    #: "ok", "already_checked_in", or the refusal code ("code_expired", "outside_geofence", …)
+    #: "already_checked_in", or the refusal code ("code_expired", "outside_geofence", …)
     result: Mapped[str] = mapped_column(sa.String(32))
     #: the Chinese message given, with the distance for geofence refusals
     detail: Mapped[str] = mapped_column(sa.String(200), default="")
