@@ -105,7 +105,25 @@ def _participants_in_scope(org_ids: list[int], already: Iterable[Organisation] =
     return [kept.get(org_id) or require_org(g.admin, org_services.get_org(org_id)) for org_id in org_ids]
 
 
+#: Fields the meeting form shows an error beside; the edit form has no organiser.
+_FORM_FIELDS = frozenset(
+    {"kind", "title", "organiser_id", "participant_ids", "day", "starts", "ends", "place", "geo_lat", "geo_lng"}
+    | {"geo_radius_m"}
+)
+
+
+def _shown_errors(errors: dict, meeting: Meeting | None) -> dict:
+    """Errors for fields the form does not show go to the top, so no refusal is ever silent."""
+    shown = _FORM_FIELDS - ({"organiser_id"} if meeting is not None else set())
+    placed = {key: messages for key, messages in errors.items() if key in shown or key == "_schema"}
+    stray = [f"{key}：{message}" for key, messages in errors.items() if key not in placed for message in messages]
+    if stray:
+        placed["_schema"] = [*placed.get("_schema", []), *stray]
+    return placed
+
+
 def _render_form(form, errors: dict, meeting: Meeting | None = None, *, start_fixed: bool = False):
+    errors = _shown_errors(errors, meeting)
     orgs = _orgs_for_meetings()
     if meeting is not None:  # keep current participants choosable even if outside the subtree or dissolved
         orgs += [org for org in meeting.participant_orgs if org not in orgs]

@@ -124,6 +124,15 @@ def test_secretary_moves_a_meeting_and_the_detail_page_shows_it(secretary, sched
     assert "已保存会议“十二月主题党日”的修改" in page
 
 
+def test_a_refusal_for_a_field_the_edit_form_lacks_is_still_shown(secretary, schedule, tree):
+    meeting = schedule()
+    response = secretary.post(f"/admin/meetings/{meeting.id}/edit", form_of(meeting, organiser_id=tree["a2"].id))
+
+    assert response.status_code == 422
+    assert "organiser_id：不支持的字段" in response.get_data(as_text=True)
+    assert reloaded(meeting).organiser_org_id == tree["a1"].id
+
+
 def test_the_edit_is_in_the_audit_trail_with_what_changed(secretary, schedule, tree):
     meeting = schedule()
     secretary.post(
