@@ -26,10 +26,22 @@ def register(app: Flask) -> None:
     def yuan(fen: int | None) -> str:
         return fen_to_yuan(fen or 0)
 
+    def readable(value: object) -> object:
+        """Audit values are stored as JSON: a UTC timestamp comes back as ISO text, shown here in local time."""
+        if isinstance(value, str) and "T" in value:
+            try:
+                moment = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+            return local_time(moment) if moment.tzinfo else value
+        return value
+
     @app.template_filter("changes")
     def changes(values: dict | None) -> str:
         """Audit before/after as readable text: 职务：技术员；手机号：138****5678."""
-        return "；".join(f"{audit_labels.FIELDS.get(key, key)}：{value}" for key, value in (values or {}).items())
+        return "；".join(
+            f"{audit_labels.FIELDS.get(key, key)}：{readable(value)}" for key, value in (values or {}).items()
+        )
 
     @app.template_filter("action")
     def action(value: str) -> str:

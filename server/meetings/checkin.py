@@ -282,6 +282,28 @@ def mark_present(meeting: Meeting, member: Member, reason: str, recorded_by_id: 
     return check_in(scan, CheckinMethod.MANUAL, recorded_by_id=recorded_by_id, note=reason.strip()[:200])
 
 
+@dataclass(frozen=True)
+class RefusedScan:
+    at: datetime
+    member_name: str | None  # None when the code could not tell whose scan it was
+    method: CheckinMethod
+    reason: str
+
+
+def refused_scans(meeting_id: int, limit: int = 100) -> tuple[int, list[RefusedScan]]:
+    """How many scans of this meeting were refused, and the latest ones: whom to help at the door."""
+    refused = sa.and_(CheckinAttempt.meeting_id == meeting_id, CheckinAttempt.result != "already_checked_in")
+    total = db.session.scalar(sa.select(sa.func.count()).select_from(CheckinAttempt).where(refused)) or 0
+    rows = db.session.execute(
+        sa.select(CheckinAttempt.created_at, Member.name, CheckinAttempt.method, CheckinAttempt.detail)
+        .outerjoin(Member, Member.id == CheckinAttempt.member_id)
+        .where(refused)
+        .order_by(CheckinAttempt.created_at.desc(), CheckinAttempt.id.desc())
+        .limit(limit)
+    )
+    return total, [RefusedScan(*row) for row in rows]
+
+
 @contextmanager
 def refusals_logged(meeting_id: int | None, member_id: int | None, method: CheckinMethod) -> Iterator[None]:
     """Keep a scan whose code could not even be verified (forged, expired, another meeting's)."""

@@ -158,7 +158,7 @@ def _ensure_held(meeting: Meeting) -> None:
 
 def _ensure_draft(minutes: Minutes) -> None:
     if minutes.finalised_at is not None:
-        raise AppError("minutes_finalised", "会议记录已定稿，不能修改；如需更正请添加更正说明")
+        raise AppError("minutes_finalised", "会议纪要已定稿，不能修改；如需更正请添加更正说明")
 
 
 def get_or_create_minutes(meeting: Meeting) -> Minutes:

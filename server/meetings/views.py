@@ -261,6 +261,7 @@ def detail(meeting_id: int):
         leave_names=names,
         pending=LeaveStatus.PENDING,
         editable=services.is_editable(meeting),
+        refused=checkin.refused_scans(meeting.id),
         now=utcnow(),
     )
 

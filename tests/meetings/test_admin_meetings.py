@@ -161,3 +161,26 @@ def test_a_meeting_under_way_cannot_be_cancelled(secretary, make_meeting):
     meeting = make_meeting(starts_in=timedelta(minutes=-5))
     response = secretary.post(f"/admin/meetings/{meeting.id}/cancel")
     assert response.status_code == 400 and "已经开始" in response.get_data(as_text=True)
+
+
+def test_refused_scans_are_listed_for_the_secretary_with_the_reason_given(secretary, tree, make_member, make_meeting):
+    meeting = make_meeting(tree["a1"])
+    outsider = make_member(tree["b1"], "外支部党员")
+    token = _start_session(outsider, "openid-outsider").token
+    db.session.commit()
+    forged = codes.meeting_code(meeting)[:-2] + "xx"
+    secretary.client.post(f"/api/meetings/{meeting.id}/checkin", json={"code": forged}, headers=bearer(token))
+    good = codes.meeting_code(meeting)
+    secretary.client.post(f"/api/meetings/{meeting.id}/checkin", json={"code": good}, headers=bearer(token))
+
+    page = secretary.get(f"/admin/meetings/{meeting.id}").get_data(as_text=True)
+
+    assert "未成功的扫码（2 次）" in page
+    refused = page[page.index('id="refused-scans"') :]
+    assert refused.index("您不在本次会议的参会范围内") < refused.index("签到码无效（可能被篡改或伪造）")  # newest first
+    assert refused.count("外支部党员") == 2
+
+
+def test_a_meeting_nobody_was_refused_at_shows_no_refusal_list(secretary, tree, make_meeting):
+    meeting = make_meeting(tree["a1"])
+    assert 'id="refused-scans"' not in secretary.get(f"/admin/meetings/{meeting.id}").get_data(as_text=True)

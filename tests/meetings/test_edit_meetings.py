@@ -148,6 +148,7 @@ def test_the_edit_is_in_the_audit_trail_with_what_changed(secretary, schedule, t
     assert "title" not in entry.after and "starts_at" not in entry.after  # unchanged fields are not listed
     trail = secretary.get("/admin/audit").get_data(as_text=True)
     assert "修改会议" in trail and "地点：项目部二楼" in trail
+    assert f"结束时间：{beijing(30, '11:30'):%Y-%m-%d} 11:30" in trail  # in Beijing time, not UTC text
 
 
 def test_a_cancelled_meeting_cannot_be_edited(secretary, schedule):
