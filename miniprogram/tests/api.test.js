@@ -70,6 +70,14 @@ test('a network failure the member does not retry is reported, not swallowed', a
   expect(wx.toasts[0].title).toBe('网络不给力，请检查网络后重试');
 });
 
+test('a poll that fails on the network is thrown at once, without asking the member', async () => {
+  const wx = createFakeWx({ handler: () => ({ fail: true }), modalAnswers: [true] });
+  const api = createClient({ wx, baseUrl: BASE });
+  await expect(api.get('/api/meetings/7/arrivals', { retry: false })).rejects.toMatchObject({ code: 'network_error' });
+  expect(wx.modals).toEqual([]);
+  expect(wx.requests).toHaveLength(1);
+});
+
 test('the server error shape becomes a Chinese toast', async () => {
   const wx = createFakeWx({
     handler: (req) =>

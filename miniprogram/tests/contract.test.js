@@ -123,6 +123,22 @@ test('an ordinary member is told, in Chinese, that only the secretary schedules 
   expect(err).toMatchObject({ status: 403, code: 'not_secretary', message: '只有支部书记可以安排会议' });
 });
 
+test("secretary mode's live list shows the member who checked in, and is refused to that member", async () => {
+  const secretary = createClient({ wx: nodeWx('contract-secretary'), baseUrl: SERVER });
+  await secretary.login(); // bound by phone while scheduling a meeting above
+  const live = await secretary.get(`/api/meetings/${member.meeting.id}/arrivals`, { retry: false });
+  expect(live).toMatchObject({ expected: 2, arrived: 1, present: 1, late: 0, leave: 0, not_arrived: 1 });
+  expect(live.arrivals).toEqual([
+    expect.objectContaining({ name: member.phone.name, status: 'present', status_label: '已到', method_label: '扫会议码' }),
+  ]);
+  expect(live.arrivals[0].checked_in_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d.*\+00:00$/);
+  expect(live.not_arrived_names).toEqual([member.secretary.name]);
+  const ordinary = createClient({ wx: nodeWx('contract-phone-user'), baseUrl: SERVER });
+  await ordinary.login();
+  const err = await ordinary.get(`/api/meetings/${member.meeting.id}/arrivals`).catch((e) => e);
+  expect(err).toMatchObject({ status: 403, message: '只有本次会议所在支部的书记或支委可以查看签到情况' });
+});
+
 test('my attendance over a year, through the real client', async () => {
   const api = createClient({ wx: nodeWx('contract-phone-user'), baseUrl: SERVER });
   await api.login();

@@ -1,7 +1,6 @@
 const { createMeetingsPage, split } = require('../pages/meetings/logic');
 const { createMeetingPage, meetingIdFrom } = require('../pages/meeting/logic');
 const { createMyCodePage } = require('../pages/my-code/logic');
-const { createSecretaryScanPage } = require('../pages/secretary-scan/logic');
 const { ApiError } = require('../utils/api');
 const { beijing } = require('../utils/time');
 const { createFakeWx, mountPage } = require('./fake-wx');
@@ -135,14 +134,4 @@ test('my personal code refreshes itself before it expires', async () => {
   expect(timers[0][1]).toBe(30000);
   await timers[0][0]();
   expect(api.get).toHaveBeenCalledTimes(2);
-});
-
-test('secretary mode lists each scanned member', async () => {
-  const wx = wxWithScanner('U5.code');
-  const api = { post: jest.fn().mockResolvedValue({ member_name: '张三', message: '签到成功', already: false }) };
-  const page = mountPage(createSecretaryScanPage({ api, wx }));
-  page.onLoad({ id: '7' });
-  await page.scan();
-  expect(api.post).toHaveBeenCalledWith('/api/meetings/7/scan-member', { code: 'U5.code' });
-  expect(page.data.results).toEqual([{ name: '张三', message: '签到成功', ok: true }]);
 });

@@ -109,15 +109,18 @@ function createClient({ wx, baseUrl, onNotBound }) {
   }
 
   // Any authenticated call. A dead token triggers one fresh login, then the call is tried once more.
-  async function call(method, path, data) {
-    let res = await sendWithRetry(method, path, data);
+  // With `retry: false` a network failure is thrown at once instead of asking the member: a page that
+  // polls tries again on its next tick, and a modal every few seconds would bury the page.
+  async function call(method, path, data, { retry = true } = {}) {
+    const transmit = retry ? sendWithRetry : send;
+    let res = await transmit(method, path, data);
     if (res.statusCode === 401 && SESSION_ERRORS.includes(toError(res).code)) {
       const session = await login();
       if (!session.bound) {
         if (onNotBound) onNotBound();
         throw new NotBoundError(bindTicket);
       }
-      res = await sendWithRetry(method, path, data);
+      res = await transmit(method, path, data);
     }
     if (res.statusCode >= 400) throw toError(res);
     return res.data;
@@ -127,7 +130,7 @@ function createClient({ wx, baseUrl, onNotBound }) {
     login,
     bindWithPhone: (phoneCode) => bind('/api/auth/bind/phone', { phone_code: phoneCode }),
     bindWithInvite: (inviteCode, name) => bind('/api/auth/bind/invite', { invite_code: inviteCode, name }),
-    get: (path) => call('GET', path),
+    get: (path, options) => call('GET', path, undefined, options),
     post: (path, data) => call('POST', path, data || {}),
     logout: async () => {
       await call('POST', '/api/auth/logout');

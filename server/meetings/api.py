@@ -1,5 +1,6 @@
-"""Mini-program endpoints: my meetings, scanning the meeting's code, my personal code, secretary scans,
-scheduling a meeting from the phone (secretary mode) and my attendance over a year."""
+"""Mini-program endpoints: my meetings, scanning the meeting's code, my personal code, secretary scans
+and the live list of arrivals, scheduling a meeting from the phone (secretary mode) and my attendance
+over a year."""
 
 from __future__ import annotations
 
@@ -7,9 +8,10 @@ from flask import current_app
 from flask_smorest import Blueprint
 
 from server.auth.current import current_identity, current_member, member_required
+from server.auth.models import AdminUser
 from server.errors import PermissionDenied
 from server.meetings import checkin, codes, compliance, leave, services
-from server.meetings.models import MEETING_KIND_LABELS, CheckinMethod
+from server.meetings.models import MEETING_KIND_LABELS, CheckinMethod, Meeting
 from server.meetings.schemas import (
     AttendanceYearQuerySchema,
     AttendanceYearSchema,
@@ -17,6 +19,7 @@ from server.meetings.schemas import (
     CheckinSchema,
     LeaveRequestSchema,
     LeaveSchema,
+    LiveListSchema,
     MeetingBriefSchema,
     MeetingCreateSchema,
     MeetingDetailSchema,
@@ -39,6 +42,14 @@ def _result(result: checkin.CheckinResult, member_name: str) -> dict:
         "message": result.message,
         "member_name": member_name,
     }
+
+
+def _secretary_of(meeting: Meeting, refusal: str) -> AdminUser:
+    """The admin account through which the member at the phone runs check-in for ``meeting``; 403 if none."""
+    secretary = services.secretary_account(current_member(), meeting)
+    if secretary is None:
+        raise PermissionDenied(refusal)
+    return secretary
 
 
 @blp.route("/meetings", methods=["GET"])
@@ -105,15 +116,24 @@ def my_checkin_code():
 def scan_member(payload: dict, meeting_id: int):
     """Secretary mode: check a member in by scanning the code on their phone."""
     meeting = services.get_meeting(meeting_id)
-    secretary = services.secretary_account(current_member(), meeting)
-    if secretary is None:
-        raise PermissionDenied("只有本次会议所在支部的书记或支委可以扫码签到")
+    secretary = _secretary_of(meeting, "只有本次会议所在支部的书记或支委可以扫码签到")
     with checkin.refusals_logged(meeting.id, None, CheckinMethod.MEMBER_CODE):
         member_id = codes.verify_member_code(codes.parse(payload["code"]))
     member = get_member(member_id)
     scan = checkin.load_scan(meeting.id, member)
     result = checkin.check_in(scan, CheckinMethod.MEMBER_CODE, recorded_by_id=secretary.id)
     return _result(result, member.name)
+
+
+@blp.route("/meetings/<int:meeting_id>/arrivals", methods=["GET"])
+@member_required
+@blp.response(200, LiveListSchema)
+@blp.doc(security=BEARER)
+def arrivals(meeting_id: int):
+    """Secretary mode: who has come so far, newest first, and who has not; polled every 3 s by the scan page."""
+    meeting = services.get_meeting(meeting_id)
+    _secretary_of(meeting, "只有本次会议所在支部的书记或支委可以查看签到情况")
+    return services.live_list(meeting, names_shown=services.LIVE_NAMES_SHOWN)
 
 
 @blp.route("/meetings/<int:meeting_id>/leave", methods=["POST"])

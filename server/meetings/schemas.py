@@ -4,7 +4,7 @@ from marshmallow import Schema, fields, validate
 
 from server.meetings.compliance import ABSENT
 from server.meetings.forms import MeetingFormSchema
-from server.meetings.models import MEETING_KIND_LABELS, AttendanceStatus, LeaveStatus, MeetingKind
+from server.meetings.models import MEETING_KIND_LABELS, AttendanceStatus, CheckinMethod, LeaveStatus, MeetingKind
 
 #: how a member reads their status at a past meeting (the admin's attendance list says the same)
 ATTENDANCE_LABELS = {
@@ -12,6 +12,12 @@ ATTENDANCE_LABELS = {
     AttendanceStatus.LATE.value: "迟到",
     AttendanceStatus.LEAVE.value: "请假",
     ABSENT: "缺席",
+}
+#: how a check-in was recorded, in the admin's attendance list's words
+METHOD_LABELS = {
+    CheckinMethod.MEETING_CODE: "扫会议码",
+    CheckinMethod.MEMBER_CODE: "书记扫码",
+    CheckinMethod.MANUAL: "手工",
 }
 
 
@@ -147,3 +153,33 @@ class AttendanceYearSchema(Schema):
     attended = fields.Integer(required=True, metadata={"description": "present or late"})
     rate = fields.Float(allow_none=True, metadata={"description": "attended / expected; null with no meetings"})
     meetings = fields.List(fields.Nested(AttendedMeetingSchema), metadata={"description": "newest first"})
+
+
+# ---------------------------------------------------------------------------------------------------
+# Secretary mode: the live list of who has come
+
+
+class ArrivalSchema(Schema):
+    name = fields.String(required=True)
+    status = fields.Enum(AttendanceStatus, by_value=True, required=True, metadata={"description": "present or late"})
+    status_label = fields.Function(lambda arrival: ATTENDANCE_LABELS[arrival.status.value])
+    method = fields.Enum(CheckinMethod, by_value=True, required=True)
+    method_label = fields.Function(lambda arrival: METHOD_LABELS[arrival.method])
+    checked_in_at = fields.DateTime(required=True)
+
+
+class LiveListSchema(Schema):
+    """Who has come to the meeting so far. The counts cover everyone expected; each list carries at most
+    ``services.LIVE_NAMES_SHOWN`` (100) names, so ``not_arrived`` may exceed the names sent."""
+
+    expected = fields.Integer(
+        required=True, metadata={"description": "应到: members of the branches and groups taking part"}
+    )
+    arrived = fields.Integer(required=True, metadata={"description": "present + late"})
+    present = fields.Integer(required=True, metadata={"description": "已到, on time"})
+    late = fields.Integer(required=True, metadata={"description": "迟到"})
+    leave = fields.Integer(required=True, metadata={"description": "请假 (approved)"})
+    not_arrived = fields.Integer(required=True, metadata={"description": "未到"})
+    arrivals = fields.List(fields.Nested(ArrivalSchema), required=True, metadata={"description": "newest first"})
+    not_arrived_names = fields.List(fields.String(), required=True, metadata={"description": "pinyin order"})
+    on_leave_names = fields.List(fields.String(), required=True, metadata={"description": "pinyin order"})

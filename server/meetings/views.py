@@ -20,7 +20,7 @@ from server.errors import AppError
 from server.http import translate
 from server.meetings import checkin, codes, leave, services
 from server.meetings.forms import ManualCheckinSchema, MeetingFormSchema
-from server.meetings.models import MEETING_KIND_LABELS, Attendance, LeaveRequest, LeaveStatus, Meeting
+from server.meetings.models import MEETING_KIND_LABELS, LeaveRequest, LeaveStatus, Meeting
 from server.members.models import Member
 from server.members.services import get_member
 from server.orgs import services as org_services
@@ -231,19 +231,6 @@ def _form_values(meeting: Meeting) -> MultiDict:
     return values
 
 
-def _roster(meeting: Meeting) -> list[tuple[Member, Attendance | None]]:
-    org_ids = services.participant_org_ids(meeting)
-    members = db.session.scalars(
-        sa.select(Member)
-        .where(sa.or_(Member.org_id.in_(org_ids), Member.group_id.in_(org_ids)))
-        .order_by(Member.name_sort)
-    ).all()
-    rows = {
-        a.member_id: a for a in db.session.scalars(sa.select(Attendance).where(Attendance.meeting_id == meeting.id))
-    }
-    return [(member, rows.get(member.id)) for member in members]
-
-
 @bp.route("/<int:meeting_id>")
 @admin_required
 def detail(meeting_id: int):
@@ -256,7 +243,7 @@ def detail(meeting_id: int):
         "meetings/detail.html",
         meeting=meeting,
         kinds=MEETING_KIND_LABELS,
-        roster=_roster(meeting),
+        roster=services.roster(meeting),
         leaves=leaves,
         leave_names=names,
         pending=LeaveStatus.PENDING,
@@ -322,15 +309,7 @@ def live_code(meeting_id: int):
 @admin_required
 def live_arrivals(meeting_id: int):
     """Who has arrived, newest first, with the count; polled every second by the live page."""
-    meeting = _meeting(meeting_id)
-    arrived = db.session.execute(
-        sa.select(Member.name, Attendance.checked_in_at, Attendance.status)
-        .join(Attendance, Attendance.member_id == Member.id)
-        .where(Attendance.meeting_id == meeting.id, Attendance.checked_in_at.is_not(None))
-        .order_by(Attendance.checked_in_at.desc())
-    ).all()
-    expected = len(_roster(meeting))
-    return render_template("meetings/_arrivals.html", arrived=arrived, expected=expected)
+    return render_template("meetings/_arrivals.html", live=services.live_list(_meeting(meeting_id)))
 
 
 @bp.route("/<int:meeting_id>/poster.png")
