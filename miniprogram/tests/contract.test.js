@@ -136,7 +136,7 @@ test("secretary mode's live list shows the member who checked in, and is refused
   const ordinary = createClient({ wx: nodeWx('contract-phone-user'), baseUrl: SERVER });
   await ordinary.login();
   const err = await ordinary.get(`/api/meetings/${member.meeting.id}/arrivals`).catch((e) => e);
-  expect(err).toMatchObject({ status: 403, message: '只有本次会议所在支部的书记或支委可以查看签到情况' });
+  expect(err).toMatchObject({ status: 403, message: '只有本支部书记或上级党组织管理员可以查看签到情况' });
 });
 
 test('my attendance over a year, through the real client', async () => {

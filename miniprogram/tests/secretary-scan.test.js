@@ -104,11 +104,11 @@ describe('the live list', () => {
 
   test('a refusal stops polling and says why, on the page rather than in a toast', async () => {
     const wx = secretaryPhone();
-    const refused = new ApiError(403, 'forbidden', '只有本次会议所在支部的书记或支委可以查看签到情况');
+    const refused = new ApiError(403, 'forbidden', '只有本支部书记或上级党组织管理员可以查看签到情况');
     const api = { get: jest.fn().mockRejectedValue(refused) };
     const page = openPage(api, wx);
     await page.onShow();
-    expect(page.data.denied).toBe('只有本次会议所在支部的书记或支委可以查看签到情况');
+    expect(page.data.denied).toBe('只有本支部书记或上级党组织管理员可以查看签到情况');
     expect(jest.getTimerCount()).toBe(0);
     page.onHide();
     await page.onShow();
@@ -215,8 +215,8 @@ describe('what the secretary sees', () => {
 
   test('before anyone has come, and when refused', () => {
     expect(texts(render(liveFrom({ ...BEFORE, arrivals: [] })), '.arrivals .empty')).toEqual(['还没有人签到']);
-    const refused = render({ denied: '只有本次会议所在支部的书记或支委可以查看签到情况' });
-    expect(texts(refused, '.denied')).toEqual(['只有本次会议所在支部的书记或支委可以查看签到情况']);
+    const refused = render({ denied: '只有本支部书记或上级党组织管理员可以查看签到情况' });
+    expect(texts(refused, '.denied')).toEqual(['只有本支部书记或上级党组织管理员可以查看签到情况']);
     expect(refused.querySelector('.primary')).toBeUndefined();
   });
 });

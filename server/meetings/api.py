@@ -116,7 +116,7 @@ def my_checkin_code():
 def scan_member(payload: dict, meeting_id: int):
     """Secretary mode: check a member in by scanning the code on their phone."""
     meeting = services.get_meeting(meeting_id)
-    secretary = _secretary_of(meeting, "只有本次会议所在支部的书记或支委可以扫码签到")
+    secretary = _secretary_of(meeting, "只有本支部书记或上级党组织管理员可以扫码签到")
     with checkin.refusals_logged(meeting.id, None, CheckinMethod.MEMBER_CODE):
         member_id = codes.verify_member_code(codes.parse(payload["code"]))
     member = get_member(member_id)
@@ -132,7 +132,7 @@ def scan_member(payload: dict, meeting_id: int):
 def arrivals(meeting_id: int):
     """Secretary mode: who has come so far, newest first, and who has not; polled every 3 s by the scan page."""
     meeting = services.get_meeting(meeting_id)
-    _secretary_of(meeting, "只有本次会议所在支部的书记或支委可以查看签到情况")
+    _secretary_of(meeting, "只有本支部书记或上级党组织管理员可以查看签到情况")
     return services.live_list(meeting, names_shown=services.LIVE_NAMES_SHOWN)
 
 

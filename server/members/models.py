@@ -98,7 +98,7 @@ class Member(db.Model):
     #: the branch the member belongs to
     org_id: Mapped[int] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"))
     #: optional party group inside that branch
-    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"))
+    group_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"), index=True)
     #: when the record was created (UTC)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: last change (UTC)

@@ -158,7 +158,7 @@ def test_an_ordinary_participant_is_refused_in_chinese(client, tree, make_member
     response = live(client, meeting, member, token_for)
 
     assert response.status_code == 403
-    assert response.get_json()["error"]["message"] == "只有本次会议所在支部的书记或支委可以查看签到情况"
+    assert response.get_json()["error"]["message"] == "只有本支部书记或上级党组织管理员可以查看签到情况"
 
 
 def test_another_branchs_secretary_and_a_read_only_committee_member_are_refused(
