@@ -100,7 +100,7 @@ def check_in(payload: dict, meeting_id: int):
 @blp.doc(security=BEARER)
 def my_checkin_code():
     """My personal check-in code, for the secretary to scan where there is no projector."""
-    code = codes.member_code(current_member().id)
+    code = codes.member_code(current_identity().id)
     return {
         "code": code,
         "qr_png_base64": codes.qr_png_base64(code),

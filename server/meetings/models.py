@@ -127,7 +127,25 @@ meeting_participants = sa.Table(
 )
 
 
-class Attendance(db.Model):
+class MeetingMemberAudit:
+    """How the audit trail names a row about one member at one meeting (attendance, leave)."""
+
+    meeting_id: int
+    member_id: int
+    meeting: Meeting
+
+    @staticmethod
+    def label_for(meeting_id: int, member_id: int) -> str:
+        return f"meeting #{meeting_id} member #{member_id}"
+
+    def audit_label(self) -> str:
+        return self.label_for(self.meeting_id, self.member_id)
+
+    def audit_org_id(self) -> int | None:
+        return self.meeting.organiser_org_id if "meeting" in self.__dict__ else None
+
+
+class Attendance(MeetingMemberAudit, db.Model):
     """One member's attendance at one meeting: present, late or on leave. No row means absent."""
 
     __tablename__ = "attendances"
@@ -153,16 +171,6 @@ class Attendance(db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_users.id", ondelete="SET NULL"))
 
     meeting: Mapped[Meeting] = relationship()
-
-    @staticmethod
-    def label_for(meeting_id: int, member_id: int) -> str:
-        return f"meeting #{meeting_id} member #{member_id}"
-
-    def audit_label(self) -> str:
-        return self.label_for(self.meeting_id, self.member_id)
-
-    def audit_org_id(self) -> int | None:
-        return self.meeting.organiser_org_id if "meeting" in self.__dict__ else None
 
 
 class CheckinAttempt(db.Model):
@@ -190,7 +198,7 @@ class CheckinAttempt(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
-class LeaveRequest(db.Model):
+class LeaveRequest(MeetingMemberAudit, db.Model):
     """A member asks for leave before the meeting; the secretary approves or refuses."""
 
     __tablename__ = "leave_requests"
@@ -216,16 +224,6 @@ class LeaveRequest(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     meeting: Mapped[Meeting] = relationship()
-
-    @staticmethod
-    def label_for(meeting_id: int, member_id: int) -> str:
-        return f"meeting #{meeting_id} member #{member_id}"
-
-    def audit_label(self) -> str:
-        return self.label_for(self.meeting_id, self.member_id)
-
-    def audit_org_id(self) -> int | None:
-        return self.meeting.organiser_org_id if "meeting" in self.__dict__ else None
 
 
 class Minutes(db.Model):
