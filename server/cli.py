@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from zoneinfo import ZoneInfo
-
 import click
 from flask import Flask
 
 from server.db import db
+from server.timezone import to_local
 
 
 def register(app: Flask) -> None:
@@ -67,5 +66,5 @@ def register(app: Flask) -> None:
         member = get_member(member_id)
         invite, code = issue_invite_code(member, None)
         db.session.commit()
-        expires = invite.expires_at.astimezone(ZoneInfo(app.config["DISPLAY_TIMEZONE"]))
+        expires = to_local(invite.expires_at)
         click.echo(f"{member.name}（{member.org.name}）的绑定邀请码：{code}，有效期至 {expires:%Y-%m-%d %H:%M}")

@@ -46,6 +46,11 @@ def _secret_key() -> str:
     return path.read_text().strip()
 
 
+def display_timezone() -> str:
+    """Where times are shown and days, months and quarters counted; stored times are always UTC."""
+    return os.environ.get("DISPLAY_TIMEZONE", "Asia/Shanghai")
+
+
 def _int_env(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
@@ -102,7 +107,7 @@ class Config:
         self.OPENAPI_URL_PREFIX = "/api"
         self.OPENAPI_JSON_PATH = "openapi.json"
 
-        self.DISPLAY_TIMEZONE = "Asia/Shanghai"
+        self.DISPLAY_TIMEZONE = display_timezone()
 
         # Meeting check-in: how long a projected code stays valid (the screen refreshes it every few
         # seconds), how long a member's personal code lives, and when a check-in counts as late.

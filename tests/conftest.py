@@ -217,17 +217,33 @@ def make_org(app: Flask) -> Callable[..., Organisation]:
 
 
 @pytest.fixture
-def tree(make_org) -> dict[str, Organisation]:
+def tree_builder(make_org) -> Callable[[], dict[str, Organisation]]:
+    """Builds the standard tree: 党委 → 2 总支 → 甲一, 甲二 / 乙一 支部; 支部 甲一 has one group."""
+
+    def build() -> dict[str, Organisation]:
+        committee = make_org("测试党委", OrgKind.COMMITTEE)
+        general_a = make_org("甲党总支", OrgKind.GENERAL_BRANCH, committee)
+        general_b = make_org("乙党总支", OrgKind.GENERAL_BRANCH, committee)
+        orgs = {"committee": committee, "general_a": general_a, "general_b": general_b}
+        orgs["a1"] = make_org("甲一支部", OrgKind.BRANCH, general_a)
+        orgs["a2"] = make_org("甲二支部", OrgKind.BRANCH, general_a)
+        orgs["b1"] = make_org("乙一支部", OrgKind.BRANCH, general_b)
+        orgs["a1_group"] = make_org("第一党小组", OrgKind.GROUP, orgs["a1"])
+        return orgs
+
+    return build
+
+
+@pytest.fixture
+def tree(tree_builder) -> dict[str, Organisation]:
     """党委 → 2 总支 → 2 支部 each; 支部 A1 has one group."""
-    committee = make_org("测试党委", OrgKind.COMMITTEE)
-    general_a = make_org("甲党总支", OrgKind.GENERAL_BRANCH, committee)
-    general_b = make_org("乙党总支", OrgKind.GENERAL_BRANCH, committee)
-    orgs = {"committee": committee, "general_a": general_a, "general_b": general_b}
-    orgs["a1"] = make_org("甲一支部", OrgKind.BRANCH, general_a)
-    orgs["a2"] = make_org("甲二支部", OrgKind.BRANCH, general_a)
-    orgs["b1"] = make_org("乙一支部", OrgKind.BRANCH, general_b)
-    orgs["a1_group"] = make_org("第一党小组", OrgKind.GROUP, orgs["a1"])
-    return orgs
+    return tree_builder()
+
+
+@pytest.fixture
+def reset_database(app) -> Callable[[], None]:
+    """Empty every table again in the middle of a test (ids start from 1 again)."""
+    return _empty_tables
 
 
 VALID_ID_CARDS = ["11010519491231002X", "440524188001010014", "110101199003074477", "110101199003075777"]

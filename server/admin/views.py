@@ -7,9 +7,9 @@ from flask import Blueprint, g, redirect, render_template, url_for
 
 from server.admin.access import admin_required, page_number
 from server.audit.models import AuditLog
+from server.auth.scope import in_scope, scope_roots
 from server.db import db
 from server.members import stats
-from server.orgs import services as org_services
 from server.orgs.models import Organisation
 
 bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="templates")
@@ -19,9 +19,7 @@ PER_PAGE = 50
 
 def _scope_root() -> Organisation | None:
     """The organisation whose units the dashboard compares: the account's own, or the only root."""
-    if g.admin.org is not None:
-        return g.admin.org
-    roots = org_services.roots()
+    roots = scope_roots(g.admin)
     return roots[0] if len(roots) == 1 else None
 
 
@@ -35,10 +33,7 @@ def dashboard():
 @bp.route("/audit")
 @admin_required
 def audit_log():
-    scope = g.admin.scope_path
-    query = sa.select(AuditLog)
-    if scope != "/":
-        query = query.where(AuditLog.org_id.in_(sa.select(Organisation.id).where(Organisation.path.startswith(scope))))
+    query = sa.select(AuditLog).where(in_scope(AuditLog.org_id, g.admin))
     page = page_number()
     entries = db.session.scalars(query.order_by(AuditLog.id.desc()).limit(PER_PAGE).offset((page - 1) * PER_PAGE)).all()
     return render_template("admin/audit.html", entries=entries, page=page, per_page=PER_PAGE)

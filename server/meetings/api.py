@@ -9,7 +9,7 @@ from flask_smorest import Blueprint
 
 from server.auth.current import current_identity, current_member, member_required
 from server.auth.models import AdminUser
-from server.errors import PermissionDenied
+from server.errors import NotFound, PermissionDenied
 from server.meetings import checkin, codes, compliance, leave, services
 from server.meetings.models import MEETING_KIND_LABELS, CheckinMethod, Meeting
 from server.meetings.schemas import (
@@ -44,12 +44,28 @@ def _result(result: checkin.CheckinResult, member_name: str) -> dict:
     }
 
 
-def _secretary_of(meeting: Meeting, refusal: str) -> AdminUser:
-    """The admin account through which the member at the phone runs check-in for ``meeting``; 403 if none."""
-    secretary = services.secretary_account(current_member(), meeting)
+def _visible_meeting(meeting_id: int) -> Meeting:
+    """A meeting the member at the phone takes part in or runs check-in for; any other is "missing"."""
+    member = current_member()
+    meeting = services.get_meeting(meeting_id)
+    if not services.is_participant(meeting, member) and services.secretary_account(member, meeting) is None:
+        raise NotFound(services.MEETING_MISSING)
+    return meeting
+
+
+def _secretary_of(meeting_id: int, refusal: str) -> tuple[Meeting, AdminUser]:
+    """The meeting and the admin account through which the member at the phone runs its check-in.
+
+    A participant without that power gets 403 with ``refusal``; anyone else, the missing meeting's 404.
+    """
+    member = current_member()
+    meeting = services.get_meeting(meeting_id)
+    secretary = services.secretary_account(member, meeting)
     if secretary is None:
-        raise PermissionDenied(refusal)
-    return secretary
+        if services.is_participant(meeting, member):
+            raise PermissionDenied(refusal)
+        raise NotFound(services.MEETING_MISSING)
+    return meeting, secretary
 
 
 @blp.route("/meetings", methods=["GET"])
@@ -68,10 +84,8 @@ def my_meetings():
 def meeting_detail(meeting_id: int):
     """One of my meetings, with my attendance and leave request."""
     member = current_member()
-    meeting = services.get_meeting(meeting_id)
+    meeting = _visible_meeting(meeting_id)
     secretary = services.secretary_account(member, meeting)
-    if not services.is_participant(meeting, member) and secretary is None:
-        raise PermissionDenied("您不在本次会议的参会范围内")
     meeting.my_attendance = services.attendance_of(meeting, member)
     meeting.my_leave = services.leave_of(meeting, member)
     meeting.can_scan_members = secretary is not None
@@ -115,8 +129,7 @@ def my_checkin_code():
 @blp.doc(security=BEARER)
 def scan_member(payload: dict, meeting_id: int):
     """Secretary mode: check a member in by scanning the code on their phone."""
-    meeting = services.get_meeting(meeting_id)
-    secretary = _secretary_of(meeting, "只有本支部书记或上级党组织管理员可以扫码签到")
+    meeting, secretary = _secretary_of(meeting_id, "只有本支部书记或上级党组织管理员可以扫码签到")
     with checkin.refusals_logged(meeting.id, None, CheckinMethod.MEMBER_CODE):
         member_id = codes.verify_member_code(codes.parse(payload["code"]))
     member = get_member(member_id)
@@ -131,8 +144,7 @@ def scan_member(payload: dict, meeting_id: int):
 @blp.doc(security=BEARER)
 def arrivals(meeting_id: int):
     """Secretary mode: who has come so far, newest first, and who has not; polled every 3 s by the scan page."""
-    meeting = services.get_meeting(meeting_id)
-    _secretary_of(meeting, "只有本支部书记或上级党组织管理员可以查看签到情况")
+    meeting, _ = _secretary_of(meeting_id, "只有本支部书记或上级党组织管理员可以查看签到情况")
     return services.live_list(meeting, names_shown=services.LIVE_NAMES_SHOWN)
 
 
@@ -143,7 +155,7 @@ def arrivals(meeting_id: int):
 @blp.doc(security=BEARER)
 def ask_for_leave(payload: dict, meeting_id: int):
     """Ask for leave before the meeting; the secretary approves or refuses."""
-    return leave.request_leave(services.get_meeting(meeting_id), current_member(), payload["reason"])
+    return leave.request_leave(_visible_meeting(meeting_id), current_member(), payload["reason"])
 
 
 @blp.route("/meetings/options", methods=["GET"])

@@ -14,7 +14,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Protocol
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -32,6 +31,7 @@ from server.meetings.models import (
     meeting_participants,
 )
 from server.members.models import Member
+from server.timezone import to_local
 
 EARTH_RADIUS_M = 6_371_000
 
@@ -88,7 +88,7 @@ class CheckinResult:
 
 
 def _local(moment: datetime) -> datetime:
-    return moment.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"]))
+    return to_local(moment)
 
 
 def distance_m(lat1: float, lng1: float, lat2: float, lng2: float) -> float:

@@ -2,7 +2,8 @@
 
 Frequencies default to the 2018 branch work regulations (see DESIGN.md) and each deployment may
 override them with ``MEETING_FREQUENCIES`` (kind → "month" | "quarter" | "year" | None to disable).
-Times are stored in UTC; months, quarters and years are the calendar periods of Asia/Shanghai.
+Times are stored in UTC; months, quarters and years are the calendar periods of the display time zone
+(``DISPLAY_TIMEZONE``, Asia/Shanghai by default).
 
 A meeting counts for an organisation when that organisation organised it or took part in it (a joint
 lecture counts for every participating branch); party group meetings count per group. Only meetings
@@ -20,7 +21,6 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import current_app
@@ -29,6 +29,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from server.auth.models import AdminUser, Role
+from server.auth.scope import scope_filter, subtree_ids, within
 from server.db import db, utcnow
 from server.meetings.models import (
     MEETING_KIND_LABELS,
@@ -40,8 +41,7 @@ from server.meetings.models import (
 )
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
-
-LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+from server.timezone import display_zone, local_date
 
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
 FREQUENCY_LABELS = {MONTH: "每月", QUARTER: "每季度", YEAR: "每年"}
@@ -133,12 +133,8 @@ def periods_between(frequency: str, start: date, end: date) -> list[Period]:
 
 
 def local_midnight(day: date) -> datetime:
-    """Start of a local (Asia/Shanghai) day, in UTC."""
-    return datetime.combine(day, time.min, LOCAL_TZ).astimezone(UTC)
-
-
-def local_date(moment: datetime) -> date:
-    return moment.astimezone(LOCAL_TZ).date()
+    """Start of a local day (display time zone), in UTC."""
+    return datetime.combine(day, time.min, display_zone()).astimezone(UTC)
 
 
 def local_today() -> date:
@@ -213,21 +209,15 @@ class InactiveBranch:
 # Queries shared by the views
 
 
-def _subtree_org_ids(path: str) -> sa.Select:
-    return sa.select(Organisation.id).where(Organisation.path.startswith(path))
-
-
 def _counted_meetings(path: str, since: datetime | None, until: datetime) -> list[sa.ColumnElement[bool]]:
     """Conditions on ``Meeting``: started before ``until``, not cancelled, touching the subtree at ``path``."""
     conditions = [
         Meeting.cancelled_at.is_(None),
         Meeting.starts_at < until,
         sa.or_(
-            Meeting.organiser_org_id.in_(_subtree_org_ids(path)),
+            Meeting.organiser_org_id.in_(subtree_ids(path)),
             Meeting.id.in_(
-                sa.select(meeting_participants.c.meeting_id).where(
-                    meeting_participants.c.org_id.in_(_subtree_org_ids(path))
-                )
+                sa.select(meeting_participants.c.meeting_id).where(meeting_participants.c.org_id.in_(subtree_ids(path)))
             ),
         ),
     ]
@@ -262,7 +252,7 @@ def _committee_members(path: str) -> dict[int, set[int]]:
             AdminUser.role.in_(COMMITTEE_ROLES),
             AdminUser.active.is_(True),
             Member.org_id == AdminUser.org_id,
-            AdminUser.org_id.in_(_subtree_org_ids(path)),
+            AdminUser.org_id.in_(subtree_ids(path)),
         )
     )
     committees: dict[int, set[int]] = defaultdict(set)
@@ -325,7 +315,7 @@ def _compliance(
     orgs = db.session.scalars(
         sa.select(Organisation)
         .where(
-            Organisation.path.startswith(path),
+            within(path),
             Organisation.dissolved_at.is_(None),
             Organisation.kind.in_((OrgKind.BRANCH, OrgKind.GROUP)),
         )
@@ -463,23 +453,23 @@ def branch_compliance(
 
 
 def subtree_compliance(
-    root_org: Organisation, period_start: date, period_end: date, *, today: date | None = None
+    scope_path: str, period_start: date, period_end: date, *, today: date | None = None
 ) -> list[BranchReport]:
-    """A report for every live branch under ``root_org`` (itself included if it is a branch), in tree order."""
-    return _compliance(root_org.path or "", None, period_start, period_end, today)
+    """A report for every live branch in the subtree at ``scope_path`` ("/" is every root), in tree order."""
+    return _compliance(scope_path, None, period_start, period_end, today)
 
 
-def inactive_branches(root_org: Organisation, today: date, days: int = 30) -> list[InactiveBranch]:
-    """Live branches under ``root_org`` with no meeting started in the last ``days`` days.
+def inactive_branches(scope_path: str, today: date, days: int = 30) -> list[InactiveBranch]:
+    """Live branches in the subtree at ``scope_path`` with no meeting started in the last ``days`` days.
 
     Meetings of the branch's party groups count as activity. A branch younger than ``days`` that never
     met is not warned yet.
     """
-    path = root_org.path or ""
+    path = scope_path
     until = min(local_midnight(today + timedelta(days=1)), utcnow())
     orgs = db.session.execute(
         sa.select(Organisation.id, Organisation.kind, Organisation.parent_id).where(
-            Organisation.path.startswith(path),
+            within(path),
             Organisation.kind.in_((OrgKind.BRANCH, OrgKind.GROUP)),
         )
     ).all()
@@ -497,7 +487,7 @@ def inactive_branches(root_org: Organisation, today: date, days: int = 30) -> li
     branches = db.session.scalars(
         sa.select(Organisation)
         .where(
-            Organisation.path.startswith(path),
+            within(path),
             Organisation.dissolved_at.is_(None),
             Organisation.kind == OrgKind.BRANCH,
         )
@@ -551,13 +541,13 @@ def _expected_meetings(members: sa.ColumnElement[bool], year: int, *, ended_only
     ).subquery()
 
 
-def attendance_rates(root_org: Organisation, year: int) -> dict[str, list[dict[str, Any]]]:
-    """Per member under ``root_org``: meetings they were expected at in local calendar ``year`` (their
+def attendance_rates(scope_path: str, year: int) -> dict[str, list[dict[str, Any]]]:
+    """Per member in the subtree at ``scope_path``: meetings they were expected at in local calendar ``year`` (their
     branch or party group took part, started, not cancelled) and how many of those they attended
     (present or late); per live branch, the same summed over its members.
     """
-    path = root_org.path or ""
-    members_in_scope = Member.org_id.in_(_subtree_org_ids(path))
+    path = scope_path
+    members_in_scope = scope_filter(Member.org_id, path)
     expected = _expected_meetings(members_in_scope, year)
     counts = {
         member_id: (expected_count, attended)
@@ -577,7 +567,7 @@ def attendance_rates(root_org: Organisation, year: int) -> dict[str, list[dict[s
     branches = db.session.execute(
         sa.select(Organisation.id, Organisation.name)
         .where(
-            Organisation.path.startswith(path),
+            within(path),
             Organisation.dissolved_at.is_(None),
             Organisation.kind == OrgKind.BRANCH,
         )

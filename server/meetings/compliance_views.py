@@ -11,17 +11,8 @@ from server.admin.access import admin_required
 from server.meetings import compliance
 from server.meetings.models import MEETING_KIND_LABELS
 from server.meetings.views import bp
-from server.orgs import services as org_services
-from server.orgs.models import Organisation
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _root() -> Organisation:
-    if g.admin.org is not None:
-        return g.admin.org
-    roots = org_services.roots()
-    return roots[0]
 
 
 def _quarter(value: str | None, today: date) -> tuple[date, date, str]:
@@ -41,7 +32,7 @@ def _quarter(value: str | None, today: date) -> tuple[date, date, str]:
 def _reports():
     today = compliance.local_today()
     start, end, label = _quarter(request.args.get("quarter"), today)
-    return compliance.subtree_compliance(_root(), start, end, today=today), start, end, label, today
+    return compliance.subtree_compliance(g.admin.scope_path, start, end, today=today), start, end, label, today
 
 
 @bp.route("/compliance")
@@ -62,7 +53,7 @@ def compliance_page():
         reports=reports,
         failing=failing,
         missing_by_kind=[[kind, count] for kind, count in missing_by_kind.items()],
-        inactive=compliance.inactive_branches(_root(), today),
+        inactive=compliance.inactive_branches(g.admin.scope_path, today),
         start=start,
         end=end,
         label=label,
@@ -92,7 +83,7 @@ def _year() -> int:
 @admin_required
 def attendance_page():
     year = _year()
-    rates = compliance.attendance_rates(_root(), year)
+    rates = compliance.attendance_rates(g.admin.scope_path, year)
     lowest = sorted((row for row in rates["members"] if row["expected"]), key=lambda row: row["rate"])[:50]
     return render_template("meetings/attendance.html", year=year, branches=rates["branches"], lowest=lowest)
 
@@ -101,6 +92,6 @@ def attendance_page():
 @admin_required
 def attendance_export():
     year = _year()
-    rates = compliance.attendance_rates(_root(), year)
+    rates = compliance.attendance_rates(g.admin.scope_path, year)
     content = compliance.attendance_workbook(rates)
     return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"党员出勤率-{year}.xlsx")

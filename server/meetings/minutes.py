@@ -161,9 +161,14 @@ def _ensure_draft(minutes: Minutes) -> None:
         raise AppError("minutes_finalised", "会议纪要已定稿，不能修改；如需更正请添加更正说明")
 
 
+def find_minutes(meeting: Meeting) -> Minutes | None:
+    """The meeting's minutes, if anyone has started writing them. Reading never creates a row."""
+    return db.session.scalar(sa.select(Minutes).where(Minutes.meeting_id == meeting.id))
+
+
 def get_or_create_minutes(meeting: Meeting) -> Minutes:
-    """The meeting's minutes, created empty on first use. Only for a meeting that has started."""
-    minutes = db.session.scalar(sa.select(Minutes).where(Minutes.meeting_id == meeting.id))
+    """The meeting's minutes, created empty on first write. Only for a meeting that has started."""
+    minutes = find_minutes(meeting)
     if minutes is not None:
         return minutes
     _ensure_held(meeting)

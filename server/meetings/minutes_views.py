@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask import flash, g, redirect, render_template, request, send_file, url_for
 
 from server.admin.access import admin_required, writer_required
-from server.db import db
+from server.db import db, utcnow
 from server.errors import NotFound
 from server.meetings import minutes as minutes_service
 from server.meetings.models import MEETING_KIND_LABELS, MinutesAmendment, MinutesPhoto
@@ -22,12 +22,11 @@ MAX_UPLOAD = 5 * 1024 * 1024
 @admin_required
 def minutes(meeting_id: int):
     meeting = _meeting(meeting_id)
-    record = minutes_service.get_or_create_minutes(meeting) if g.admin.role.can_write else None
-    if record is None:
-        raise NotFound("该会议还没有纪要")
-    photos = db.session.scalars(sa.select(MinutesPhoto).where(MinutesPhoto.minutes_id == record.id)).all()
+    record = minutes_service.find_minutes(meeting)  # a GET never creates the row: the first save does
+    record_id = record.id if record is not None else None
+    photos = db.session.scalars(sa.select(MinutesPhoto).where(MinutesPhoto.minutes_id == record_id)).all()
     amendments = db.session.scalars(
-        sa.select(MinutesAmendment).where(MinutesAmendment.minutes_id == record.id).order_by(MinutesAmendment.id)
+        sa.select(MinutesAmendment).where(MinutesAmendment.minutes_id == record_id).order_by(MinutesAmendment.id)
     ).all()
     return render_template(
         "meetings/minutes.html",
@@ -36,6 +35,7 @@ def minutes(meeting_id: int):
         photos=photos,
         amendments=amendments,
         kinds=MEETING_KIND_LABELS,
+        held=meeting.starts_at <= utcnow(),
     )
 
 
@@ -68,9 +68,8 @@ def amend_minutes(meeting_id: int):
 @bp.route("/<int:meeting_id>/minutes/photos/<int:photo_id>")
 @admin_required
 def minutes_photo(meeting_id: int, photo_id: int):
-    _meeting(meeting_id)
+    record = minutes_service.find_minutes(_meeting(meeting_id))
     photo = db.session.get(MinutesPhoto, photo_id)
-    record = minutes_service.get_or_create_minutes(_meeting(meeting_id)) if photo else None
     if photo is None or record is None or photo.minutes_id != record.id:
         raise NotFound("照片不存在")
     return send_file(io.BytesIO(photo.data), mimetype=photo.content_type, download_name=photo.filename)

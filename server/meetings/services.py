@@ -48,10 +48,14 @@ EDITABLE_FIELDS = frozenset(
 NAMES_SHOWN = 3
 
 
+#: the answer for a meeting that does not exist, and for one outside the caller's scope
+MEETING_MISSING = "会议不存在"
+
+
 def get_meeting(meeting_id: int) -> Meeting:
     meeting = db.session.get(Meeting, meeting_id)
     if meeting is None:
-        raise NotFound("会议不存在")
+        raise NotFound(MEETING_MISSING)
     return meeting
 
 
@@ -312,7 +316,7 @@ def secretary_account(member: Member, meeting: Meeting) -> AdminUser | None:
     admin = _linked_account(member)
     if admin is None or not admin.role.can_write:
         return None
-    return admin if meeting.organiser.path.startswith(admin.scope_path) else None
+    return admin if can_see_org(admin, meeting.organiser) else None
 
 
 # ---------------------------------------------------------------------------------------------------

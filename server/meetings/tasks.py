@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import logging
 from datetime import timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app
 from huey import crontab
 
 from server.auth.models import WechatBinding
@@ -15,6 +13,7 @@ from server.db import db, utcnow
 from server.meetings.models import Meeting, meeting_participants
 from server.members.models import Member
 from server.tasks import enqueue_after_commit, job, periodic_job
+from server.timezone import to_local
 from server.wechat import get_wechat, subscribe
 from server.wechat.errors import WeChatError, WeChatUnavailable
 
@@ -58,8 +57,7 @@ def send_meeting_reminder(meeting_id: int) -> dict[str, int]:
     tpl = subscribe.template("meeting_reminder")
     if meeting is None or meeting.cancelled_at is not None or tpl is None:
         return {"sent": 0, "not_subscribed": 0, "failed": 0}
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
-    values = {"meeting_title": meeting.title, "starts_at": meeting.starts_at.astimezone(zone), "place": meeting.place}
+    values = {"meeting_title": meeting.title, "starts_at": to_local(meeting.starts_at), "place": meeting.place}
     data = subscribe.message_data(tpl, values)
     counts = {"sent": 0, "not_subscribed": 0, "failed": 0}
     for member, openid in _recipients(meeting):

@@ -6,7 +6,6 @@ import calendar
 import io
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, send_file, url_for
@@ -14,17 +13,17 @@ from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
 from server.admin.access import admin_required, writer_required
-from server.auth.scope import require_member, require_org
+from server.auth.scope import MEMBER_MISSING, in_scope, require_org
 from server.db import db, utcnow
-from server.errors import AppError
+from server.errors import AppError, NotFound
 from server.http import translate
 from server.meetings import checkin, codes, leave, services
 from server.meetings.forms import ManualCheckinSchema, MeetingFormSchema
 from server.meetings.models import MEETING_KIND_LABELS, LeaveRequest, LeaveStatus, Meeting
 from server.members.models import Member
-from server.members.services import get_member
 from server.orgs import services as org_services
 from server.orgs.models import Organisation, OrgKind
+from server.timezone import display_zone
 from server.wechat import get_wechat
 
 bp = Blueprint("meetings", __name__, url_prefix="/admin/meetings", template_folder="templates")
@@ -32,7 +31,7 @@ bp = Blueprint("meetings", __name__, url_prefix="/admin/meetings", template_fold
 
 def _meeting(meeting_id: int, *, write: bool = False) -> Meeting:
     meeting = services.get_meeting(meeting_id)
-    require_org(g.admin, meeting.organiser, write=write)
+    require_org(g.admin, meeting.organiser, write=write, missing=services.MEETING_MISSING)
     return meeting
 
 
@@ -46,8 +45,7 @@ def _orgs_for_meetings() -> list[Organisation]:
 @bp.route("/")
 @admin_required
 def index():
-    in_scope = sa.select(Organisation.id).where(Organisation.path.startswith(g.admin.scope_path))
-    query = sa.select(Meeting).where(Meeting.organiser_org_id.in_(in_scope)).order_by(Meeting.starts_at.desc())
+    query = sa.select(Meeting).where(in_scope(Meeting.organiser_org_id, g.admin)).order_by(Meeting.starts_at.desc())
     meetings = db.session.scalars(query.limit(100)).all()
     return render_template("meetings/list.html", meetings=meetings, kinds=MEETING_KIND_LABELS, now=utcnow())
 
@@ -56,7 +54,7 @@ def index():
 @admin_required
 def calendar_view():
     """A month at a glance: which meetings fall on which day (Beijing time)."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    zone = display_zone()
     today = utcnow().astimezone(zone).date()
     try:
         year, month = (int(part) for part in request.args.get("month", f"{today:%Y-%m}").split("-"))
@@ -66,10 +64,9 @@ def calendar_view():
     last = (first + timedelta(days=32)).replace(day=1)
     start_utc = datetime.combine(first, datetime.min.time(), tzinfo=zone)
     end_utc = datetime.combine(last, datetime.min.time(), tzinfo=zone)
-    in_scope = sa.select(Organisation.id).where(Organisation.path.startswith(g.admin.scope_path))
     meetings = db.session.scalars(
         sa.select(Meeting)
-        .where(Meeting.organiser_org_id.in_(in_scope), Meeting.starts_at >= start_utc, Meeting.starts_at < end_utc)
+        .where(in_scope(Meeting.organiser_org_id, g.admin), Meeting.starts_at >= start_utc, Meeting.starts_at < end_utc)
         .order_by(Meeting.starts_at)
     ).all()
     by_day: dict[date, list[Meeting]] = {}
@@ -211,7 +208,7 @@ def _shown_or_posted(stored: datetime, posted: datetime) -> datetime:
 
 def _form_values(meeting: Meeting) -> MultiDict:
     """The meeting as the form shows it: Beijing date and times, participants as a multi-select."""
-    zone = ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])
+    zone = display_zone()
     starts, ends = meeting.starts_at.astimezone(zone), meeting.ends_at.astimezone(zone)
     values = MultiDict(
         {
@@ -253,6 +250,15 @@ def detail(meeting_id: int):
     )
 
 
+def _participant(meeting: Meeting, member_id: int) -> Member:
+    """A participant of a meeting the admin runs. Whoever runs a joint meeting marks and excuses all its
+    participants, those of other branches too (as deciding their leave does); anyone else is "missing"."""
+    member = db.session.get(Member, member_id)
+    if member is None or not services.is_participant(meeting, member):
+        raise NotFound(MEMBER_MISSING)
+    return member
+
+
 @bp.route("/<int:meeting_id>/manual", methods=["POST"])
 @writer_required
 def manual(meeting_id: int):
@@ -261,7 +267,7 @@ def manual(meeting_id: int):
         data = ManualCheckinSchema().load({k: v for k, v in request.form.items() if k != "csrf_token"})
     except ValidationError as exc:
         raise AppError("invalid_input", "手工签到须选择党员并填写原因", fields=translate(exc.messages)) from exc
-    member = require_member(g.admin, get_member(data["member_id"]))
+    member = _participant(meeting, data["member_id"])
     result = checkin.mark_present(meeting, member, data["reason"], recorded_by_id=g.admin.id)
     flash(f"{member.name}：{result.message}")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))

@@ -29,6 +29,7 @@ from server.members.models import (
 from server.members.schemas import MemberInputSchema, clean_member_data
 from server.members.services import sort_key
 from server.orgs.models import Organisation, OrgKind
+from server.orgs.services import within
 
 PROGRESS_EVERY = 500
 MAX_ROWS = 20000
@@ -55,7 +56,7 @@ class BranchDirectory:
     def __init__(self, scope_path: str) -> None:
         orgs = db.session.execute(
             sa.select(Organisation.id, Organisation.name, Organisation.kind, Organisation.parent_id).where(
-                Organisation.path.startswith(scope_path), Organisation.dissolved_at.is_(None)
+                within(scope_path), Organisation.dissolved_at.is_(None)
             )
         ).all()
         names = {org.id: org.name for org in orgs}

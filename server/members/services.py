@@ -13,6 +13,7 @@ from server.db import db
 from server.errors import AppError, NotFound
 from server.members.models import DuesCategory, Member, MemberStatus, MemberTransfer
 from server.orgs.models import Organisation, OrgKind
+from server.orgs.services import subtree_ids
 
 
 def sort_key(name: str) -> str:
@@ -134,7 +135,7 @@ class MemberFilter:
                 return [sa.false()]  # an organisation outside the scope matches nothing
             path = org.path
         if not _covers_every_organisation(path):
-            conditions.append(Member.org_id.in_(sa.select(Organisation.id).where(Organisation.path.startswith(path))))
+            conditions.append(Member.org_id.in_(subtree_ids(path)))
         if self.q:
             term = self.q.strip()
             conditions.append(

@@ -16,14 +16,24 @@ def get_org(org_id: int) -> Organisation:
     return org
 
 
+def within(path: str) -> sa.ColumnElement[bool]:
+    """``Organisation`` lies in the subtree rooted at ``path`` (the root included): one indexed prefix scan.
+
+    Paths end in "/", so "/1/2/" never matches "/1/23/".
+    """
+    if not path.endswith("/"):
+        raise ValueError(f"an organisation path ends with '/': {path!r}")
+    return Organisation.path.startswith(path)
+
+
 def live_orgs_under(path: str) -> sa.Select:
     """Live organisations in the subtree rooted at ``path`` (the root included)."""
-    return sa.select(Organisation).where(Organisation.path.startswith(path), Organisation.dissolved_at.is_(None))
+    return sa.select(Organisation).where(within(path), Organisation.dissolved_at.is_(None))
 
 
 def subtree_ids(path: str) -> sa.Select:
     """Ids of every organisation (dissolved too) under ``path``: history stays in scope after dissolving."""
-    return sa.select(Organisation.id).where(Organisation.path.startswith(path))
+    return sa.select(Organisation.id).where(within(path))
 
 
 def _check_placement(kind: OrgKind, parent: Organisation | None) -> None:
@@ -116,11 +126,3 @@ def dissolve_org(org: Organisation) -> Organisation:
 def tree(root: Organisation) -> list[Organisation]:
     """The live subtree of ``root`` in display order (depth-first by path)."""
     return list(db.session.scalars(live_orgs_under(root.path).order_by(Organisation.path)))
-
-
-def roots() -> list[Organisation]:
-    return list(
-        db.session.scalars(
-            sa.select(Organisation).where(Organisation.parent_id.is_(None), Organisation.dissolved_at.is_(None))
-        )
-    )

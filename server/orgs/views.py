@@ -5,20 +5,13 @@ from __future__ import annotations
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from server.admin.access import admin_required, load_form, writer_required
-from server.auth.scope import require_org
+from server.auth.scope import require_org, scope_roots
 from server.errors import ValidationFailed
 from server.orgs import services
 from server.orgs.models import ALLOWED_PARENTS, ORG_KIND_LABELS, Organisation, OrgKind
 from server.orgs.schemas import OrgCreateSchema, OrgMoveSchema, OrgRenameSchema
 
 bp = Blueprint("orgs", __name__, url_prefix="/admin/orgs", template_folder="templates")
-
-
-def _scope_roots() -> list[Organisation]:
-    """The top of what this account sees: its own organisation, or every root for a superadmin."""
-    if g.admin.org is not None:
-        return [g.admin.org]
-    return services.roots()
 
 
 def _form(schema) -> dict:
@@ -35,7 +28,7 @@ def _org_in_scope(org_id: int, *, write: bool = True) -> Organisation:
 @bp.route("/")
 @admin_required
 def tree():
-    nodes = [node for root in _scope_roots() for node in services.tree(root)]
+    nodes = [node for root in scope_roots(g.admin) for node in services.tree(root)]
     parent_kinds = {node.kind for node in nodes}
     # Offer only the kinds that can go under one of the organisations shown, the usual one first.
     kinds = {

@@ -5,14 +5,14 @@ from __future__ import annotations
 from datetime import timedelta
 
 from server.db import db
-from server.meetings.compliance import LOCAL_TZ
 from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, Meeting
+from server.timezone import display_zone
 
 
 def add_meeting(kind, organiser, starts_at, participants=None, *, cancelled=False, title="会议"):
     """A meeting straight into the table; ``starts_at`` naive means Beijing time."""
     if starts_at.tzinfo is None:
-        starts_at = starts_at.replace(tzinfo=LOCAL_TZ)
+        starts_at = starts_at.replace(tzinfo=display_zone())
     meeting = Meeting(
         kind=kind,
         title=title,

@@ -219,7 +219,7 @@ def test_meeting_detail_shows_my_attendance_and_secretary_mode(
     as_secretary = client.get(f"/api/meetings/{meeting.id}", headers=bearer(token_for(secretary_member))).get_json()
     assert as_secretary["can_scan_members"] is True
     outsider = make_member(tree["b1"], "外人")
-    assert client.get(f"/api/meetings/{meeting.id}", headers=bearer(token_for(outsider))).status_code == 403
+    assert client.get(f"/api/meetings/{meeting.id}", headers=bearer(token_for(outsider))).status_code == 404
 
 
 def test_personal_code_comes_with_its_qr_image(client, member, token_for):

@@ -12,12 +12,12 @@ from openpyxl import load_workbook
 from server.auth.models import Role
 from server.db import db, utcnow
 from server.meetings.compliance import (
-    LOCAL_TZ,
     Requirement,
     attendance_rates,
     branch_compliance,
     compliance_workbook,
     inactive_branches,
+    local_date,
     local_today,
     meeting_frequencies,
     periods_between,
@@ -61,7 +61,7 @@ def test_missing_monthly_theme_day_makes_the_branch_non_compliant(tree, monkeypa
     monkeypatch.setitem(app.config, "MEETING_FREQUENCIES", {k.value: None for k in K} | {"theme_day": "month"})
     add_meeting(K.THEME_DAY, tree["a2"], datetime(2025, 10, 18, 9))
 
-    reports = by_branch(subtree_compliance(tree["committee"], *OCT_2025))
+    reports = by_branch(subtree_compliance(tree["committee"].path, *OCT_2025))
 
     missing = find(reports["甲一支部"].requirements, K.THEME_DAY, "2025年10月")
     assert (missing.label, missing.required, missing.held, missing.ok) == ("主题党日", 1, 0, False)
@@ -77,7 +77,7 @@ def test_periods_follow_beijing_time(tree):
     add_meeting(K.THEME_DAY, tree["a1"], datetime(2025, 10, 31, 23, 30))
     add_meeting(K.THEME_DAY, tree["a2"], datetime(2025, 11, 1, 0, 30))
 
-    october = by_branch(subtree_compliance(tree["committee"], *OCT_2025))
+    october = by_branch(subtree_compliance(tree["committee"].path, *OCT_2025))
     assert find(october["甲一支部"].requirements, K.THEME_DAY, "2025年10月").held == 1
     assert find(october["甲二支部"].requirements, K.THEME_DAY, "2025年10月").held == 0
     november = branch_compliance(tree["a2"], date(2025, 11, 1), date(2025, 11, 30))
@@ -139,7 +139,7 @@ def test_branch_committee_counts_only_with_more_than_half_of_the_committee(tree,
     attend(enough, committee[0], committee[1])
     attend(enough, committee[2], status=AttendanceStatus.LATE)
 
-    reports = by_branch(subtree_compliance(tree["committee"], *OCT_2025))
+    reports = by_branch(subtree_compliance(tree["committee"].path, *OCT_2025))
     october = find(reports["甲一支部"].requirements, K.BRANCH_COMMITTEE, "2025年10月")
     assert (october.held, october.ok) == (1, True)
     assert october.notes == ["10月10日支委会到会未过半（2/5），不计入"]
@@ -156,7 +156,7 @@ def test_branch_committee_without_a_recorded_committee_needs_one_attendance(tree
 
     attended = add_meeting(K.BRANCH_COMMITTEE, tree["a2"], datetime(2025, 10, 23, 15))
     attend(attended, member)
-    report = by_branch(subtree_compliance(tree["general_a"], *OCT_2025))["甲二支部"]
+    report = by_branch(subtree_compliance(tree["general_a"].path, *OCT_2025))["甲二支部"]
     october = find(report.requirements, K.BRANCH_COMMITTEE, "2025年10月")
     assert (october.held, october.ok) == (1, True)
     assert not report.committee_recorded
@@ -185,17 +185,17 @@ def test_cancelled_and_future_meetings_do_not_count(tree):
 
 def test_a_period_in_progress_is_not_yet_a_failure(tree, monkeypatch, app):
     monkeypatch.setitem(app.config, "MEETING_FREQUENCIES", {k.value: None for k in K} | {"theme_day": "month"})
-    reports = subtree_compliance(tree["a1"], *OCT_2025, today=date(2025, 10, 20))
+    reports = subtree_compliance(tree["a1"].path, *OCT_2025, today=date(2025, 10, 20))
     (theme,) = reports[0].requirements
     assert (theme.ok, theme.in_progress, reports[0].non_compliant) == (False, True, False)
-    reports = subtree_compliance(tree["a1"], *OCT_2025, today=date(2025, 11, 1))
+    reports = subtree_compliance(tree["a1"].path, *OCT_2025, today=date(2025, 11, 1))
     assert reports[0].non_compliant
 
 
 def test_joint_lecture_counts_for_every_participating_branch(tree):
     add_meeting(K.PARTY_LECTURE, tree["a1"], datetime(2025, 11, 3, 9), participants=[tree["a2"], tree["b1"]])
 
-    reports = by_branch(subtree_compliance(tree["committee"], *Q4_2025))
+    reports = by_branch(subtree_compliance(tree["committee"].path, *Q4_2025))
     for name in ("甲一支部", "甲二支部", "乙一支部"):  # the organiser and both participants
         assert find(reports[name].requirements, K.PARTY_LECTURE, "2025年第4季度").held == 1, name
     # the lecture is a lecture, not a theme day, for anyone
@@ -255,15 +255,15 @@ def test_branches_without_activity_for_30_days_are_warned(tree, make_org):
     add_meeting(K.THEME_DAY, tree["a1"], now + timedelta(days=2))
     add_meeting(K.GROUP_MEETING, a2_group, now - timedelta(days=3))  # a group's meeting is its branch's activity
 
-    warned = {item.branch.name: item for item in inactive_branches(tree["committee"], today)}
+    warned = {item.branch.name: item for item in inactive_branches(tree["committee"].path, today)}
     assert set(warned) == {"甲一支部", "乙一支部"}
-    assert warned["甲一支部"].last_meeting_on == old.starts_at.astimezone(LOCAL_TZ).date()
+    assert warned["甲一支部"].last_meeting_on == local_date(old.starts_at)
     assert warned["甲一支部"].idle_days == (today - warned["甲一支部"].last_meeting_on).days >= 39
     assert warned["乙一支部"].last_meeting_on is None
     assert warned["乙一支部"].idle_days >= 99
 
-    assert {item.branch.name for item in inactive_branches(tree["committee"], today, days=50)} == {"乙一支部"}
-    assert {item.branch.name for item in inactive_branches(tree["general_a"], today)} == {"甲一支部"}
+    assert {item.branch.name for item in inactive_branches(tree["committee"].path, today, days=50)} == {"乙一支部"}
+    assert {item.branch.name for item in inactive_branches(tree["general_a"].path, today)} == {"甲一支部"}
 
 
 def test_attendance_rates(tree, make_member):
@@ -285,7 +285,7 @@ def test_attendance_rates(tree, make_member):
     attend(cancelled, m1, m2)
     attend(previous_year, m1, m2)
 
-    rates = attendance_rates(tree["committee"], 2025)
+    rates = attendance_rates(tree["committee"].path, 2025)
     members = {row["name"]: row for row in rates["members"]}
     assert {name: (row["expected"], row["attended"], row["rate"]) for name, row in members.items()} == {
         "张三": (3, 2, 0.6667),
@@ -302,7 +302,7 @@ def test_attendance_rates(tree, make_member):
         "甲二支部": (1, 1, 1, 1.0),
         "乙一支部": (1, 0, 0, None),
     }
-    assert attendance_rates(tree["committee"], 2024)["branches"][0]["expected"] == 2
+    assert attendance_rates(tree["committee"].path, 2024)["branches"][0]["expected"] == 2
 
 
 def test_excel_export_has_a_row_per_requirement(tree, make_org, monkeypatch, app):
@@ -313,7 +313,7 @@ def test_excel_export_has_a_row_per_requirement(tree, make_org, monkeypatch, app
     )
     tricky = make_org("=HYPERLINK(1)", OrgKind.BRANCH, tree["general_b"])
     add_meeting(K.THEME_DAY, tree["a1"], datetime(2025, 10, 18, 9))
-    reports = subtree_compliance(tree["committee"], *OCT_2025)
+    reports = subtree_compliance(tree["committee"].path, *OCT_2025)
 
     content = compliance_workbook(reports)
     sheet = load_workbook(io.BytesIO(content)).active
@@ -333,15 +333,15 @@ def test_branches_outside_the_subtree_never_appear(tree, make_member):
     joint = add_meeting(K.PARTY_LECTURE, tree["b1"], datetime(2025, 10, 20, 9), participants=[tree["b1"], tree["a1"]])
     attend(joint, outsider)
 
-    reports = by_branch(subtree_compliance(tree["general_a"], *Q4_2025))
+    reports = by_branch(subtree_compliance(tree["general_a"].path, *Q4_2025))
     assert set(reports) == {"甲一支部", "甲二支部"}
     # b1's joint lecture still counts for a1, which took part
     assert find(reports["甲一支部"].requirements, K.PARTY_LECTURE, "2025年第4季度").ok
-    assert [r.branch.name for r in subtree_compliance(tree["a1"], *Q4_2025)] == ["甲一支部"]
-    rates = attendance_rates(tree["general_a"], 2025)
+    assert [r.branch.name for r in subtree_compliance(tree["a1"].path, *Q4_2025)] == ["甲一支部"]
+    rates = attendance_rates(tree["general_a"].path, 2025)
     assert outsider.id not in {row["member_id"] for row in rates["members"]}
     assert {row["name"] for row in rates["branches"]} == {"甲一支部", "甲二支部"}
-    assert "乙一支部" not in {i.branch.name for i in inactive_branches(tree["general_a"], local_today(), days=0)}
+    assert "乙一支部" not in {i.branch.name for i in inactive_branches(tree["general_a"].path, local_today(), days=0)}
     with pytest.raises(ValueError):
         branch_compliance(tree["general_a"], *Q4_2025)
 
@@ -371,12 +371,12 @@ def test_a_whole_subtree_costs_a_fixed_number_of_queries(tree, make_org, make_me
 
     populate(tree["a1"], 0)
     db.session.expire_all()
-    small = count_queries(lambda: subtree_compliance(tree["committee"], *Q4_2025))
+    small = count_queries(lambda: subtree_compliance(tree["committee"].path, *Q4_2025))
     for n in range(1, 13):
         populate(make_org(f"新建{n}支部", OrgKind.BRANCH, tree["general_b"]), n)
     db.session.expire_all()
     reports = []
-    large = count_queries(lambda: reports.extend(subtree_compliance(tree["committee"], *Q4_2025)))
+    large = count_queries(lambda: reports.extend(subtree_compliance(tree["committee"].path, *Q4_2025)))
     assert len(reports) == 15
     assert large == small <= 6
     assert all(

@@ -268,15 +268,15 @@ def test_the_branch_secretary_keeps_the_branches_a_joint_lecture_invited(secreta
     refused = secretary.post(
         f"/admin/meetings/{lecture.id}/edit", form_of(lecture, participant_ids=[tree["a1"].id, tree["b1"].id])
     )
-    assert refused.status_code == 403  # but may not invite a branch outside their own
+    assert refused.status_code == 404  # but may not invite a branch outside their own (it "does not exist")
 
 
 def test_another_branch_secretary_cannot_edit(browser, make_admin, schedule, tree):
     make_admin("other", Role.SECRETARY, tree["b1"])
     meeting = schedule()
     other = browser("other")
-    assert other.get(f"/admin/meetings/{meeting.id}/edit").status_code == 403
-    assert other.post(f"/admin/meetings/{meeting.id}/edit", form_of(meeting, place="越权")).status_code == 403
+    assert other.get(f"/admin/meetings/{meeting.id}/edit").status_code == 404
+    assert other.post(f"/admin/meetings/{meeting.id}/edit", form_of(meeting, place="越权")).status_code == 404
     assert reloaded(meeting).place == "三楼会议室"
 
 

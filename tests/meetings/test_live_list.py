@@ -169,8 +169,8 @@ def test_another_branchs_secretary_and_a_read_only_committee_member_are_refused(
     reader = make_member(tree["a1"], "支委")
     make_admin("reader", Role.COMMITTEE, tree["a1"], member_id=reader.id)
 
-    assert live(client, meeting, other, token_for).status_code == 403
-    assert live(client, meeting, reader, token_for).status_code == 403
+    assert live(client, meeting, other, token_for).status_code == 404  # not theirs: "does not exist"
+    assert live(client, meeting, reader, token_for).status_code == 403  # theirs, but read-only
 
 
 def test_the_general_branch_above_may_look_and_no_session_may_not(

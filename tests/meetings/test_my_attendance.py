@@ -69,7 +69,7 @@ def test_a_year_counts_present_late_leave_and_absent(client, zhang, year_2025, t
 
 def test_the_member_figures_agree_with_the_admins_attendance_rates(tree, zhang, year_2025):
     mine = member_attendance(zhang, 2025)
-    row = next(row for row in attendance_rates(tree["committee"], 2025)["members"] if row["member_id"] == zhang.id)
+    row = next(row for row in attendance_rates(tree["committee"].path, 2025)["members"] if row["member_id"] == zhang.id)
     assert (mine.expected, mine.attended, mine.rate) == (row["expected"], row["attended"], row["rate"])
     assert member_attendance(zhang, 2024).expected == 1
 

@@ -1,0 +1,573 @@
+"""Every route of the app against every role, inside and outside each caller's scope.
+
+The table below declares, for each endpoint and method in the app's URL map, what each role gets; the
+test walks the URL map, so a route missing from the table fails and no new route can skip this. Path
+parameters are filled with objects of branch 甲一 (side "a") and of branch 乙一 under the other general
+branch (side "b"). The rules (server/auth/scope.py):
+
+- not logged in: the admin login page (pages) or 401 (API); an admin session is not a bearer token;
+- an object outside the caller's scope: 404, the same answer to the letter as for a missing record;
+- inside the scope but the role may not do it (the read-only 支部委员 account, an ordinary member in
+  secretary mode): 403.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from PIL import Image
+
+from server.auth.member_services import _start_session
+from server.auth.models import AdminUser, Role
+from server.auth.passwords import hash_password
+from server.db import db, utcnow
+from server.meetings.models import LeaveRequest, Meeting, MeetingKind, Minutes, MinutesPhoto
+from server.members.models import ImportStatus, MemberImport
+from server.orgs.models import Organisation
+from tests.conftest import PASSWORD, AdminBrowser
+
+ANONYMOUS = "anonymous"
+MEMBER_A = "member_a"  # a member of the meeting's branch 甲一, in its party group
+MEMBER_B = "member_b"  # a member of 乙一, under the other general branch
+SECRETARY_PHONE = "secretary_phone"  # 甲一's secretary on the mini-program (member linked to the account)
+SECRETARY = "secretary"  # 甲一's secretary in the admin
+SIBLING = "sibling_secretary"  # 甲二's secretary: same general branch, other branch
+GENERAL = "general_admin"  # 甲党总支's admin
+READER = "committee_reader"  # 甲一's read-only 支部委员 account
+SUPERADMIN = "superadmin"
+
+PHONES = (MEMBER_A, MEMBER_B, SECRETARY_PHONE)
+ADMINS = (SECRETARY, SIBLING, GENERAL, READER, SUPERADMIN)
+ROLES = (ANONYMOUS, *PHONES, *ADMINS)
+#: admin roles that may see each side's objects
+SEES = {"a": {SECRETARY, GENERAL, READER, SUPERADMIN}, "b": {SUPERADMIN}}
+#: usernames of the admin roles, and of the owner of side b's import (a secretary of 乙一)
+USERNAMES = {SECRETARY: "shuji", SIBLING: "jiaer", GENERAL: "zongzhi", READER: "weiyuan", SUPERADMIN: "root"}
+
+OK, LOGIN, E401, E403, E404, ANY = "ok", "login", "401", "403", "404", "any"
+
+
+# ---------------------------------------------------------------------------------------------------
+# The world: two branches' worth of objects, rebuilt with the same ids whenever a write changed it
+
+
+@dataclass
+class World:
+    orgs: dict[str, int] = field(default_factory=dict)
+    members: dict[str, int] = field(default_factory=dict)
+    meetings: dict[str, int] = field(default_factory=dict)
+    leaves: dict[str, int] = field(default_factory=dict)
+    photos: dict[str, int] = field(default_factory=dict)
+    imports: dict[str, int] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+
+def _png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def _meeting(organiser, participants, *, title: str) -> Meeting:
+    """A meeting under way (started ten minutes ago, check-in open), straight into the table."""
+    starts = utcnow() - timedelta(minutes=10)
+    meeting = Meeting(
+        kind=MeetingKind.THEME_DAY,
+        title=title,
+        organiser=organiser,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        place="会议室",
+        checkin_opens_at=starts - timedelta(minutes=30),
+        checkin_closes_at=starts + timedelta(hours=2),
+        code_secret="matrix-secret",
+    )
+    meeting.participant_orgs = list(participants)
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+def build_world(tree_builder, make_member, password_hash: str) -> World:
+    world = World()
+    tree = tree_builder()
+    world.orgs = {key: org.id for key, org in tree.items()}
+    a_member = make_member(tree["a1"], "甲一党员", group_id=tree["a1_group"].id)
+    b_member = make_member(tree["b1"], "乙一党员")
+    secretary_member = make_member(tree["a1"], "甲一书记")
+    world.members = {"a": a_member.id, "b": b_member.id, "secretary": secretary_member.id}
+    accounts = [
+        (USERNAMES[SECRETARY], Role.SECRETARY, tree["a1"], secretary_member.id),
+        (USERNAMES[SIBLING], Role.SECRETARY, tree["a2"], None),
+        (USERNAMES[GENERAL], Role.ORG_ADMIN, tree["general_a"], None),
+        (USERNAMES[READER], Role.COMMITTEE, tree["a1"], None),
+        (USERNAMES[SUPERADMIN], Role.SUPERADMIN, None, None),
+        ("yishuji", Role.SECRETARY, tree["b1"], None),
+    ]
+    admins = {}
+    for username, role, org, member_id in accounts:
+        admins[username] = AdminUser(
+            username=username,
+            password_hash=password_hash,  # the same hash every time, so logged-in sessions stay valid
+            display_name=username,
+            role=role,
+            org=org,
+            member_id=member_id,
+        )
+        db.session.add(admins[username])
+    db.session.flush()
+    for side, branch, member in (("a", tree["a1"], a_member), ("b", tree["b1"], b_member)):
+        meeting = _meeting(branch, [branch], title=f"{branch.name}主题党日")
+        world.meetings[side] = meeting.id
+        leave = LeaveRequest(meeting_id=meeting.id, member_id=member.id, reason="出差")
+        minutes = Minutes(meeting_id=meeting.id, org_id=branch.id, topic="学习", content="内容", decisions="")
+        db.session.add_all([leave, minutes])
+        db.session.flush()
+        data = _png()
+        photo = MinutesPhoto(
+            minutes_id=minutes.id,
+            filename="p.png",
+            content_type="image/png",
+            size=len(data),
+            sha256="0" * 64,
+            data=data,
+        )
+        owner = admins["shuji" if side == "a" else "yishuji"]
+        job = MemberImport(
+            created_by_id=owner.id, scope_org_id=branch.id, filename="名册.xlsx", status=ImportStatus.DONE
+        )
+        db.session.add_all([photo, job])
+        db.session.flush()
+        world.leaves[side], world.photos[side], world.imports[side] = leave.id, photo.id, job.id
+    for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):
+        world.tokens[role] = _start_session(member, f"openid-{role}").token
+    db.session.commit()
+    return world
+
+
+# ---------------------------------------------------------------------------------------------------
+# Expected answers
+
+
+def _in_scope(role: str, side: str) -> bool:
+    return role in SEES[side]
+
+
+def public(role: str, side: str) -> str:
+    return ANY
+
+
+def admin_page(role: str, side: str) -> str:
+    return LOGIN if role not in ADMINS else OK
+
+
+def writer_page(role: str, side: str) -> str:
+    if role not in ADMINS:
+        return LOGIN
+    return E403 if role == READER else OK
+
+
+def admin_read(role: str, side: str) -> str:
+    if role not in ADMINS:
+        return LOGIN
+    return OK if _in_scope(role, side) else E404
+
+
+def admin_write(role: str, side: str) -> str:
+    if role not in ADMINS:
+        return LOGIN
+    if role == READER:
+        return E403  # read-only accounts are refused before anything is looked up
+    return OK if _in_scope(role, side) else E404
+
+
+def own_import(role: str, side: str) -> str:
+    """An import's progress is shown to the account that uploaded it."""
+    if role not in ADMINS:
+        return LOGIN
+    if role == READER:
+        return E403
+    return OK if (role, side) == (SECRETARY, "a") else E404
+
+
+def api_member(role: str, side: str) -> str:
+    return OK if role in PHONES else E401
+
+
+def _takes_part(role: str, side: str) -> bool:
+    return (role, side) in {(MEMBER_A, "a"), (SECRETARY_PHONE, "a"), (MEMBER_B, "b")}
+
+
+def api_meeting(role: str, side: str) -> str:
+    """A meeting the member takes part in or runs check-in for."""
+    if role not in PHONES:
+        return E401
+    return OK if _takes_part(role, side) else E404
+
+
+def api_meeting_secretary(role: str, side: str) -> str:
+    """Secretary mode on a meeting: the secretary may; a participant without the power gets 403."""
+    if role not in PHONES:
+        return E401
+    if not _takes_part(role, side):
+        return E404
+    return OK if role == SECRETARY_PHONE else E403
+
+
+def api_secretary(role: str, side: str) -> str:
+    if role not in PHONES:
+        return E401
+    return OK if role == SECRETARY_PHONE else E403
+
+
+# ---------------------------------------------------------------------------------------------------
+# The table: endpoint and method → how to call it and what each role gets
+
+
+@dataclass(frozen=True)
+class Call:
+    rule: Callable[[str, str], str]
+    path: Callable[[World, str], str]
+    data: Callable[[World, str], dict[str, Any]] | None = None
+    sides: tuple[str, ...] = ("a", "b")
+
+
+def _m(w: World, s: str) -> str:
+    return f"/admin/meetings/{w.meetings[s]}"
+
+
+def _mb(w: World, s: str) -> str:
+    return f"/admin/members/{w.members[s]}"
+
+
+def _api(w: World, s: str) -> str:
+    return f"/api/meetings/{w.meetings[s]}"
+
+
+def _fixed(path: str) -> Callable[[World, str], str]:
+    return lambda w, s: path
+
+
+def _form(w: World, s: str) -> dict[str, Any]:
+    branch = w.orgs["a1" if s == "a" else "b1"]
+    day = (utcnow() + timedelta(days=3)).date().isoformat()
+    return {"kind": "theme_day", "title": "矩阵会议", "organiser_id": branch, "participant_ids": [branch]} | {
+        "day": day,
+        "starts": "09:00",
+        "ends": "10:00",
+        "place": "会议室",
+    }
+
+
+def _member_form(w: World, s: str) -> dict[str, Any]:
+    return {"name": "新党员", "gender": "male", "status": "full", "dues_category": "employed"} | {
+        "join_date": "2005-07-01",
+        "full_member_date": "2006-07-01",
+        "org_id": w.orgs["a1" if s == "a" else "b1"],
+    }
+
+
+def _xlsx() -> dict[str, Any]:
+    return {"file": (io.BytesIO(b"PK\x03\x04 not really"), "名册.xlsx")}
+
+
+ONE = ("a",)
+
+TABLE: dict[tuple[str, str], Call] = {
+    # public
+    ("root.home", "GET"): Call(public, _fixed("/"), sides=ONE),
+    ("root.healthz", "GET"): Call(public, _fixed("/healthz"), sides=ONE),
+    ("static", "GET"): Call(public, _fixed("/static/none.css"), sides=ONE),
+    ("assets.static", "GET"): Call(public, _fixed("/static/app/admin.css"), sides=ONE),
+    ("assets.vendor", "GET"): Call(public, _fixed("/static/vendor/htmx.min.js"), sides=ONE),
+    ("api-docs.openapi_json", "GET"): Call(public, _fixed("/api/openapi.json"), sides=ONE),
+    ("auth.login", "GET"): Call(public, _fixed("/admin/login"), sides=ONE),
+    ("auth.login", "POST"): Call(public, _fixed("/admin/login"), lambda w, s: {"username": "x", "password": "y"}, ONE),
+    ("auth.logout", "POST"): Call(public, _fixed("/admin/logout"), lambda w, s: {}, ONE),
+    ("auth_api.login", "POST"): Call(public, _fixed("/api/auth/login"), lambda w, s: {"code": "bad"}, ONE),
+    ("auth_api.bind_phone", "POST"): Call(
+        public, _fixed("/api/auth/bind/phone"), lambda w, s: {"bind_ticket": "x", "phone_code": "y"}, ONE
+    ),
+    ("auth_api.bind_invite", "POST"): Call(
+        public, _fixed("/api/auth/bind/invite"), lambda w, s: {"bind_ticket": "x", "invite_code": "y", "name": "z"}, ONE
+    ),
+    # the admin: pages of one's own scope
+    ("admin.dashboard", "GET"): Call(admin_page, _fixed("/admin/"), sides=ONE),
+    ("admin.audit_log", "GET"): Call(admin_page, _fixed("/admin/audit"), sides=ONE),
+    ("orgs.tree", "GET"): Call(admin_page, _fixed("/admin/orgs/"), sides=ONE),
+    ("members.index", "GET"): Call(admin_page, _fixed("/admin/members/"), sides=ONE),
+    ("members.export", "GET"): Call(admin_page, _fixed("/admin/members/export.xlsx"), sides=ONE),
+    ("meetings.index", "GET"): Call(admin_page, _fixed("/admin/meetings/"), sides=ONE),
+    ("meetings.calendar_view", "GET"): Call(admin_page, _fixed("/admin/meetings/calendar"), sides=ONE),
+    ("meetings.compliance_page", "GET"): Call(admin_page, _fixed("/admin/meetings/compliance"), sides=ONE),
+    ("meetings.compliance_export", "GET"): Call(admin_page, _fixed("/admin/meetings/compliance.xlsx"), sides=ONE),
+    ("meetings.attendance_page", "GET"): Call(admin_page, _fixed("/admin/meetings/attendance"), sides=ONE),
+    ("meetings.attendance_export", "GET"): Call(admin_page, _fixed("/admin/meetings/attendance.xlsx"), sides=ONE),
+    ("meetings.verify", "GET"): Call(admin_page, _fixed("/admin/meetings/verify"), sides=ONE),
+    ("members.create", "GET"): Call(writer_page, _fixed("/admin/members/new"), sides=ONE),
+    ("members.import_form", "GET"): Call(writer_page, _fixed("/admin/members/import"), sides=ONE),
+    ("members.import_template", "GET"): Call(writer_page, _fixed("/admin/members/import/template.xlsx"), sides=ONE),
+    ("members.import_upload", "POST"): Call(writer_page, _fixed("/admin/members/import"), lambda w, s: _xlsx(), ONE),
+    ("meetings.create", "GET"): Call(writer_page, _fixed("/admin/meetings/new"), sides=ONE),
+    ("members.invite_qr", "GET"): Call(writer_page, _fixed("/admin/members/invite-qr.png?code=ABCD2345"), sides=ONE),
+    # the admin: one object, read
+    ("members.detail", "GET"): Call(admin_read, _mb),
+    ("meetings.detail", "GET"): Call(admin_read, _m),
+    ("meetings.live", "GET"): Call(admin_read, lambda w, s: _m(w, s) + "/live"),
+    ("meetings.live_code", "GET"): Call(admin_read, lambda w, s: _m(w, s) + "/live/code"),
+    ("meetings.live_arrivals", "GET"): Call(admin_read, lambda w, s: _m(w, s) + "/live/arrivals"),
+    ("meetings.poster", "GET"): Call(admin_read, lambda w, s: _m(w, s) + "/poster.png"),
+    ("meetings.minutes", "GET"): Call(admin_read, lambda w, s: _m(w, s) + "/minutes"),
+    ("meetings.minutes_photo", "GET"): Call(admin_read, lambda w, s: f"{_m(w, s)}/minutes/photos/{w.photos[s]}"),
+    # the admin: one object, write
+    ("members.edit", "GET"): Call(admin_write, lambda w, s: _mb(w, s) + "/edit"),
+    ("members.edit", "POST"): Call(admin_write, lambda w, s: _mb(w, s) + "/edit", _member_form),
+    ("members.create", "POST"): Call(admin_write, _fixed("/admin/members/new"), _member_form),
+    ("members.invite", "POST"): Call(admin_write, lambda w, s: _mb(w, s) + "/invite", lambda w, s: {}),
+    ("members.move", "POST"): Call(
+        admin_write, lambda w, s: _mb(w, s) + "/move", lambda w, s: {"org_id": w.orgs["a1" if s == "a" else "b1"]}
+    ),
+    ("members.revoke_sessions", "POST"): Call(
+        admin_write, lambda w, s: _mb(w, s) + "/revoke-sessions", lambda w, s: {}
+    ),
+    ("members.unbind", "POST"): Call(admin_write, lambda w, s: _mb(w, s) + "/unbind", lambda w, s: {}),
+    ("members.import_status", "GET"): Call(own_import, lambda w, s: f"/admin/members/import/{w.imports[s]}"),
+    ("members.import_progress", "GET"): Call(own_import, lambda w, s: f"/admin/members/import/{w.imports[s]}.json"),
+    ("orgs.create", "POST"): Call(
+        admin_write,
+        _fixed("/admin/orgs/"),
+        lambda w, s: {"name": "新党小组", "kind": "group", "parent_id": w.orgs["a1" if s == "a" else "b1"]},
+    ),
+    ("orgs.rename", "POST"): Call(
+        admin_write,
+        lambda w, s: f"/admin/orgs/{w.orgs['a1_group' if s == 'a' else 'b1']}/rename",
+        lambda w, s: {"name": "改名"},
+    ),
+    ("orgs.move", "POST"): Call(
+        admin_write,
+        lambda w, s: f"/admin/orgs/{w.orgs['a1_group' if s == 'a' else 'b1']}/move",
+        lambda w, s: {"parent_id": w.orgs["a1" if s == "a" else "general_b"]},
+    ),
+    ("orgs.dissolve", "POST"): Call(
+        admin_write, lambda w, s: f"/admin/orgs/{w.orgs['a1_group' if s == 'a' else 'b1']}/dissolve", lambda w, s: {}
+    ),
+    ("meetings.create", "POST"): Call(admin_write, _fixed("/admin/meetings/new"), _form),
+    ("meetings.edit", "GET"): Call(admin_write, lambda w, s: _m(w, s) + "/edit"),
+    ("meetings.edit", "POST"): Call(
+        admin_write, lambda w, s: _m(w, s) + "/edit", lambda w, s: _form(w, s) | {"title": "改过的会议"}
+    ),
+    ("meetings.cancel", "POST"): Call(admin_write, lambda w, s: _m(w, s) + "/cancel", lambda w, s: {}),
+    ("meetings.manual", "POST"): Call(
+        admin_write, lambda w, s: _m(w, s) + "/manual", lambda w, s: {"member_id": w.members[s], "reason": "无智能手机"}
+    ),
+    ("meetings.decide", "POST"): Call(
+        admin_write, lambda w, s: f"{_m(w, s)}/leave/{w.leaves[s]}", lambda w, s: {"decision": "approve"}
+    ),
+    ("meetings.save_minutes", "POST"): Call(
+        admin_write,
+        lambda w, s: _m(w, s) + "/minutes",
+        lambda w, s: {"topic": "学习", "content": "内容", "decisions": "", "action": "save"},
+    ),
+    ("meetings.amend_minutes", "POST"): Call(
+        admin_write, lambda w, s: _m(w, s) + "/minutes/amend", lambda w, s: {"reason": "笔误", "content": "更正"}
+    ),
+    # the mini-program: the member's own things
+    ("members_api.me", "GET"): Call(api_member, _fixed("/api/me"), sides=ONE),
+    ("members_api.home", "GET"): Call(api_member, _fixed("/api/home"), sides=ONE),
+    ("meetings_api.my_meetings", "GET"): Call(api_member, _fixed("/api/meetings"), sides=ONE),
+    ("meetings_api.my_attendance", "GET"): Call(api_member, _fixed("/api/me/attendance"), sides=ONE),
+    ("meetings_api.my_checkin_code", "GET"): Call(api_member, _fixed("/api/me/checkin-code"), sides=ONE),
+    ("auth_api.logout", "POST"): Call(api_member, _fixed("/api/auth/logout"), lambda w, s: {}, ONE),
+    ("auth_api.unbind", "POST"): Call(api_member, _fixed("/api/auth/unbind"), lambda w, s: {}, ONE),
+    # the mini-program: meetings
+    ("meetings_api.meeting_detail", "GET"): Call(api_meeting, _api),
+    ("meetings_api.check_in", "POST"): Call(
+        api_meeting, lambda w, s: _api(w, s) + "/checkin", lambda w, s: {"code": f"M{w.meetings[s]}.forged"}
+    ),
+    ("meetings_api.ask_for_leave", "POST"): Call(
+        api_meeting, lambda w, s: _api(w, s) + "/leave", lambda w, s: {"reason": "出差在外"}
+    ),
+    ("meetings_api.arrivals", "GET"): Call(api_meeting_secretary, lambda w, s: _api(w, s) + "/arrivals"),
+    ("meetings_api.scan_member", "POST"): Call(
+        api_meeting_secretary, lambda w, s: _api(w, s) + "/scan-member", lambda w, s: {"code": "U1.forged"}
+    ),
+    ("meetings_api.meeting_options", "GET"): Call(api_secretary, _fixed("/api/meetings/options"), sides=ONE),
+    ("meetings_api.create_meeting", "POST"): Call(
+        api_secretary,
+        _fixed("/api/meetings"),
+        lambda w, s: (
+            {"kind": "theme_day", "title": "手机安排", "organiser_id": w.orgs["a1"]}
+            | {"participant_ids": [w.orgs["a1"]], "day": (utcnow() + timedelta(days=3)).date().isoformat()}
+            | {"starts": "09:00", "ends": "10:00", "place": "会议室"}
+        ),
+        ONE,
+    ),
+}
+
+
+# ---------------------------------------------------------------------------------------------------
+# Running it
+
+
+def _routes(app) -> list[tuple[str, str]]:
+    return sorted(
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"})
+    )
+
+
+def test_every_route_of_the_app_is_in_the_table(app):
+    missing = [route for route in _routes(app) if route not in TABLE]
+    stale = [route for route in TABLE if route not in set(_routes(app))]
+    assert not missing, f"routes without a row in the authorization matrix: {missing}"
+    assert not stale, f"rows for routes that no longer exist: {stale}"
+
+
+def _error_code(response) -> str | None:
+    body = response.get_json(silent=True) or {}
+    if "error" in body:
+        return body["error"].get("code")
+    match = re.search(r'data-code="([^"]*)"', response.get_data(as_text=True))
+    return match.group(1) if match else None
+
+
+def _outcome(response) -> str:
+    status = response.status_code
+    if status == 302 and "/admin/login" in response.headers.get("Location", ""):
+        return LOGIN
+    if status == 400 and _error_code(response) == "csrf_failed":
+        return LOGIN  # a form posted without a session's CSRF token: refused before any view runs
+    if status in (401, 403, 404):
+        return str(status)
+    assert status < 500, response.get_data(as_text=True)[:500]
+    return OK
+
+
+def _comparable(response) -> tuple[int, str | None, str]:
+    """What a refusal tells: status, code and message (the page around it may differ, e.g. a flash)."""
+    body = response.get_json(silent=True) or {}
+    if "error" in body:
+        return response.status_code, body["error"].get("code"), body["error"].get("message", "")
+    match = re.search(r'data-code="([^"]*)">([^<]*)<', response.get_data(as_text=True))
+    return response.status_code, *(match.groups() if match else (None, ""))
+
+
+def _missing_twin(path: str) -> str:
+    """The same path with its last id replaced by one that exists nowhere."""
+    return re.sub(r"/(\d+)(?=(\.json|/[a-z\-.]*)?(\?|$))", "/987654321", path, count=1)
+
+
+class Callers:
+    """One logged-in admin client per role (logged in once per module), phones with bearer tokens."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.browsers: dict[str, AdminBrowser] = {}
+
+    def admin(self, role: str) -> AdminBrowser:
+        if role not in self.browsers:
+            browser = AdminBrowser(self.app.test_client())
+            assert browser.login(USERNAMES[role]).status_code == 302
+            self.browsers[role] = browser
+        return self.browsers[role]
+
+    def call(self, role: str, world: World, method: str, path: str, data: dict | None):
+        if role in ADMINS:
+            browser = self.admin(role)
+            if method == "GET":
+                return browser.get(path)
+            response = browser.post(path, data or {}, content_type="multipart/form-data")
+            if path == "/admin/logout":
+                del self.browsers[role]  # that session is over
+            return response
+        client = self.app.test_client()
+        headers = {"Authorization": f"Bearer {world.tokens[role]}"} if role in PHONES else {}
+        if path.startswith("/api/"):
+            return client.open(path, method=method, json=data if method != "GET" else None, headers=headers)
+        return client.open(path, method=method, data=data, headers=headers)
+
+
+@pytest.fixture(scope="module")
+def password_hash() -> str:
+    return hash_password(PASSWORD)
+
+
+@pytest.fixture(scope="module")
+def callers(app) -> Callers:
+    return Callers(app)
+
+
+@pytest.fixture
+def world_factory(app, tree_builder, make_member, password_hash, reset_database) -> Callable[[], World]:
+    def build() -> World:
+        reset_database()
+        db.session.expire_all()
+        return build_world(tree_builder, make_member, password_hash)
+
+    return build
+
+
+CASES = sorted(TABLE)
+
+
+@pytest.mark.parametrize(("endpoint", "method"), CASES, ids=[f"{e}:{m}" for e, m in CASES])
+def test_route_answers_each_role_as_the_table_says(endpoint, method, world_factory, callers):
+    call = TABLE[(endpoint, method)]
+    world = world_factory()
+    wrong = []
+    # Refusals first: they change nothing. After an accepted write the world is built again.
+    order = sorted(ROLES, key=lambda role: call.rule(role, "a") == OK)
+    for side in call.sides:
+        for role in order:
+            expected = call.rule(role, side)
+            path = call.path(world, side)
+            data = call.data(world, side) if call.data else None
+            response = callers.call(role, world, method, path, data)
+            got = _outcome(response)
+            response.close()
+            if expected != ANY and got != expected:
+                wrong.append(f"{role} on side {side}: expected {expected}, got {got} ({response.status_code})")
+            if got == E404 and expected == E404 and re.search(r"/\d+", path):
+                twin = callers.call(role, world, method, _missing_twin(path), data)
+                twin.close()
+                if _comparable(twin) != _comparable(response):
+                    wrong.append(f"{role} on side {side}: a 404 that differs from a missing record's")
+            if method != "GET" and response.status_code < 400:
+                world = world_factory()
+    assert not wrong, f"{endpoint} {method}:\n" + "\n".join(wrong)
+
+
+def test_the_matrix_covers_every_role_and_both_sides(app):
+    """Counts for the closing note: routes × roles × sides checked."""
+    checked = sum(len(ROLES) * len(call.sides) for call in TABLE.values())
+    assert len(TABLE) == len(_routes(app)) and checked >= 9 * len(TABLE)
+
+
+def test_a_read_of_the_minutes_page_writes_nothing(world_factory, callers):
+    world = world_factory()
+    before = db.session.scalar(sa.select(sa.func.count()).select_from(Minutes))
+    meeting = Meeting(
+        kind=MeetingKind.THEME_DAY,
+        title="未写纪要",
+        organiser=db.session.get(Organisation, world.orgs["a1"]),
+        starts_at=utcnow() - timedelta(hours=1),
+        ends_at=utcnow(),
+        checkin_opens_at=utcnow() - timedelta(hours=2),
+        checkin_closes_at=utcnow(),
+        code_secret="x",
+    )
+    db.session.add(meeting)
+    db.session.commit()
+    for role in (SECRETARY, READER):
+        response = callers.call(role, world, "GET", f"/admin/meetings/{meeting.id}/minutes", None)
+        assert response.status_code == 200
+    assert "还没有纪要" in response.get_data(as_text=True)
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Minutes)) == before
