@@ -31,12 +31,6 @@ class AppError(Exception):
         if status is not None:
             self.status = status
 
-    def to_dict(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"code": self.code, "message": self.message}
-        if self.fields:
-            body["fields"] = self.fields
-        return {"error": body}
-
 
 class NotFound(AppError):
     status = 404
@@ -64,7 +58,3 @@ class ValidationFailed(AppError):
 
     def __init__(self, fields: dict[str, Any], message: str = "提交的内容有误，请检查后重试") -> None:
         super().__init__("invalid_input", message, fields=fields)
-
-
-class Conflict(AppError):
-    status = 409
