@@ -214,6 +214,7 @@ def test_hostile_member_names_run_nothing_in_the_register(page: Page, hostile):
     page.get_by_role("button", name="打印").click()
     assert page.evaluate("() => window.__printed") == 1
     watch.assert_nothing_ran("invite page")
+    screenshot(page, "hostile-invite")
 
 
 def test_hostile_meeting_titles_and_minutes_run_nothing(page: Page, hostile):
@@ -228,6 +229,7 @@ def test_hostile_meeting_titles_and_minutes_run_nothing(page: Page, hostile):
     for where, path in pages.items():
         watch.open(path)
         watch.assert_nothing_ran(where)
+        screenshot(page, f"hostile-{path.rstrip('/').rsplit('/', 1)[-1]}")
     watch.open("/admin/meetings/")
     expect(page.locator("#meeting-table")).to_contain_text(hostile["under_way"].title)
 
@@ -270,6 +272,9 @@ def test_hostile_meeting_titles_and_minutes_run_nothing(page: Page, hostile):
 
 def test_hostile_names_run_nothing_in_reports_and_the_audit_log(page: Page, hostile):
     watch = Watch(page)
+    watch.open("/admin/login")
+    watch.assert_nothing_ran("login page")
+    screenshot(page, "login")
     login(page, "dangwei", PASSWORD)
     expect(page.locator("#chart-units svg")).to_be_visible()
     expect(page.locator("#chart-units")).to_contain_text("G'+alert")  # the axis label, drawn as text
@@ -286,9 +291,11 @@ def test_hostile_names_run_nothing_in_reports_and_the_audit_log(page: Page, host
     watch.open("/admin/audit")
     expect(page.locator("main")).to_contain_text(payloads("O")[3])
     watch.assert_nothing_ran("audit log")
+    screenshot(page, "hostile-audit")
 
     response = page.goto(f"/admin/members/{hostile['members'][-1].id + 1000}")
     assert response is not None and response.status == 404
     watch.assert_nothing_ran("error page")
+    screenshot(page, "hostile-error")
     page.get_by_role("link", name="返回上一页").click()
     page.wait_for_url("**/admin/audit")
