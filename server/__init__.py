@@ -11,6 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import mp_config, wechat
+from server.browser_policy import BrowserPolicy
 from server.config import PROJECT_ROOT, Config, instance_dir
 from server.db import db
 from server.extensions import csrf, limiter, migrate, server_session
@@ -24,6 +25,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
     _load_mp_config(app)
+    # Security headers and HTTPS-only cookies; wrapped first so that ProxyFix, outside it, has set the real scheme.
+    app.wsgi_app = BrowserPolicy(app.wsgi_app)  # type: ignore[method-assign]
     if app.config["TRUSTED_PROXIES"]:
         count = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]

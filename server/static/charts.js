@@ -1,0 +1,68 @@
+// Charts of the dashboard and of 三会一课落实情况, drawn with ECharts (loaded before this file, both deferred).
+// The figures come from <script type="application/json"> blocks rendered with |tojson: data the browser
+// never executes, so an organisation's name inside them stays a name.
+"use strict";
+
+const RED = ["#b71c1c", "#e53935", "#ef9a9a", "#ffcdd2", "#8d6e63", "#bdbdbd"];
+
+function pageData(id) {
+  const block = document.getElementById(id);
+  return block ? JSON.parse(block.textContent) : null;
+}
+
+function draw(id, option) {
+  const el = document.getElementById(id);
+  if (!el || !window.echarts) return;
+  const chart = echarts.init(el, null, { renderer: "svg" });
+  chart.setOption({
+    color: RED,
+    title: { text: el.dataset.title, left: "center", textStyle: { fontSize: 14 } },
+    // Tooltips drawn as SVG text: ECharts' HTML tooltips carry style attributes, which the policy refuses.
+    tooltip: { renderMode: "richText" },
+    animation: false,
+    ...option,
+  });
+  window.addEventListener("resize", () => chart.resize());
+}
+
+function bars(pairs, horizontal) {
+  const names = pairs.map((p) => p[0]);
+  const values = pairs.map((p) => p[1]);
+  const cat = { type: "category", data: names, axisLabel: { interval: 0, width: 110, overflow: "truncate" } };
+  const val = { type: "value", minInterval: 1 };
+  return {
+    grid: { left: horizontal ? 120 : 40, right: 20, top: 40, bottom: 30 },
+    xAxis: horizontal ? val : cat,
+    yAxis: horizontal ? { ...cat, inverse: true } : val,
+    series: [{ type: "bar", data: values, label: { show: true, position: horizontal ? "right" : "top" } }],
+  };
+}
+
+function pie(pairs) {
+  return {
+    legend: { bottom: 0 },
+    series: [
+      {
+        type: "pie",
+        radius: ["32%", "58%"],
+        center: ["50%", "55%"],
+        label: { formatter: "{b}\n{c}人 ({d}%)" },
+        data: pairs.map(([name, value]) => ({ name, value })),
+      },
+    ],
+  };
+}
+
+const figures = pageData("figures");
+if (figures) {
+  draw("chart-units", bars(figures.by_unit, true));
+  draw("chart-status", pie(figures.by_status));
+  draw("chart-age", bars(figures.by_age, false));
+  draw("chart-seniority", bars(figures.by_seniority, false));
+  draw("chart-binding", pie([["已绑定", figures.bound], ["未绑定", figures.total - figures.bound]]));
+}
+
+const missing = pageData("missing-data");
+if (missing) {
+  draw("chart-missing", { ...bars(missing, true), grid: { left: 110, right: 30, top: 40, bottom: 20 } });
+}
