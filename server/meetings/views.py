@@ -114,7 +114,9 @@ _FORM_FIELDS = frozenset(
 
 def _shown_errors(errors: dict, meeting: Meeting | None) -> dict:
     """Errors for fields the form does not show go to the top, so no refusal is ever silent."""
-    shown = _FORM_FIELDS - ({"organiser_id"} if meeting is not None else set())
+    shown = set(_FORM_FIELDS)
+    if meeting is not None:  # the edit form has no organiser, and an on-time meeting no 补录 reason
+        shown -= {"organiser_id"} if meeting.backfilled else {"organiser_id", "backfill_reason"}
     placed = {key: messages for key, messages in errors.items() if key in shown or key == "_schema"}
     stray = [f"{key}：{message}" for key, messages in errors.items() if key not in placed for message in messages]
     if stray:

@@ -65,14 +65,6 @@ def edit_form(day: date, **overrides) -> dict:
 
 
 @pytest.fixture
-def shuji(tree, make_member, make_admin):
-    """王书记: a member of 甲一支部 holding the branch's secretary account."""
-    member = make_member(tree["a1"], "王书记")
-    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=member.id, display_name="王书记")
-    return member
-
-
-@pytest.fixture
 def secretary(shuji, browser):
     return browser("shuji")
 
@@ -139,40 +131,30 @@ def test_the_phone_refuses_a_meeting_that_has_already_taken_place(client, tree, 
     assert meetings() == []
 
 
-def test_a_meeting_that_began_an_hour_ago_is_no_on_time_meeting_though_it_has_not_ended(tree):
+def scheduled(org, starts_in: timedelta, ends_in: timedelta, **kw) -> Meeting:
+    """A theme day from ``starts_in`` to ``ends_in`` from now, through the service."""
     now = utcnow()
-    refused = refusal(
-        create_meeting,
-        kind=K.THEME_DAY,
-        title="补开",
-        organiser=tree["a1"],
-        starts_at=now - timedelta(hours=1),
-        ends_at=now + timedelta(hours=1),
+    return create_meeting(
+        kind=K.THEME_DAY, title="主题党日", organiser=org, starts_at=now + starts_in, ends_at=now + ends_in, **kw
     )
+
+
+def test_a_meeting_that_began_an_hour_ago_is_no_on_time_meeting_though_it_has_not_ended(tree):
+    refused = refusal(scheduled, tree["a1"], timedelta(hours=-1), timedelta(hours=1))
     assert refused.code == "start_passed"
     assert meetings() == []
 
 
 def test_a_form_filled_in_as_the_meeting_begins_is_on_time_within_the_configured_grace(tree, app, monkeypatch):
     monkeypatch.setitem(app.config, "MEETING_START_GRACE_MINUTES", 20)
-    now = utcnow()
-    schedule = {"kind": K.THEME_DAY, "title": "刚开始", "organiser": tree["a1"], "ends_at": now + timedelta(hours=1)}
 
-    meeting = create_meeting(starts_at=now - timedelta(minutes=19), **schedule)
+    meeting = scheduled(tree["a1"], timedelta(minutes=-19), timedelta(hours=1))
     assert meeting.backfill_reason is None and not meeting.backfilled
-    assert refusal(create_meeting, starts_at=now - timedelta(minutes=21), **schedule).code == "start_passed"
+    assert refusal(scheduled, tree["a1"], timedelta(minutes=-21), timedelta(hours=1)).code == "start_passed"
 
 
 def test_an_on_time_meeting_may_not_be_over_already(tree):
-    now = utcnow()
-    refused = refusal(
-        create_meeting,
-        kind=K.THEME_DAY,
-        title="刚结束",
-        organiser=tree["a1"],
-        starts_at=now - timedelta(minutes=3),
-        ends_at=now - timedelta(minutes=1),
-    )
+    refused = refusal(scheduled, tree["a1"], timedelta(minutes=-3), timedelta(minutes=-1))
     assert refused.code == "start_passed"
 
 
@@ -227,16 +209,7 @@ def test_a_blank_reason_is_no_reason(tree):
 
 @pytest.mark.parametrize("starts_in", [timedelta(days=1), timedelta(hours=-1)])
 def test_only_a_meeting_that_is_over_may_be_a_backfill(tree, starts_in):
-    starts = utcnow() + starts_in
-    refused = refusal(
-        create_meeting,
-        kind=K.THEME_DAY,
-        title="提前补录",
-        organiser=tree["a1"],
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        backfill_reason=REASON,
-    )
+    refused = refusal(scheduled, tree["a1"], starts_in, starts_in + timedelta(hours=2), backfill_reason=REASON)
     assert refused.code == "backfill_not_over"
     assert "补录只用于已经结束的会议" in refused.message
 
@@ -280,6 +253,12 @@ def test_an_on_time_meeting_cannot_become_a_backfill(secretary, tree, make_meeti
     assert refusal(update_meeting, meeting, backfill_reason=REASON).code == "backfill_fixed"
     edit = secretary.get(f"/admin/meetings/{meeting.id}/edit").get_data(as_text=True)
     assert 'name="backfill_reason"' not in edit  # the form does not offer it
+    local = meeting.starts_at.astimezone(BEIJING)
+    posted = edit_form(local.date(), title=meeting.title, starts=f"{local:%H:%M}", ends=f"{local:%H:%M}")
+    response = secretary.post(
+        f"/admin/meetings/{meeting.id}/edit", posted | {"ends": "23:59", "backfill_reason": REASON}
+    )
+    assert response.status_code == 422 and "按时安排的会议不能改为补录" in response.get_data(as_text=True)
     assert meetings()[0].backfill_reason is None
 
 
