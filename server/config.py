@@ -115,6 +115,9 @@ class Config:
         self.MEETING_CODE_REFRESH = _int_env("MEETING_CODE_REFRESH", 5)
         self.MEMBER_CODE_TTL = _int_env("MEMBER_CODE_TTL", 60)
         self.MEETING_LATE_MINUTES = _int_env("MEETING_LATE_MINUTES", 5)
+        # A meeting is scheduled before it starts; this many minutes' slack lets a secretary fill in the
+        # form as the meeting begins. Any earlier start may only be entered as a 补录 (meetings.backfill).
+        self.MEETING_START_GRACE_MINUTES = _int_env("MEETING_START_GRACE_MINUTES", 10)
         # Minimum meeting frequency per kind: "month" | "quarter" | "year" | null to disable, merged over
         # server.meetings.compliance.DEFAULT_FREQUENCIES, e.g. MEETING_FREQUENCIES='{"party_lecture": null}'.
         self.MEETING_FREQUENCIES = json.loads(os.environ.get("MEETING_FREQUENCIES") or "{}")

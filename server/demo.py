@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import random
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from server.auth.admin_services import create_admin
 from server.auth.models import AdminUser, BindMethod, Role, WechatBinding
-from server.db import db
+from server.db import db, utcnow
+from server.meetings import backfill
+from server.meetings.models import Meeting, MeetingKind
+from server.meetings.services import create_meeting
 from server.members.models import DuesCategory, Gender, Member, MemberStatus
 from server.members.privacy import _ID_CHECK, _ID_WEIGHTS
 from server.members.services import sort_key
@@ -84,6 +88,26 @@ def _bind_some(rng: random.Random, members: list[Member]) -> None:
             db.session.add(WechatBinding(openid=f"demo-openid-{member.id}", member=member, method=BindMethod.PHONE))
 
 
+def _backfilled_meeting(branch: Organisation, secretary: AdminUser, members: list[Member]) -> Meeting:
+    """A theme day held during a power cut twelve days ago, entered afterwards as 补录 with most
+    members present from the paper sheet: the 补录 mark shows at first open."""
+    day = utcnow().astimezone(ZoneInfo("Asia/Shanghai")).date() - timedelta(days=12)
+    starts = datetime.combine(day, time(9), ZoneInfo("Asia/Shanghai"))
+    meeting = create_meeting(
+        kind=MeetingKind.THEME_DAY,
+        title="主题党日：重温入党誓词",
+        organiser=branch,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        place="机关三楼会议室",
+        created_by_id=secretary.id,
+        backfill_reason="当天机关大楼停电、网络中断，使用纸质签到表，会后据签到表补录",
+    )
+    for member in members[: len(members) * 3 // 4]:
+        backfill.record_attendance(meeting, member, "据纸质签到表", recorded_by_id=secretary.id)
+    return meeting
+
+
 def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str, str, str]]:
     """Create the demo committee; returns (username, password, role label) of the admin accounts."""
     if db.session.scalar(sa.select(AdminUser.id).limit(1)):
@@ -113,6 +137,8 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
                         f"shuji{g_index}", DEMO_PASSWORD, f"{members[0].name}（书记）", role, branch, members[0].id
                     )
                 )
+                if g_index == 1:
+                    _backfilled_meeting(branch, accounts[-1], members)
     return [
         (account.username, DEMO_PASSWORD, account.role.label + "：" + (account.org.name if account.org else "全部"))
         for account in accounts

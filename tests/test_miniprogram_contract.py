@@ -19,25 +19,18 @@ from server.meetings.codes import meeting_code
 from server.meetings.compliance import local_date
 from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
-from tests.meetings.factories import attend
+from tests.meetings.factories import add_meeting, attend
 
 JEST = PROJECT_ROOT / "node_modules" / ".bin" / "jest"
 
 
 def _held_meetings(tree, member) -> int:
     """Two meetings of 甲一支部 that ended an hour ago: ``member`` attended one. Returns their local year."""
-    start = utcnow() - timedelta(hours=2)
+    start = utcnow() - timedelta(hours=3)
     held = [
-        create_meeting(
-            kind=MeetingKind.BRANCH_ASSEMBLY if n else MeetingKind.PARTY_LECTURE,
-            title=title,
-            organiser=tree["a1"],
-            starts_at=start,
-            ends_at=start + timedelta(hours=1),
-        )
+        add_meeting(MeetingKind.BRANCH_ASSEMBLY if n else MeetingKind.PARTY_LECTURE, tree["a1"], start, title=title)
         for n, title in enumerate(("已开的党课", "已开的党员大会"))
     ]
-    db.session.commit()
     attend(held[0], member)
     return local_date(start).year
 

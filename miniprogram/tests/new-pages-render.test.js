@@ -78,3 +78,22 @@ test('the meetings list shows 安排会议 to secretaries only', () => {
   expect(render('meetings', { canCreate: true, upcoming: [], past: [] }).querySelector('.create')).toBeDefined();
   expect(render('meetings', { canCreate: false, upcoming: [], past: [] }).querySelector('.create')).toBeUndefined();
 });
+
+test('a meeting recorded afterwards (补录) is marked, and offers no scan and no leave', () => {
+  const past = [
+    { id: 1, title: '主题党日', kind_label: '主题党日', when: '2026-11-20 09:00', backfilled: true },
+    { id: 2, title: '党小组会', kind_label: '党小组会', when: '2026-11-10 09:00', backfilled: false },
+  ];
+  const list = render('meetings', { canCreate: false, upcoming: [], past });
+  expect(list.querySelectorAll('.tag').map((tag) => tag.dom.textContent)).toEqual(['补录']);
+  expect(list.querySelectorAll('.item')[0].dom.textContent).toContain('补录');
+
+  const meeting = { id: 1, title: '主题党日', backfilled: true, backfill_reason: '停电，纸质签到', my_attendance: null, my_leave: null };
+  const page = render('meeting', { meeting, statusText: '' });
+  expect(text(page, '.backfill')).toContain('停电，纸质签到');
+  expect(page.querySelector('.primary')).toBeUndefined();
+  expect(page.querySelector('.leave')).toBeUndefined();
+  const onTime = render('meeting', { meeting: { ...meeting, backfilled: false, backfill_reason: null }, statusText: '' });
+  expect(onTime.querySelector('.primary')).toBeDefined();
+  expect(onTime.querySelector('.backfill')).toBeUndefined();
+});

@@ -72,4 +72,5 @@ FIELDS = {
     "checked_in_at": "签到时间",
     "note": "备注",
     "finalised_at": "定稿时间",
+    "backfill_reason": "补录原因",
 }

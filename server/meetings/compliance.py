@@ -11,13 +11,18 @@ that have started and were not cancelled count. A 支委会 counts only when mor
 committee was present (present or late); the committee is the branch's members who hold a secretary or
 committee admin account for that branch. Everything for a whole subtree is read in a handful of
 queries, not per branch.
+
+A 补录 (a meeting held on paper, recorded afterwards: ``meetings.backfill``) counts apart: a requirement
+met only by 补录 is not missing, but says 补录 rather than 是, and the counts of on-time and 补录
+meetings are listed separately. The 30-day inactivity warning counts only meetings recorded on time:
+a branch warned today could otherwise silence it at once by entering 补录 for old dates.
 """
 
 from __future__ import annotations
 
 import io
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -155,8 +160,9 @@ class Requirement:
     period_start: date
     period_end: date
     required: int
+    #: held, recorded on time
     held: int
-    #: held at least the required number
+    #: held at least the required number (on time and 补录 together)
     ok: bool
     #: the party group this requirement is for (group meetings only)
     group_id: int | None = None
@@ -164,6 +170,13 @@ class Requirement:
     #: the period has not ended yet, so a shortfall is not (yet) a failure
     in_progress: bool = False
     notes: list[str] = field(default_factory=list)
+    #: held, recorded afterwards as 补录
+    backfilled: int = 0
+
+    @property
+    def by_backfill(self) -> bool:
+        """Met only thanks to 补录."""
+        return self.ok and self.held < self.required
 
     @property
     def failed(self) -> bool:
@@ -227,16 +240,19 @@ def _counted_meetings(path: str, since: datetime | None, until: datetime) -> lis
 
 
 def _meeting_org_rows(path: str, since: datetime | None, until: datetime) -> sa.Select:
-    """(meeting id, kind, starts_at, org id) for the organiser and each participant of counted meetings."""
+    """(meeting id, kind, starts_at, org id, backfilled) for the organiser and each participant of counted
+    meetings."""
     conditions = _counted_meetings(path, since, until)
+    backfilled = Meeting.backfill_reason.is_not(None)
     as_organiser = sa.select(
         Meeting.id.label("meeting_id"),
         Meeting.kind.label("kind"),
         Meeting.starts_at.label("starts_at"),
         Meeting.organiser_org_id.label("org_id"),
+        backfilled.label("backfilled"),
     ).where(*conditions)
     as_participant = (
-        sa.select(Meeting.id, Meeting.kind, Meeting.starts_at, meeting_participants.c.org_id)
+        sa.select(Meeting.id, Meeting.kind, Meeting.starts_at, meeting_participants.c.org_id, backfilled)
         .join(meeting_participants, meeting_participants.c.meeting_id == Meeting.id)
         .where(*conditions)
     )
@@ -335,12 +351,15 @@ def _compliance(
 
     # 2. every counted meeting in the window, once per organisation it counts for
     held: dict[tuple[int, MeetingKind], list[tuple[date, int]]] = defaultdict(list)
+    backfilled: set[int] = set()
     committee_meetings = False
     if frequencies:
-        for meeting_id, kind, starts_at, org_id in db.session.execute(_meeting_org_rows(path, since, until)):
+        for meeting_id, kind, starts_at, org_id, on_paper in db.session.execute(_meeting_org_rows(path, since, until)):
             kind = MeetingKind(kind)
             if kind in frequencies:
                 held[(org_id, kind)].append((local_date(starts_at), meeting_id))
+                if on_paper:
+                    backfilled.add(meeting_id)
                 committee_meetings |= kind is MeetingKind.BRANCH_COMMITTEE
 
     # 3. committees and how many of them attended each 支委会
@@ -360,12 +379,16 @@ def _compliance(
                 continue
             if kind is MeetingKind.GROUP_MEETING:
                 for group in groups.get(branch.id, []):
-                    requirements += _requirements(kind, periods[kind], held[(group.id, kind)], today, group=group)
+                    requirements += _requirements(
+                        kind, periods[kind], held[(group.id, kind)], today, group=group, backfilled=backfilled
+                    )
                 continue
             valid = None
             if kind is MeetingKind.BRANCH_COMMITTEE:
                 valid = _committee_validity(branch.id, len(committee), held[(branch.id, kind)], attendance)
-            requirements += _requirements(kind, periods[kind], held[(branch.id, kind)], today, valid=valid)
+            requirements += _requirements(
+                kind, periods[kind], held[(branch.id, kind)], today, valid=valid, backfilled=backfilled
+            )
             if kind is MeetingKind.BRANCH_COMMITTEE and not committee:
                 for requirement in requirements:
                     if requirement.kind is kind:
@@ -404,21 +427,24 @@ def _requirements(
     *,
     group: Organisation | None = None,
     valid: dict[int, str | None] | None = None,
+    backfilled: Collection[int] = (),
 ) -> list[Requirement]:
     label = MEETING_KIND_LABELS[kind] + (f"（{group.name}）" if group else "")
     result = []
     for period in periods:
-        held, notes = 0, []
+        held, on_paper, notes = 0, 0, []
         for day, meeting_id in sorted(meetings):
             if not period.start <= day <= period.end:
                 continue
             reason = valid.get(meeting_id) if valid is not None else None
-            if reason is None:
-                held += 1
-            else:
+            if reason is not None:
                 notes.append(reason)
+            elif meeting_id in backfilled:
+                on_paper += 1
+            else:
+                held += 1
         in_progress = period.end >= today
-        if in_progress and held < 1:
+        if in_progress and held + on_paper < 1:
             notes.append("本期尚未结束")
         result.append(
             Requirement(
@@ -429,7 +455,8 @@ def _requirements(
                 period_end=period.end,
                 required=1,
                 held=held,
-                ok=held >= 1,
+                backfilled=on_paper,
+                ok=held + on_paper >= 1,
                 group_id=group.id if group else None,
                 group_name=group.name if group else None,
                 in_progress=in_progress,
@@ -462,8 +489,8 @@ def subtree_compliance(
 def inactive_branches(scope_path: str, today: date, days: int = 30) -> list[InactiveBranch]:
     """Live branches in the subtree at ``scope_path`` with no meeting started in the last ``days`` days.
 
-    Meetings of the branch's party groups count as activity. A branch younger than ``days`` that never
-    met is not warned yet.
+    Meetings of the branch's party groups count as activity; 补录 do not (see the module's docstring).
+    A branch younger than ``days`` that never met is not warned yet.
     """
     path = scope_path
     until = min(local_midnight(today + timedelta(days=1)), utcnow())
@@ -477,7 +504,9 @@ def inactive_branches(scope_path: str, today: date, days: int = 30) -> list[Inac
     rows = _meeting_org_rows(path, None, until).subquery()
     last: dict[int, datetime] = {}
     for org_id, starts_at in db.session.execute(
-        sa.select(rows.c.org_id, sa.func.max(rows.c.starts_at)).group_by(rows.c.org_id)
+        sa.select(rows.c.org_id, sa.func.max(rows.c.starts_at))
+        .where(rows.c.backfilled.is_(False))
+        .group_by(rows.c.org_id)
     ):
         branch_id = branch_of.get(org_id)
         if branch_id is not None and starts_at is not None:
@@ -519,9 +548,9 @@ def _rate(attended: int, expected: int) -> float | None:
 
 
 def _expected_meetings(members: sa.ColumnElement[bool], year: int, *, ended_only: bool = False) -> sa.Subquery:
-    """(member id, meeting id) for every meeting a member matching ``members`` was expected at in local
-    calendar ``year``: their branch or party group took part, it started (with ``ended_only``: it
-    ended) and it was not cancelled.
+    """(member id, meeting id, backfilled) for every meeting a member matching ``members`` was expected at
+    in local calendar ``year``: their branch or party group took part, it started (with ``ended_only``:
+    it ended) and it was not cancelled.
     """
     now = utcnow()
     since = local_midnight(date(year, 1, 1))
@@ -532,7 +561,11 @@ def _expected_meetings(members: sa.ColumnElement[bool], year: int, *, ended_only
     # Two plain joins in a union rather than one join on an OR, which no index can serve.
     return sa.union(
         *(
-            sa.select(Member.id.label("member_id"), Meeting.id.label("meeting_id"))
+            sa.select(
+                Member.id.label("member_id"),
+                Meeting.id.label("meeting_id"),
+                Meeting.backfill_reason.is_not(None).label("backfilled"),
+            )
             .join(meeting_participants, meeting_participants.c.org_id == via)
             .join(Meeting, Meeting.id == meeting_participants.c.meeting_id)
             .where(members, *counted)
@@ -544,15 +577,22 @@ def _expected_meetings(members: sa.ColumnElement[bool], year: int, *, ended_only
 def attendance_rates(scope_path: str, year: int) -> dict[str, list[dict[str, Any]]]:
     """Per member in the subtree at ``scope_path``: meetings they were expected at in local calendar ``year`` (their
     branch or party group took part, started, not cancelled) and how many of those they attended
-    (present or late); per live branch, the same summed over its members.
+    (present or late); per live branch, the same summed over its members. ``backfilled`` and
+    ``backfilled_attended`` count, of those, the 补录 meetings apart (their attendance was entered by hand).
     """
     path = scope_path
     members_in_scope = scope_filter(Member.org_id, path)
     expected = _expected_meetings(members_in_scope, year)
     counts = {
-        member_id: (expected_count, attended)
-        for member_id, expected_count, attended in db.session.execute(
-            sa.select(expected.c.member_id, sa.func.count(), sa.func.count(Attendance.id))
+        member_id: tuple(figures)
+        for member_id, *figures in db.session.execute(
+            sa.select(
+                expected.c.member_id,
+                sa.func.count(),
+                sa.func.count(Attendance.id),
+                sa.func.count(sa.case((expected.c.backfilled, 1))),
+                sa.func.count(sa.case((expected.c.backfilled, Attendance.id))),
+            )
             .outerjoin(
                 Attendance,
                 sa.and_(
@@ -574,14 +614,15 @@ def attendance_rates(scope_path: str, year: int) -> dict[str, list[dict[str, Any
         .order_by(Organisation.path)
     ).all()
     branch_names = dict(branches)
-    totals: dict[int, list[int]] = {branch_id: [0, 0, 0] for branch_id, _ in branches}
+    totals: dict[int, list[int]] = {branch_id: [0, 0, 0, 0, 0] for branch_id, _ in branches}
     member_rows = []
     for member_id, name, org_id in db.session.execute(
         sa.select(Member.id, Member.name, Member.org_id)
         .where(members_in_scope)
         .order_by(Member.org_id, Member.name_sort)
     ):
-        expected, attended = counts.get(member_id, (0, 0))
+        figures = counts.get(member_id, (0, 0, 0, 0))
+        expected, attended, backfilled, backfilled_attended = figures
         member_rows.append(
             {
                 "member_id": member_id,
@@ -591,13 +632,12 @@ def attendance_rates(scope_path: str, year: int) -> dict[str, list[dict[str, Any
                 "expected": expected,
                 "attended": attended,
                 "rate": _rate(attended, expected),
+                "backfilled": backfilled,
+                "backfilled_attended": backfilled_attended,
             }
         )
         if org_id in totals:
-            total = totals[org_id]
-            total[0] += 1
-            total[1] += expected
-            total[2] += attended
+            totals[org_id] = [a + b for a, b in zip(totals[org_id], (1, *figures), strict=True)]
     branch_rows = [
         {
             "org_id": branch_id,
@@ -606,6 +646,8 @@ def attendance_rates(scope_path: str, year: int) -> dict[str, list[dict[str, Any
             "expected": totals[branch_id][1],
             "attended": totals[branch_id][2],
             "rate": _rate(totals[branch_id][2], totals[branch_id][1]),
+            "backfilled": totals[branch_id][3],
+            "backfilled_attended": totals[branch_id][4],
         }
         for branch_id, name in branches
     ]
@@ -689,7 +731,8 @@ EXPORT_COLUMNS = (
     ("会议类型", 24),
     ("周期", 14),
     ("应开", 8),
-    ("已开", 8),
+    ("按时召开", 10),
+    ("补录", 8),
     ("是否达标", 10),
     ("说明", 60),
 )
@@ -705,6 +748,8 @@ def _cell(sheet, value: Any) -> Any:
 
 
 def _status(requirement: Requirement) -> str:
+    if requirement.by_backfill:
+        return "补录"
     if requirement.ok:
         return "是"
     return "未到期" if requirement.in_progress else "否"
@@ -720,6 +765,7 @@ def _export_rows(reports: Iterable[BranchReport]) -> Iterator[list[Any]]:
                 requirement.period,
                 requirement.required,
                 requirement.held,
+                requirement.backfilled,
                 _status(requirement),
                 requirement.notes_text,
             ]
@@ -748,10 +794,13 @@ def attendance_workbook(rates: dict[str, list[dict[str, Any]]]) -> bytes:
         ("党员出勤率", rates["members"], (("姓名", "name"), ("支部", "branch"))),
     ):
         sheet = book.create_sheet(title)
-        sheet.append([label for label, _ in columns] + ["应参会次数", "实到次数", "出勤率"])
+        sheet.append(
+            [label for label, _ in columns] + ["应参会次数", "实到次数", "出勤率", "其中补录会议", "补录会议实到"]
+        )
         for row in rows:
             rate = "" if row["rate"] is None else f"{row['rate']:.0%}"
-            sheet.append([_cell(sheet, row[key]) for _, key in columns] + [row["expected"], row["attended"], rate])
+            figures = [row["expected"], row["attended"], rate, row["backfilled"], row["backfilled_attended"]]
+            sheet.append([_cell(sheet, row[key]) for _, key in columns] + figures)
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -40,6 +40,7 @@ def _reports():
 def compliance_page():
     reports, start, end, label, today = _reports()
     failing = [report for report in reports if report.non_compliant]
+    backfilled = [(report.branch, r) for report in reports for r in report.requirements if r.by_backfill]
     missing_by_kind: dict[str, int] = {}
     for report in failing:
         for requirement in report.missing:
@@ -52,6 +53,7 @@ def compliance_page():
         "meetings/compliance.html",
         reports=reports,
         failing=failing,
+        backfilled=backfilled,
         missing_by_kind=[[kind, count] for kind, count in missing_by_kind.items()],
         inactive=compliance.inactive_branches(g.admin.scope_path, today),
         start=start,

@@ -27,6 +27,15 @@ class MeetingFormSchema(Schema):
     geo_lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     geo_lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
     geo_radius_m = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=20, max=5000))
+    backfill_reason = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(max=200),
+        metadata={
+            "description": "补录: why a meeting already held (on paper) is recorded only now; "
+            "required when the start has passed, refused otherwise"
+        },
+    )
 
     @validates_schema(skip_on_field_errors=False)  # report every problem at once
     def _consistent(self, data: dict, **_: object) -> None:

@@ -4,7 +4,7 @@ amendments appended to that chain, and verification of the chain against what th
 Every organisation has one chain: its finalised minutes and their amendments, in the order they joined
 (``finalised_at`` / ``created_at``). Each element stores ``prev_hash`` (the previous element's hash, or 64
 zeros for the first) and ``content_hash = sha256(canonical JSON + prev_hash)``. The canonical JSON of
-minutes covers the meeting's identity and time, the text, the photos and the attendance, so a direct
+minutes covers the meeting's identity, time and 补录 mark, the text, the photos and the attendance, so a direct
 change to any of them, a deleted element or a back-dated one shows up in :func:`verify_chain`.
 Deleting the newest element leaves no broken link; the audit trail still names it, and that is checked too.
 """
@@ -46,7 +46,7 @@ def _iso(value: datetime | None) -> str | None:
 def _minutes_payload(
     minutes: Minutes, meeting: Meeting, attendance: Iterable[Attendance], photo_hashes: Iterable[str]
 ) -> dict[str, Any]:
-    return {
+    payload = {
         "type": "minutes",
         "minutes_id": minutes.id,
         "org_id": minutes.org_id,
@@ -62,6 +62,11 @@ def _minutes_payload(
         "photos": sorted(photo_hashes),
         "attendance": sorted([a.member_id, str(a.status.value), _iso(a.checked_in_at)] for a in attendance),
     }
+    # A 补录 is sealed as one, so it cannot quietly pass for an on-time meeting later. Only then: the
+    # records of on-time meetings hash as they always have, and their chains still verify.
+    if meeting.backfill_reason is not None:
+        payload["backfill_reason"] = meeting.backfill_reason
+    return payload
 
 
 def _amendment_payload(amendment: MinutesAmendment) -> dict[str, Any]:

@@ -4,12 +4,16 @@ from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from server.db import UTCDateTime, db, utcnow
 from server.orgs.models import Organisation, enum_column
+
+if TYPE_CHECKING:
+    from server.auth.models import AdminUser
 
 
 class MeetingKind(enum.StrEnum):
@@ -63,6 +67,15 @@ class Meeting(db.Model):
             " OR (geo_lat BETWEEN -90 AND 90 AND geo_lng BETWEEN -180 AND 180 AND geo_radius_m > 0)",
             name="geofence_complete",
         ),
+        sa.CheckConstraint(
+            "backfill_reason IS NULL OR length(trim(backfill_reason)) >= 2", name="backfill_reason_not_blank"
+        ),
+        # A 补录 is of a meeting already over when it was entered: its check-in had closed before anyone
+        # could scan, so its attendance can only be entered by hand.
+        sa.CheckConstraint(
+            "backfill_reason IS NULL OR (ends_at <= created_at AND checkin_closes_at <= created_at)",
+            name="backfill_over_when_entered",
+        ),
         sa.Index("ix_meetings_org_starts", "organiser_org_id", "starts_at"),
     )
     __audited__ = True
@@ -104,9 +117,17 @@ class Meeting(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: when the day-before reminder went out
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: why a meeting held on paper was recorded afterwards (补录); null for a meeting scheduled on time
+    backfill_reason: Mapped[str | None] = mapped_column(sa.String(200))
 
     organiser: Mapped[Organisation] = relationship()
     participant_orgs: Mapped[list[Organisation]] = relationship(secondary="meeting_participants")
+    created_by: Mapped[AdminUser | None] = relationship()
+
+    @property
+    def backfilled(self) -> bool:
+        """Recorded afterwards as 补录, not scheduled before it was held."""
+        return self.backfill_reason is not None
 
     def audit_label(self) -> str:
         return self.title

@@ -50,6 +50,10 @@ class MeetingBriefSchema(Schema):
     ends_at = fields.DateTime()
     place = fields.String()
     needs_location = fields.Function(lambda m: m.geo_radius_m is not None)
+    backfilled = fields.Boolean(
+        metadata={"description": "补录: held on paper and recorded afterwards; no check-in by scanning"}
+    )
+    backfill_reason = fields.String(allow_none=True, metadata={"description": "why it was recorded afterwards"})
 
 
 class MemberCodeSchema(Schema):
@@ -135,6 +139,7 @@ class AttendedMeetingSchema(Schema):
     starts_at = fields.DateTime(attribute="meeting.starts_at")
     ends_at = fields.DateTime(attribute="meeting.ends_at")
     place = fields.String(attribute="meeting.place")
+    backfilled = fields.Boolean(attribute="meeting.backfilled", metadata={"description": "补录"})
     status = fields.String(
         validate=validate.OneOf(list(ATTENDANCE_LABELS)), metadata={"description": "present, late, leave or absent"}
     )

@@ -14,12 +14,14 @@ from server.auth.models import AdminUser
 from server.auth.scope import can_see_org, require_org
 from server.db import db, utcnow
 from server.errors import AppError, NotFound, PermissionDenied
+from server.meetings import backfill
 from server.meetings.minutes import attendance_locked, lock_org_chain
 from server.meetings.models import (
     Attendance,
     AttendanceStatus,
     CheckinMethod,
     LeaveRequest,
+    LeaveStatus,
     Meeting,
     MeetingKind,
     meeting_participants,
@@ -42,6 +44,7 @@ EDITABLE_FIELDS = frozenset(
         "geofence",
         "checkin_opens_at",
         "checkin_closes_at",
+        "backfill_reason",
     }
 )
 #: How many names a refusal lists before it says "等 N 人".
@@ -88,9 +91,15 @@ def create_meeting(
     checkin_closes_at: datetime | None = None,
     geofence: tuple[float, float, int] | None = None,
     created_by_id: int | None = None,
+    backfill_reason: str | None = None,
 ) -> Meeting:
-    """Schedule a meeting. Participants default to the organiser; check-in opens 30 minutes early."""
+    """Schedule a meeting. Participants default to the organiser; check-in opens 30 minutes early.
+
+    A start already past is refused unless this is a 补录 with a reason (see :mod:`backfill`).
+    """
     _check_time_order(starts_at, ends_at)
+    backfill_reason = backfill.clean_reason(backfill_reason)
+    backfill.check_new(starts_at, ends_at, checkin_closes_at or ends_at, backfill_reason)
     _check_geofence(geofence)
     participants = list(participants) or [organiser]
     _check_participants(organiser, participants)
@@ -109,6 +118,7 @@ def create_meeting(
         geo_radius_m=radius,
         code_secret=secrets.token_hex(32),
         created_by_id=created_by_id,
+        backfill_reason=backfill_reason,
     )
     meeting.participant_orgs = participants
     db.session.add(meeting)
@@ -213,11 +223,14 @@ def _validated_values(meeting: Meeting, changes: dict[str, Any]) -> dict[str, An
     opens, closes = _checkin_window(
         meeting, starts_at, ends_at, changes.get("checkin_opens_at"), changes.get("checkin_closes_at")
     )
+    reason = backfill.clean_reason(changes.get("backfill_reason", meeting.backfill_reason))
+    backfill.check_edit(meeting, starts_at, ends_at, closes, reason)
     values: dict[str, Any] = {
         "starts_at": starts_at,
         "ends_at": ends_at,
         "checkin_opens_at": opens,
         "checkin_closes_at": closes,
+        "backfill_reason": reason,
     }
     if "kind" in changes:
         values["kind"] = changes["kind"]
@@ -242,11 +255,37 @@ def has_check_ins(meeting: Meeting) -> bool:
     return found is not None
 
 
+def has_approved_leave(meeting: Meeting) -> bool:
+    found = db.session.scalar(
+        sa.select(Attendance.id)
+        .where(Attendance.meeting_id == meeting.id, Attendance.status == AttendanceStatus.LEAVE)
+        .limit(1)
+    )
+    return found is not None
+
+
+def start_fixed(meeting: Meeting) -> str | None:
+    """Why the form may no longer move the meeting's date and start, or None while it may."""
+    if has_check_ins(meeting):
+        return "已有党员签到，日期和开始时间不能再修改。"
+    if has_approved_leave(meeting):
+        return "已批准党员请假，日期和开始时间不能再修改；如需改期，请取消本次会议后重新安排。"
+    return None
+
+
 def _check_start_may_move(meeting: Meeting, starts_at: datetime) -> None:
+    if starts_at == meeting.starts_at:
+        return
     # Each check-in was judged present or late against the start; moving it would quietly change
     # what those records say, and a meeting cannot have happened on another day than its arrivals.
-    if starts_at != meeting.starts_at and has_check_ins(meeting):
+    if has_check_ins(meeting):
         raise AppError("already_checked_in", "已有党员签到，不能再修改会议日期和开始时间")
+    # Leave was asked for and granted for this date; on another day the member might well come, and
+    # the record would say they were excused from a meeting they never asked leave from.
+    if has_approved_leave(meeting):
+        raise AppError(
+            "leave_approved", "已批准党员请假，不能再修改会议日期和开始时间；如需改期，请取消本次会议后重新安排"
+        )
 
 
 def _checkin_window(
@@ -271,33 +310,69 @@ def _validated_participants(meeting: Meeting, participants: Iterable[Organisatio
     # Orgs kept from before need no new check: one dissolved since the meeting was scheduled may stay.
     _check_participants(meeting.organiser, [org for org in new if org not in meeting.participant_orgs])
     _refuse_dropping_attendees(meeting, {org.id for org in new})
+    _refuse_dropping_pending_leave(meeting, {org.id for org in new})
     return new
 
 
 def _refuse_dropping_attendees(meeting: Meeting, new_org_ids: set[int]) -> None:
     """A member who checked in or is on approved leave must stay a participant, or their record would
     vanish from the roster and the attendance figures while still counting in the minutes."""
+    _refuse_dropping(
+        meeting,
+        new_org_ids,
+        Attendance,
+        sa.true(),
+        "participant_has_attendance",
+        "已有党员签到或请假（{}），不能移出参会范围",
+    )
+
+
+def _refuse_dropping_pending_leave(meeting: Meeting, new_org_ids: set[int]) -> None:
+    """A member whose leave request awaits a decision keeps their branch or group in the meeting.
+
+    Refused rather than the request cancelled: the request is the member's own record about this
+    meeting, and approving it after the removal would put a non-participant on leave. Deciding it
+    first is one click, and a refused request no longer holds the branch.
+    """
+    _refuse_dropping(
+        meeting,
+        new_org_ids,
+        LeaveRequest,
+        LeaveRequest.status == LeaveStatus.PENDING,
+        "participant_has_pending_leave",
+        "有党员的请假申请待审批（{}），请先批准或不批准，再移出参会范围",
+    )
+
+
+def _refuse_dropping(
+    meeting: Meeting,
+    new_org_ids: set[int],
+    record: type[Attendance] | type[LeaveRequest],
+    condition: sa.ColumnElement[bool],
+    code: str,
+    message: str,
+) -> None:
+    """Refuse when a removed branch or group has members with a ``record`` (matching ``condition``) of
+    this meeting who would no longer take part; ``message`` names them after the organisation."""
     removed = [org for org in meeting.participant_orgs if org.id not in new_org_ids]
     if not removed:
         return
     removed_ids = {org.id for org in removed}
-    attendees = db.session.scalars(
+    holders = db.session.scalars(
         sa.select(Member)
-        .join(Attendance, Attendance.member_id == Member.id)
+        .join(record, record.member_id == Member.id)
         .where(
-            Attendance.meeting_id == meeting.id,
+            record.meeting_id == meeting.id,
+            condition,
             sa.or_(Member.org_id.in_(removed_ids), Member.group_id.in_(removed_ids)),
         )
         .order_by(Member.name_sort)
     ).all()
-    dropped = [member for member in attendees if not _takes_part(member, new_org_ids)]
+    dropped = [member for member in holders if not _takes_part(member, new_org_ids)]
     for org in sorted(removed, key=lambda org: org.path):
         names = [member.name for member in dropped if org.id in (member.org_id, member.group_id)]
         if names:
-            raise AppError(
-                "participant_has_attendance",
-                f"“{org.name}”已有党员签到或请假（{_some_names(names)}），不能移出参会范围",
-            )
+            raise AppError(code, f"“{org.name}”" + message.format(_some_names(names)))
 
 
 def _some_names(names: list[str]) -> str:
@@ -366,13 +441,12 @@ def plan_meeting(admin: AdminUser, data: dict) -> Meeting:
     """Schedule a meeting as ``admin``, from a loaded ``MeetingFormSchema``.
 
     The organiser must be writable by the account and every participant within its scope, exactly as
-    on the admin page. A meeting whose end has passed is refused: entering it now from a phone would
-    be a back-dated record, which the regulations name as the problem this system exists to stop.
+    on the admin page. A start already past is refused unless it is a 补录 with a reason: entered
+    otherwise it would be a back-dated record, which the regulations name as the problem this system
+    exists to stop (see :mod:`backfill`). The admin's 安排会议 page calls this too.
     """
     organiser = require_org(admin, get_org(data["organiser_id"]), write=True)
     participants = [require_org(admin, get_org(org_id)) for org_id in data["participant_ids"]]
-    if data["ends_at"] <= utcnow():
-        raise AppError("meeting_over", "会议结束时间已过，不能在小程序中补登已开过的会议")
     return create_meeting(
         kind=data["kind"],
         title=data["title"],
@@ -383,6 +457,7 @@ def plan_meeting(admin: AdminUser, data: dict) -> Meeting:
         participants=participants,
         geofence=data["geofence"],
         created_by_id=admin.id,
+        backfill_reason=data.get("backfill_reason"),
     )
 
 

@@ -17,7 +17,7 @@ from server.auth.scope import MEMBER_MISSING, in_scope, require_org
 from server.db import db, utcnow
 from server.errors import AppError, NotFound
 from server.http import translate
-from server.meetings import checkin, codes, leave, services
+from server.meetings import backfill, checkin, codes, leave, services
 from server.meetings.forms import ManualCheckinSchema, MeetingFormSchema
 from server.meetings.models import MEETING_KIND_LABELS, LeaveRequest, LeaveStatus, Meeting
 from server.members.models import Member
@@ -105,13 +105,15 @@ def _participants_in_scope(org_ids: list[int], already: Iterable[Organisation] =
 #: Fields the meeting form shows an error beside; the edit form has no organiser.
 _FORM_FIELDS = frozenset(
     {"kind", "title", "organiser_id", "participant_ids", "day", "starts", "ends", "place", "geo_lat", "geo_lng"}
-    | {"geo_radius_m"}
+    | {"geo_radius_m", "backfill_reason"}
 )
 
 
 def _shown_errors(errors: dict, meeting: Meeting | None) -> dict:
     """Errors for fields the form does not show go to the top, so no refusal is ever silent."""
-    shown = _FORM_FIELDS - ({"organiser_id"} if meeting is not None else set())
+    shown = set(_FORM_FIELDS)
+    if meeting is not None:  # the edit form has no organiser, and an on-time meeting no 补录 reason
+        shown -= {"organiser_id"} if meeting.backfilled else {"organiser_id", "backfill_reason"}
     placed = {key: messages for key, messages in errors.items() if key in shown or key == "_schema"}
     stray = [f"{key}：{message}" for key, messages in errors.items() if key not in placed for message in messages]
     if stray:
@@ -119,7 +121,7 @@ def _shown_errors(errors: dict, meeting: Meeting | None) -> dict:
     return placed
 
 
-def _render_form(form, errors: dict, meeting: Meeting | None = None, *, start_fixed: bool = False):
+def _render_form(form, errors: dict, meeting: Meeting | None = None, *, start_fixed: str | None = None):
     errors = _shown_errors(errors, meeting)
     orgs = _orgs_for_meetings()
     if meeting is not None:  # keep current participants choosable even if outside the subtree or dissolved
@@ -135,6 +137,22 @@ def _render_form(form, errors: dict, meeting: Meeting | None = None, *, start_fi
     ), (422 if errors else 200)
 
 
+#: Next to which field of the form each refusal is shown; the rest go above the form.
+_REFUSAL_FIELDS = {
+    "invalid_time": "ends",
+    "already_checked_in": "starts",
+    "leave_approved": "starts",
+    "start_passed": "starts",
+    "invalid_participants": "participant_ids",
+    "participant_has_attendance": "participant_ids",
+    "participant_has_pending_leave": "participant_ids",
+    "invalid_geofence": "geo_radius_m",
+    "backfill_fixed": "backfill_reason",
+    "backfill_reason_length": "backfill_reason",
+    "backfill_not_over": "backfill_reason",
+}
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @writer_required
 def create():
@@ -142,31 +160,17 @@ def create():
     if request.method == "POST":
         data, errors = _read_meeting_form(MeetingFormSchema())
         if data is not None:
-            organiser = require_org(g.admin, org_services.get_org(data["organiser_id"]), write=True)
-            meeting = services.create_meeting(
-                kind=data["kind"],
-                title=data["title"],
-                organiser=organiser,
-                starts_at=data["starts_at"],
-                ends_at=data["ends_at"],
-                place=data["place"],
-                participants=_participants_in_scope(data["participant_ids"]),
-                geofence=data["geofence"],
-                created_by_id=g.admin.id,
-            )
-            flash(f"已安排会议“{meeting.title}”")
-            return redirect(url_for("meetings.detail", meeting_id=meeting.id))
+            try:
+                # The phone's service, so both apply one rule; it also checks the scope.
+                meeting = services.plan_meeting(g.admin, data)
+            except AppError as exc:
+                if exc.status != 400:
+                    raise  # out of scope (403) or gone (404): answered as such, not as a form error
+                errors = {_REFUSAL_FIELDS.get(exc.code, "_schema"): [exc.message]}
+            else:
+                flash(f"已{'补录' if meeting.backfilled else '安排'}会议“{meeting.title}”")
+                return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     return _render_form(request.form, errors)
-
-
-#: Next to which field of the form each refusal of an edit is shown; the rest go above the form.
-_REFUSAL_FIELDS = {
-    "invalid_time": "ends",
-    "already_checked_in": "starts",
-    "invalid_participants": "participant_ids",
-    "participant_has_attendance": "participant_ids",
-    "invalid_geofence": "geo_radius_m",
-}
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])
@@ -191,6 +195,7 @@ def edit(meeting_id: int):
                     place=data["place"],
                     participants=participants,
                     geofence=data["geofence"],
+                    backfill_reason=data["backfill_reason"],
                 )
             except AppError as exc:
                 errors = {_REFUSAL_FIELDS.get(exc.code, "_schema"): [exc.message]}
@@ -198,7 +203,7 @@ def edit(meeting_id: int):
                 flash(f"已保存会议“{meeting.title}”的修改")
                 return redirect(url_for("meetings.detail", meeting_id=meeting.id))
     form = request.form if request.method == "POST" else _form_values(meeting)
-    return _render_form(form, errors, meeting, start_fixed=services.has_check_ins(meeting))
+    return _render_form(form, errors, meeting, start_fixed=services.start_fixed(meeting))
 
 
 def _shown_or_posted(stored: datetime, posted: datetime) -> datetime:
@@ -221,6 +226,7 @@ def _form_values(meeting: Meeting) -> MultiDict:
             "geo_lat": "" if meeting.geo_lat is None else str(meeting.geo_lat),
             "geo_lng": "" if meeting.geo_lng is None else str(meeting.geo_lng),
             "geo_radius_m": "" if meeting.geo_radius_m is None else str(meeting.geo_radius_m),
+            "backfill_reason": meeting.backfill_reason or "",
         }
     )
     for org_id in sorted(services.participant_org_ids(meeting)):
@@ -268,8 +274,11 @@ def manual(meeting_id: int):
     except ValidationError as exc:
         raise AppError("invalid_input", "手工签到须选择党员并填写原因", fields=translate(exc.messages)) from exc
     member = _participant(meeting, data["member_id"])
-    result = checkin.mark_present(meeting, member, data["reason"], recorded_by_id=g.admin.id)
-    flash(f"{member.name}：{result.message}")
+    if meeting.backfilled:  # entered from the paper record: present, whenever it is entered
+        message = backfill.record_attendance(meeting, member, data["reason"], recorded_by_id=g.admin.id)
+    else:
+        message = checkin.mark_present(meeting, member, data["reason"], recorded_by_id=g.admin.id).message
+    flash(f"{member.name}：{message}")
     return redirect(url_for("meetings.detail", meeting_id=meeting.id))
 
 
@@ -307,6 +316,8 @@ def live(meeting_id: int):
 def live_code(meeting_id: int):
     """A fresh code as a QR image; the live page swaps it in every few seconds."""
     meeting = _meeting(meeting_id)
+    if meeting.backfilled:
+        raise AppError("backfilled", "补录的会议不进行现场签到")
     code = codes.meeting_code(meeting)
     return render_template("meetings/_live_code.html", meeting=meeting, code=code, image=codes.qr_png_base64(code))
 

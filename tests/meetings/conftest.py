@@ -6,8 +6,10 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
+import sqlalchemy as sa
 
 from server.auth.member_services import _start_session
+from server.auth.models import Role
 from server.db import db, utcnow
 from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
@@ -16,7 +18,10 @@ from server.meetings.services import create_meeting
 @pytest.fixture
 def make_meeting(app, tree) -> Callable[..., Meeting]:
     def make(organiser=None, *, starts_in: timedelta = timedelta(minutes=10), **kw) -> Meeting:
-        starts = utcnow() + starts_in
+        """A meeting scheduled on time. One that ``starts_in`` the past was scheduled beforehand: it is
+        made ahead, then its times are moved straight in the table, as if the clock had moved on."""
+        ahead = starts_in if starts_in > timedelta(0) else timedelta(minutes=10)
+        starts = utcnow() + ahead
         meeting = create_meeting(
             kind=kw.pop("kind", MeetingKind.THEME_DAY),
             title=kw.pop("title", "十一月主题党日"),
@@ -27,9 +32,28 @@ def make_meeting(app, tree) -> Callable[..., Meeting]:
             **kw,
         )
         db.session.commit()
+        if ahead != starts_in:
+            _move_times(meeting, starts_in - ahead)
         return meeting
 
     return make
+
+
+def _move_times(meeting: Meeting, by: timedelta) -> None:
+    table = Meeting.__table__
+    columns = ("starts_at", "ends_at", "checkin_opens_at", "checkin_closes_at")
+    values = {column: getattr(meeting, column) + by for column in columns}
+    db.session.execute(sa.update(table).where(table.c.id == meeting.id).values(**values))
+    db.session.commit()
+    db.session.refresh(meeting)
+
+
+@pytest.fixture
+def shuji(tree, make_member, make_admin):
+    """王书记: a member of 甲一支部 with the branch's secretary account."""
+    member = make_member(tree["a1"], "王书记")
+    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=member.id, display_name="王书记")
+    return member
 
 
 @pytest.fixture

@@ -9,8 +9,11 @@ from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, 
 from server.timezone import display_zone
 
 
-def add_meeting(kind, organiser, starts_at, participants=None, *, cancelled=False, title="会议"):
-    """A meeting straight into the table; ``starts_at`` naive means Beijing time."""
+def add_meeting(kind, organiser, starts_at, participants=None, *, cancelled=False, title="会议", backfill_reason=None):
+    """A meeting straight into the table; ``starts_at`` naive means Beijing time.
+
+    With ``backfill_reason`` it is a 补录 entered now (its ``created_at``) for a meeting held then.
+    """
     if starts_at.tzinfo is None:
         starts_at = starts_at.replace(tzinfo=display_zone())
     meeting = Meeting(
@@ -23,6 +26,7 @@ def add_meeting(kind, organiser, starts_at, participants=None, *, cancelled=Fals
         checkin_closes_at=starts_at + timedelta(hours=2),
         code_secret="x",
         cancelled_at=starts_at - timedelta(days=1) if cancelled else None,
+        backfill_reason=backfill_reason,
     )
     meeting.participant_orgs = list(participants or [organiser])
     db.session.add(meeting)

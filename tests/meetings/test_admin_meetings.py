@@ -14,8 +14,11 @@ from server.auth.member_services import _start_session
 from server.auth.models import Role
 from server.db import db
 from server.meetings import codes, leave
+from server.meetings.compliance import local_today
 from server.meetings.models import Attendance, Meeting
 from tests.meetings.conftest import bearer
+
+NEXT_WEEK = local_today() + timedelta(days=7)
 
 
 @pytest.fixture
@@ -31,7 +34,7 @@ def test_secretary_schedules_a_meeting_in_local_time(secretary, tree):
             "kind": "theme_day",
             "title": "十一月主题党日",
             "organiser_id": tree["a1"].id,
-            "day": "2026-12-01",
+            "day": NEXT_WEEK.isoformat(),
             "starts": "09:00",
             "ends": "11:00",
             "place": "三楼会议室",
@@ -39,7 +42,7 @@ def test_secretary_schedules_a_meeting_in_local_time(secretary, tree):
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     meeting = db.session.scalar(sa.select(Meeting))
-    assert meeting.starts_at.isoformat() == "2026-12-01T01:00:00+00:00"  # 09:00 in Beijing
+    assert meeting.starts_at.isoformat() == f"{NEXT_WEEK.isoformat()}T01:00:00+00:00"  # 09:00 in Beijing
     assert [org.id for org in meeting.participant_orgs] == [tree["a1"].id]
     assert "十一月主题党日" in secretary.get("/admin/meetings/").get_data(as_text=True)
     created = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "meeting.create"))

@@ -318,11 +318,11 @@ def test_excel_export_has_a_row_per_requirement(tree, make_org, monkeypatch, app
     content = compliance_workbook(reports)
     sheet = load_workbook(io.BytesIO(content)).active
     rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0] == ["组织", "会议类型", "周期", "应开", "已开", "是否达标", "说明"]
+    assert rows[0] == ["组织", "会议类型", "周期", "应开", "按时召开", "补录", "是否达标", "说明"]
     assert len(rows) - 1 == sum(len(report.requirements) for report in reports) == 5
-    assert ["甲一支部", "主题党日", "2025年10月", 1, 1, "是", None] in rows
-    assert ["甲一支部／第一党小组", "党小组会", "2025年10月", 1, 0, "否", None] in rows
-    assert ["乙一支部", "主题党日", "2025年10月", 1, 0, "否", None] in rows
+    assert ["甲一支部", "主题党日", "2025年10月", 1, 1, 0, "是", None] in rows
+    assert ["甲一支部／第一党小组", "党小组会", "2025年10月", 1, 0, 0, "否", None] in rows
+    assert ["乙一支部", "主题党日", "2025年10月", 1, 0, 0, "否", None] in rows
     formula_cell = next(row for row in sheet.iter_rows() if row[0].value == tricky.name)[0]
     assert formula_cell.data_type == "s"
 

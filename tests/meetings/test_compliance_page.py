@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import io
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
@@ -11,18 +11,11 @@ from openpyxl import load_workbook
 from server.auth.models import Role
 from server.db import db
 from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, MeetingKind
-from server.meetings.services import create_meeting
+from tests.meetings.factories import add_meeting
 
 
 def _held(branch, kind, when, participants=()):
-    return create_meeting(
-        kind=kind,
-        title=kind.value,
-        organiser=branch,
-        starts_at=when,
-        ends_at=when + timedelta(hours=1),
-        participants=participants,
-    )
+    return add_meeting(kind, branch, when, list(participants) or None, title=kind.value)
 
 
 @pytest.fixture
@@ -61,8 +54,8 @@ def test_export_lists_every_requirement(browser, make_admin, tree, quarter_with_
     response = browser("dangwei").get("/admin/meetings/compliance.xlsx?quarter=2026-3")
     sheet = load_workbook(io.BytesIO(response.data)).active
     rows = list(sheet.iter_rows(values_only=True))
-    assert rows[0][:6] == ("组织", "会议类型", "周期", "应开", "已开", "是否达标")
-    assert any(row[0] == "甲二支部" and row[1] == "主题党日" and row[5] == "否" for row in rows[1:])
+    assert rows[0][:7] == ("组织", "会议类型", "周期", "应开", "按时召开", "补录", "是否达标")
+    assert any(row[0] == "甲二支部" and row[1] == "主题党日" and row[6] == "否" for row in rows[1:])
 
 
 def test_a_general_branch_sees_only_its_own_branches(browser, make_admin, tree, quarter_with_meetings):
@@ -79,7 +72,7 @@ def test_attendance_rates_page_and_export(browser, make_admin, tree, quarter_wit
     assert "甲一支部" in rates and "乙一支部" in rates
     book = load_workbook(io.BytesIO(admin.get("/admin/meetings/attendance.xlsx?year=2026").data))
     members = list(book["党员出勤率"].iter_rows(values_only=True))
-    assert members[0] == ("姓名", "支部", "应参会次数", "实到次数", "出勤率")
+    assert members[0] == ("姓名", "支部", "应参会次数", "实到次数", "出勤率", "其中补录会议", "补录会议实到")
     assert any(row[0] == "支委" for row in members[1:])
 
 

@@ -198,6 +198,42 @@ def test_a_member_on_approved_leave_keeps_their_group_in_the_meeting(schedule, t
     assert refusal.message == "“第一党小组”已有党员签到或请假（李四），不能移出参会范围"
 
 
+def test_a_pending_leave_request_keeps_its_member_s_group_until_it_is_decided(secretary, schedule, tree, make_member):
+    away = make_member(tree["a1"], "李四", group_id=tree["a1_group"].id)
+    meeting = schedule(participants=[tree["a1_group"], tree["a2"]])
+    asked = leave.request_leave(meeting, away, "出差")
+    db.session.commit()
+
+    refusal = refusal_of(meeting, participants=[tree["a2"]])
+    assert refusal.code == "participant_has_pending_leave"
+    assert refusal.message == "“第一党小组”有党员的请假申请待审批（李四），请先批准或不批准，再移出参会范围"
+    page = secretary.post(f"/admin/meetings/{meeting.id}/edit", form_of(meeting, participant_ids=[tree["a2"].id]))
+    assert page.status_code == 422 and "有党员的请假申请待审批（李四）" in page.get_data(as_text=True)
+
+    # Once refused, the request no longer holds the group: the member is simply not expected.
+    leave.decide_leave(db.session.merge(asked), approve=False, decided_by_id=None)
+    db.session.commit()
+    update_meeting(reloaded(meeting), participants=[tree["a2"]])
+    db.session.commit()
+    assert [org.id for org in reloaded(meeting).participant_orgs] == [tree["a2"].id]
+
+
+def test_approved_leave_fixes_the_start_as_a_check_in_does(secretary, schedule, tree, make_member):
+    away = make_member(tree["a1"], "李四")
+    meeting = schedule()
+    leave.decide_leave(leave.request_leave(meeting, away, "出差"), approve=True, decided_by_id=None)
+    db.session.commit()
+
+    refusal = refusal_of(meeting, starts_at=beijing(31, "09:00"), ends_at=beijing(31, "11:00"))
+    assert refusal.code == "leave_approved"
+    assert refusal.message == "已批准党员请假，不能再修改会议日期和开始时间；如需改期，请取消本次会议后重新安排"
+    page = secretary.get(f"/admin/meetings/{meeting.id}/edit").get_data(as_text=True)
+    assert "已批准党员请假，日期和开始时间不能再修改" in page
+    assert reloaded(meeting).starts_at == beijing(30, "09:00")
+    renamed = secretary.post(f"/admin/meetings/{meeting.id}/edit", form_of(meeting, place="二号会议室"))
+    assert renamed.status_code == 302  # the rest may still change
+
+
 def test_a_group_may_go_when_its_checked_in_members_still_take_part_through_the_branch(
     secretary, schedule, tree, make_member
 ):
