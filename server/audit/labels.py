@@ -28,6 +28,8 @@ ACTIONS = {
     "minutes.create": "起草会议纪要",
     "minutes.update": "修改或定稿会议纪要",
     "minutes_amendment.create": "补正会议纪要",
+    "minutes.chain_check": "校验会议记录链",
+    "minutes.chain_broken": "会议记录链校验未通过",
 }
 
 FIELDS = {
@@ -72,4 +74,7 @@ FIELDS = {
     "checked_in_at": "签到时间",
     "note": "备注",
     "finalised_at": "定稿时间",
+    "problems": "发现的问题",
+    "organisations": "校验的组织数",
+    "broken": "未通过的组织数",
 }

@@ -1,0 +1,287 @@
+"""What the minutes hashes must cover, pinned so that a weakened hash cannot go unnoticed.
+
+Each case changes one thing a finalised record is made of, straight in the database, the way someone
+with the database password would, and keeps everything else (the audit trail included) consistent with
+the change where they could. Verification must name the changed record. A hash that leaves out that
+field, or that leaves out the previous hash, or amendments that are not chained, fail here.
+No anchors are exported in this file: these are the chain's own guarantees.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import timedelta
+from types import SimpleNamespace
+
+import pytest
+import sqlalchemy as sa
+
+from server.auth.models import Role
+from server.db import db
+from server.meetings import minutes as service
+from server.meetings.models import (
+    Attendance,
+    AttendanceStatus,
+    Meeting,
+    MeetingKind,
+    Minutes,
+    MinutesAmendment,
+    MinutesPhoto,
+)
+from tests.meetings.test_minutes import JPEG, attend, build_meeting, finalised_minutes
+from tests.meetings.test_minutes_anchors import anchor_dir  # noqa: F401  (an empty anchor directory per test)
+
+
+@pytest.fixture
+def chain(tree, make_member, make_admin):
+    """甲一's chain: minutes with a photo and two attendances, then an amendment."""
+    branch = tree["a1"]
+    meeting = build_meeting(branch, title="十一月主题党日")
+    present = attend(meeting, make_member(branch, "张三"))
+    attend(meeting, make_member(branch, "李四"), status=AttendanceStatus.LEAVE)
+    record = service.get_or_create_minutes(meeting)
+    service.save_draft(record, "学习党章", "全体党员学习党章第一章", "每月一次")
+    photo = service.add_photo(record, "现场.jpg", "image/jpeg", JPEG)
+    service.finalise(record)
+    secretary = make_admin("shuji", Role.SECRETARY, branch)
+    amendment = service.amend(record, "笔误", "第一章应为总纲", secretary.id)
+    db.session.commit()
+    assert service.verify_chain(branch).ok
+    return SimpleNamespace(
+        tree=tree,
+        branch=branch,
+        meeting=meeting,
+        record=record,
+        photo=photo,
+        present=present,
+        amendment=amendment,
+        make_member=make_member,
+        make_admin=make_admin,
+    )
+
+
+def execute(statement, **params) -> None:
+    db.session.execute(sa.text(statement) if isinstance(statement, str) else statement, params)
+
+
+def forget(entity_type: str, entity_id: int) -> None:
+    execute("DELETE FROM audit_log WHERE entity_type = :t AND entity_id = :id", t=entity_type, id=entity_id)
+
+
+# --- one case per field of a chain element; each returns the (kind, id) verification must name --------
+
+
+def minutes_id(c):
+    newest = finalised_minutes(build_meeting(c.branch, title="十二月主题党日"))
+    execute("UPDATE minutes SET id = 999 WHERE id = :id", id=newest.id)
+    forget("minutes", newest.id)
+    return "minutes", 999
+
+
+def minutes_org(c):
+    # The sole record of a chain moved to an empty chain: both still look intact, link by link.
+    sole = finalised_minutes(build_meeting(c.tree["a2"], title="甲二主题党日"))
+    execute("UPDATE minutes SET org_id = :org WHERE id = :id", org=c.tree["b1"].id, id=sole.id)
+    return "minutes", sole.id
+
+
+def meeting_id(c):
+    # The record moved to a twin meeting: same kind, title, time and organiser, nobody checked in.
+    first = build_meeting(c.tree["a2"], title="双胞胎会议")
+    twin = Meeting(**{k: getattr(first, k) for k in ("kind", "title", "organiser_org_id", "code_secret")})
+    for key in ("starts_at", "ends_at", "checkin_opens_at", "checkin_closes_at"):
+        setattr(twin, key, getattr(first, key))
+    db.session.add(twin)
+    db.session.commit()
+    record = finalised_minutes(first)
+    execute("UPDATE minutes SET meeting_id = :twin WHERE id = :id", twin=twin.id, id=record.id)
+    return "minutes", record.id
+
+
+def meeting_kind(c):
+    execute(sa.update(Meeting).where(Meeting.id == c.meeting.id).values(kind=MeetingKind.PARTY_LECTURE))
+    return "minutes", c.record.id
+
+
+def meeting_title(c):
+    execute("UPDATE meetings SET title = '另一个主题' WHERE id = :id", id=c.meeting.id)
+    return "minutes", c.record.id
+
+
+def meeting_start(c):
+    earlier = c.meeting.starts_at - timedelta(days=30)
+    execute(sa.update(Meeting).where(Meeting.id == c.meeting.id).values(starts_at=earlier))
+    return "minutes", c.record.id
+
+
+def meeting_organiser(c):
+    execute("UPDATE meetings SET organiser_org_id = :org WHERE id = :id", org=c.tree["general_a"].id, id=c.meeting.id)
+    return "minutes", c.record.id
+
+
+def minutes_text(field):
+    def case(c):
+        execute(f"UPDATE minutes SET {field} = '事后改写' WHERE id = :id", id=c.record.id)
+        return "minutes", c.record.id
+
+    case.__name__ = f"minutes_{field}"
+    return case
+
+
+def finalised_at(c):
+    # Still before the amendment, so the chain's order and links stay as they were.
+    moved = c.record.finalised_at - timedelta(minutes=1)
+    execute(sa.update(Minutes).where(Minutes.id == c.record.id).values(finalised_at=moved))
+    return "minutes", c.record.id
+
+
+def photo_removed(c):
+    execute("DELETE FROM minutes_photos WHERE id = :id", id=c.photo.id)
+    return "minutes", c.record.id
+
+
+def photo_replaced(c):
+    # New bytes and their matching digest: the photo check itself finds nothing wrong.
+    other = JPEG + b"another picture"
+    execute(
+        sa.update(MinutesPhoto)
+        .where(MinutesPhoto.id == c.photo.id)
+        .values(data=other, sha256=hashlib.sha256(other).hexdigest())
+    )
+    return "minutes", c.record.id
+
+
+def attendance_member(c):
+    stranger = c.make_member(c.branch, "王五")
+    execute("UPDATE attendances SET member_id = :m WHERE id = :id", m=stranger.id, id=c.present.id)
+    return "minutes", c.record.id
+
+
+def attendance_status(c):
+    execute("UPDATE attendances SET status = 'late' WHERE id = :id", id=c.present.id)
+    return "minutes", c.record.id
+
+
+def attendance_time(c):
+    later = c.present.checked_in_at + timedelta(minutes=20)
+    execute(sa.update(Attendance).where(Attendance.id == c.present.id).values(checked_in_at=later))
+    return "minutes", c.record.id
+
+
+def amendment_text(field):
+    def case(c):
+        execute(f"UPDATE minutes_amendments SET {field} = '事后改写' WHERE id = :id", id=c.amendment.id)
+        return "amendment", c.amendment.id
+
+    case.__name__ = f"amendment_{field}"
+    return case
+
+
+def amendment_author(c):
+    other = c.make_admin("fushuji", Role.SECRETARY, c.branch)
+    execute("UPDATE minutes_amendments SET created_by_id = :a WHERE id = :id", a=other.id, id=c.amendment.id)
+    return "amendment", c.amendment.id
+
+
+def amendment_time(c):
+    moved = c.amendment.created_at + timedelta(minutes=1)
+    execute(sa.update(MinutesAmendment).where(MinutesAmendment.id == c.amendment.id).values(created_at=moved))
+    return "amendment", c.amendment.id
+
+
+def amendment_target(c):
+    # The correction re-attached to other minutes of the same branch, finalised before it.
+    other = finalised_minutes(build_meeting(c.branch, starts_in=-timedelta(hours=4), title="十月主题党日"))
+    execute("UPDATE minutes_amendments SET minutes_id = :m WHERE id = :id", m=other.id, id=c.amendment.id)
+    return "amendment", c.amendment.id
+
+
+CASES: list[Callable] = [
+    minutes_id,
+    minutes_org,
+    meeting_id,
+    meeting_kind,
+    meeting_title,
+    meeting_start,
+    meeting_organiser,
+    minutes_text("topic"),
+    minutes_text("content"),
+    minutes_text("decisions"),
+    finalised_at,
+    photo_removed,
+    photo_replaced,
+    attendance_member,
+    attendance_status,
+    attendance_time,
+    amendment_text("reason"),
+    amendment_text("content"),
+    amendment_author,
+    amendment_time,
+    amendment_target,
+]
+
+
+@pytest.mark.parametrize("tamper", CASES, ids=lambda case: case.__name__)
+def test_a_change_to_any_part_of_a_record_is_named(chain, tamper):
+    kind, element_id = tamper(chain)
+    db.session.commit()
+    db.session.expire_all()
+    named = {
+        (problem["kind"], problem["id"])
+        for report in service.verify_all().reports.values()
+        for problem in report.problems
+        if "不一致" in problem["message"]
+    }
+    assert (kind, element_id) in named
+
+
+# --- the links ---------------------------------------------------------------------------------------
+
+
+def relink_after_deleting(deleted_kind: str, deleted_id: int, next_row, new_prev: str) -> None:
+    """Delete one element from the middle of the chain with its audit entries and point the next
+    element at the one before: every stored link then agrees again."""
+    table = "minutes" if deleted_kind == "minutes" else "minutes_amendments"
+    execute(f"DELETE FROM {table} WHERE id = :id", id=deleted_id)
+    forget("minutes" if deleted_kind == "minutes" else "minutes_amendment", deleted_id)
+    next_row.prev_hash = new_prev
+    db.session.flush()  # through the ORM: its own audit entry is deleted below as well
+    execute("DELETE FROM audit_log WHERE action = 'minutes.update' AND entity_id = :id", id=next_row.id)
+    db.session.commit()
+
+
+def test_minutes_relinked_over_a_deleted_one_are_named(tree):
+    branch = tree["a1"]
+    first, middle, last = (
+        finalised_minutes(build_meeting(branch, starts_in=-timedelta(hours=h), title=f"会议{h}")) for h in (9, 6, 3)
+    )
+    relink_after_deleting("minutes", middle.id, last, first.content_hash)
+    db.session.expire_all()
+    found = {(p["kind"], p["id"]) for p in service.verify_chain(branch).problems if "不一致" in p["message"]}
+    assert found == {("minutes", last.id)}
+
+
+def test_an_amendment_relinked_over_a_deleted_one_is_named(chain):
+    middle = chain.amendment
+    last = service.amend(chain.record, "补充", "会后补充决议一项", None)
+    db.session.commit()
+    relink_after_deleting("amendment", middle.id, last, chain.record.content_hash)
+    db.session.expire_all()
+    found = {(p["kind"], p["id"]) for p in service.verify_chain(chain.branch).problems if "不一致" in p["message"]}
+    assert found == {("amendment", last.id)}
+
+
+def test_amendments_join_the_organisations_chain_not_only_their_own_minutes(chain):
+    # Amendment, then new minutes, then an amendment of the old minutes: each links to the one before.
+    later = finalised_minutes(build_meeting(chain.branch, starts_in=-timedelta(hours=2, minutes=30), title="十二月"))
+    again = service.amend(chain.record, "补充", "会后补充决议一项", None)
+    db.session.commit()
+    assert later.prev_hash == chain.amendment.content_hash
+    assert again.prev_hash == later.content_hash
+    execute("DELETE FROM minutes_amendments WHERE id = :id", id=chain.amendment.id)
+    forget("minutes_amendment", chain.amendment.id)
+    db.session.commit()
+    db.session.expire_all()
+    broken = {(p["kind"], p["id"]) for p in service.verify_chain(chain.branch).problems if "链接断裂" in p["message"]}
+    assert broken == {("minutes", later.id)}
