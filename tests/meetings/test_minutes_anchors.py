@@ -18,15 +18,6 @@ from server.meetings.models import Minutes, MinutesAmendment
 from tests.meetings.test_minutes import attend, build_meeting, finalised_minutes
 
 
-@pytest.fixture(autouse=True)
-def anchor_dir(app, tmp_path):
-    """Each test its own anchor directory, as each deployment has its own."""
-    saved = app.config["MINUTES_ANCHOR_DIR"]
-    app.config["MINUTES_ANCHOR_DIR"] = str(tmp_path / "anchors")
-    yield tmp_path / "anchors"
-    app.config["MINUTES_ANCHOR_DIR"] = saved
-
-
 @pytest.fixture
 def branch(tree):
     return tree["a1"]

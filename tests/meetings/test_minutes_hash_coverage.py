@@ -4,14 +4,15 @@ Each case changes one thing a finalised record is made of, straight in the datab
 with the database password would, and keeps everything else (the audit trail included) consistent with
 the change where they could. Verification must name the changed record. A hash that leaves out that
 field, or that leaves out the previous hash, or amendments that are not chained, fail here.
-No anchors are exported in this file: these are the chain's own guarantees.
+No anchors are exported in this file: these are the chain's own guarantees, and the text the hashes are
+computed over is pinned at the end.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -30,7 +31,6 @@ from server.meetings.models import (
     MinutesPhoto,
 )
 from tests.meetings.test_minutes import JPEG, attend, build_meeting, finalised_minutes
-from tests.meetings.test_minutes_anchors import anchor_dir  # noqa: F401  (an empty anchor directory per test)
 
 
 @pytest.fixture
@@ -120,12 +120,16 @@ def meeting_organiser(c):
     return "minutes", c.record.id
 
 
-def minutes_text(field):
-    def case(c):
-        execute(f"UPDATE minutes SET {field} = '事后改写' WHERE id = :id", id=c.record.id)
-        return "minutes", c.record.id
+def rewritten(kind: str, field: str) -> Callable:
+    """A case that rewrites one text column of the record or of its amendment."""
+    table = "minutes" if kind == "minutes" else "minutes_amendments"
 
-    case.__name__ = f"minutes_{field}"
+    def case(c):
+        element_id = c.record.id if kind == "minutes" else c.amendment.id
+        execute(f"UPDATE {table} SET {field} = '事后改写' WHERE id = :id", id=element_id)
+        return kind, element_id
+
+    case.__name__ = f"{kind}_{field}"
     return case
 
 
@@ -169,15 +173,6 @@ def attendance_time(c):
     return "minutes", c.record.id
 
 
-def amendment_text(field):
-    def case(c):
-        execute(f"UPDATE minutes_amendments SET {field} = '事后改写' WHERE id = :id", id=c.amendment.id)
-        return "amendment", c.amendment.id
-
-    case.__name__ = f"amendment_{field}"
-    return case
-
-
 def amendment_author(c):
     other = c.make_admin("fushuji", Role.SECRETARY, c.branch)
     execute("UPDATE minutes_amendments SET created_by_id = :a WHERE id = :id", a=other.id, id=c.amendment.id)
@@ -205,17 +200,17 @@ CASES: list[Callable] = [
     meeting_title,
     meeting_start,
     meeting_organiser,
-    minutes_text("topic"),
-    minutes_text("content"),
-    minutes_text("decisions"),
+    rewritten("minutes", "topic"),
+    rewritten("minutes", "content"),
+    rewritten("minutes", "decisions"),
     finalised_at,
     photo_removed,
     photo_replaced,
     attendance_member,
     attendance_status,
     attendance_time,
-    amendment_text("reason"),
-    amendment_text("content"),
+    rewritten("amendment", "reason"),
+    rewritten("amendment", "content"),
     amendment_author,
     amendment_time,
     amendment_target,
@@ -285,3 +280,36 @@ def test_amendments_join_the_organisations_chain_not_only_their_own_minutes(chai
     db.session.expire_all()
     broken = {(p["kind"], p["id"]) for p in service.verify_chain(chain.branch).problems if "链接断裂" in p["message"]}
     assert broken == {("minutes", later.id)}
+
+
+# --- the serialisation itself ------------------------------------------------------------------------
+
+
+def test_the_hashed_text_of_minutes_and_amendments_is_pinned():
+    """Every deployed chain was hashed over exactly this text: a change to it (a field more or less, another
+    order or spelling) makes every finalised record read as tampered, so it must fail here first."""
+    at = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
+    record = SimpleNamespace(
+        id=7, org_id=4, topic="学习党章", content="内容", decisions="无", finalised_at=at + timedelta(hours=3)
+    )
+    meeting = SimpleNamespace(
+        id=3, kind=MeetingKind.THEME_DAY, title="十一月主题党日", starts_at=at, organiser_org_id=4
+    )
+    present = SimpleNamespace(member_id=5, status=AttendanceStatus.PRESENT, checked_in_at=at)
+    payload = service._minutes_payload(record, meeting, [present], ["ab" * 32])
+    text = (
+        '{"attendance":[[5,"present","2026-11-01T01:00:00+00:00"]],"content":"内容","decisions":"无",'
+        '"finalised_at":"2026-11-01T04:00:00+00:00","kind":"theme_day","meeting_id":3,"minutes_id":7,'
+        '"org_id":4,"organiser":4,"photos":["' + "ab" * 32 + '"],"starts_at":"2026-11-01T01:00:00+00:00",'
+        '"title":"十一月主题党日","topic":"学习党章","type":"minutes"}'
+    )
+    prev = "1" * 64
+    assert service._digest(payload, prev) == hashlib.sha256((text + prev).encode()).hexdigest()
+
+    amendment = SimpleNamespace(minutes_id=7, reason="笔误", content="更正", created_by_id=2, created_at=at)
+    text = (
+        '{"content":"更正","created_at":"2026-11-01T01:00:00+00:00","created_by_id":2,"minutes_id":7,'
+        '"reason":"笔误","type":"amendment"}'
+    )
+    expected = hashlib.sha256((text + prev).encode()).hexdigest()
+    assert service._digest(service._amendment_payload(amendment), prev) == expected

@@ -6,7 +6,6 @@ from __future__ import annotations
 import logging
 from datetime import datetime
 
-import pytest
 import sqlalchemy as sa
 
 from server.audit.models import AuditLog
@@ -17,14 +16,6 @@ from server.meetings import minutes as service
 from server.meetings.models import Minutes
 from server.tasks import huey
 from tests.meetings.test_minutes import build_meeting, finalised_minutes
-
-
-@pytest.fixture(autouse=True)
-def anchor_dir(app, tmp_path):
-    saved = app.config["MINUTES_ANCHOR_DIR"]
-    app.config["MINUTES_ANCHOR_DIR"] = str(tmp_path / "anchors")
-    yield
-    app.config["MINUTES_ANCHOR_DIR"] = saved
 
 
 def finalise_in(org, title="主题党日") -> Minutes:
