@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from flask import current_app
 
@@ -44,9 +45,12 @@ _SIGNATURE = re.compile(r"[0-9a-f]{32}")
 @dataclass(frozen=True)
 class Anchor:
     org_id: int
+    #: the chain's length when anchored: its head is element number ``position``
     position: int
     content_hash: str
+    #: when exported, as shown to people (display time zone); not signed
     exported_at: str
+    #: line number in the file
     line: int
 
 
@@ -85,7 +89,15 @@ def _parse(text: str) -> tuple[int, int, str, str, str] | None:
         return None
     if not _HEX64.fullmatch(parts[3]) or not _SIGNATURE.fullmatch(parts[5]) or int(parts[2]) < 1:
         return None
-    return int(parts[1]), int(parts[2]), parts[3], parts[4], parts[5]
+    try:
+        exported_at = datetime.fromisoformat(parts[4])
+    except ValueError:
+        return None
+    if exported_at.tzinfo is None:
+        return None
+    # Unsigned, so shown only as a time in the display zone, never as whatever text the line holds.
+    shown = exported_at.astimezone(ZoneInfo(current_app.config["DISPLAY_TIMEZONE"])).strftime("%Y-%m-%d %H:%M")
+    return int(parts[1]), int(parts[2]), parts[3], shown, parts[5]
 
 
 def read(org_ids: Container[int] | None = None) -> AnchorFile:

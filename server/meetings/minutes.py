@@ -529,10 +529,10 @@ class SignedHead:
     signature: str
 
 
-def signed_heads(minutes: Minutes) -> dict[tuple[str, int], SignedHead]:
+def signed_heads(minutes: Minutes | None) -> dict[tuple[str, int], SignedHead]:
     """Position, hash and signature of finalised minutes and of each of their amendments, by (kind, id):
     printed on the record, so that a paper copy anchors the chain as the anchor file does."""
-    if minutes.finalised_at is None:
+    if minutes is None or minutes.finalised_at is None:
         return {}
     return {
         (link.kind, link.id): SignedHead(
