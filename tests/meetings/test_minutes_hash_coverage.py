@@ -61,6 +61,13 @@ def chain(tree, make_member, make_admin):
     )
 
 
+def named(finding: str, org=None) -> set[tuple[str, int]]:
+    """(kind, id) of the chain elements verification reports with ``finding`` in the message."""
+    db.session.expire_all()
+    reports = [service.verify_chain(org)] if org is not None else service.verify_all().reports.values()
+    return {(p["kind"], p["id"]) for report in reports for p in report.problems if finding in p["message"]}
+
+
 def execute(statement, **params) -> None:
     db.session.execute(sa.text(statement) if isinstance(statement, str) else statement, params)
 
@@ -221,14 +228,7 @@ CASES: list[Callable] = [
 def test_a_change_to_any_part_of_a_record_is_named(chain, tamper):
     kind, element_id = tamper(chain)
     db.session.commit()
-    db.session.expire_all()
-    named = {
-        (problem["kind"], problem["id"])
-        for report in service.verify_all().reports.values()
-        for problem in report.problems
-        if "不一致" in problem["message"]
-    }
-    assert (kind, element_id) in named
+    assert (kind, element_id) in named("不一致")
 
 
 # --- the links ---------------------------------------------------------------------------------------
@@ -252,9 +252,7 @@ def test_minutes_relinked_over_a_deleted_one_are_named(tree):
         finalised_minutes(build_meeting(branch, starts_in=-timedelta(hours=h), title=f"会议{h}")) for h in (9, 6, 3)
     )
     relink_after_deleting("minutes", middle.id, last, first.content_hash)
-    db.session.expire_all()
-    found = {(p["kind"], p["id"]) for p in service.verify_chain(branch).problems if "不一致" in p["message"]}
-    assert found == {("minutes", last.id)}
+    assert named("不一致", branch) == {("minutes", last.id)}
 
 
 def test_an_amendment_relinked_over_a_deleted_one_is_named(chain):
@@ -262,9 +260,7 @@ def test_an_amendment_relinked_over_a_deleted_one_is_named(chain):
     last = service.amend(chain.record, "补充", "会后补充决议一项", None)
     db.session.commit()
     relink_after_deleting("amendment", middle.id, last, chain.record.content_hash)
-    db.session.expire_all()
-    found = {(p["kind"], p["id"]) for p in service.verify_chain(chain.branch).problems if "不一致" in p["message"]}
-    assert found == {("amendment", last.id)}
+    assert named("不一致", chain.branch) == {("amendment", last.id)}
 
 
 def test_amendments_join_the_organisations_chain_not_only_their_own_minutes(chain):
@@ -277,9 +273,7 @@ def test_amendments_join_the_organisations_chain_not_only_their_own_minutes(chai
     execute("DELETE FROM minutes_amendments WHERE id = :id", id=chain.amendment.id)
     forget("minutes_amendment", chain.amendment.id)
     db.session.commit()
-    db.session.expire_all()
-    broken = {(p["kind"], p["id"]) for p in service.verify_chain(chain.branch).problems if "链接断裂" in p["message"]}
-    assert broken == {("minutes", later.id)}
+    assert named("链接断裂", chain.branch) == {("minutes", later.id)}
 
 
 # --- the serialisation itself ------------------------------------------------------------------------
