@@ -121,3 +121,14 @@ class Config:
         # Minimum meeting frequency per kind: "month" | "quarter" | "year" | null to disable, merged over
         # server.meetings.compliance.DEFAULT_FREQUENCIES, e.g. MEETING_FREQUENCIES='{"party_lecture": null}'.
         self.MEETING_FREQUENCIES = json.loads(os.environ.get("MEETING_FREQUENCIES") or "{}")
+
+        # Minutes chain anchors: each organisation's chain head, signed and appended to a file outside
+        # the database, so a chain cut at its end is noticed. Keep the directory off the database's
+        # machine or copy it away with the backups; share it between all web and worker machines.
+        self.MINUTES_ANCHOR_DIR = os.environ.get("MINUTES_ANCHOR_DIR") or str(instance_dir() / "anchors")
+        # The signing key. Unset: derived from SECRET_KEY, so changing SECRET_KEY voids earlier anchors
+        # and printed signatures; production sets its own and never changes it.
+        self.MINUTES_ANCHOR_KEY = os.environ.get("MINUTES_ANCHOR_KEY") or None
+        # A finalised record still missing from the anchor file after this many hours is reported
+        # (the export runs hourly): the export stopped, or the file was cut.
+        self.MINUTES_ANCHOR_GRACE_HOURS = _int_env("MINUTES_ANCHOR_GRACE_HOURS", 24)

@@ -28,6 +28,8 @@ ACTIONS = {
     "minutes.create": "起草会议纪要",
     "minutes.update": "修改或定稿会议纪要",
     "minutes_amendment.create": "补正会议纪要",
+    "minutes.chain_check": "校验会议记录链",
+    "minutes.chain_broken": "会议记录链校验未通过",
 }
 
 FIELDS = {
@@ -73,4 +75,7 @@ FIELDS = {
     "note": "备注",
     "finalised_at": "定稿时间",
     "backfill_reason": "补录原因",
+    "problems": "发现的问题",
+    "organisations": "校验的组织数",
+    "broken": "未通过的组织数",
 }

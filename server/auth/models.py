@@ -6,6 +6,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.audit.services import org_id_of
 from server.db import UTCDateTime, db, utcnow
 from server.members.models import Member
 from server.orgs.models import Organisation, enum_column
@@ -115,7 +116,7 @@ class WechatBinding(db.Model):
         return f"member #{self.member_id}"
 
     def audit_org_id(self) -> int | None:
-        return self.member.org_id if "member" in self.__dict__ else None
+        return org_id_of(self, Member.org_id, self.member_id)
 
 
 class MemberSession(db.Model):
@@ -174,4 +175,4 @@ class InviteCode(db.Model):
         return f"member #{self.member_id}"
 
     def audit_org_id(self) -> int | None:
-        return self.member.org_id if "member" in self.__dict__ else None
+        return org_id_of(self, Member.org_id, self.member_id)

@@ -7,6 +7,8 @@ zeros for the first) and ``content_hash = sha256(canonical JSON + prev_hash)``. 
 minutes covers the meeting's identity, time and 补录 mark, the text, the photos and the attendance, so a direct
 change to any of them, a deleted element or a back-dated one shows up in :func:`verify_chain`.
 Deleting the newest element leaves no broken link; the audit trail still names it, and that is checked too.
+Whoever deletes the audit entries as well is caught by the anchors (:mod:`server.meetings.anchors`): the
+chain heads signed and exported hourly to a file outside the database, and printed on every record.
 """
 
 from __future__ import annotations
@@ -17,15 +19,17 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 import sqlalchemy as sa
 
 from server.audit.models import AuditLog
 from server.db import db, utcnow
 from server.errors import AppError
+from server.meetings import anchors
 from server.meetings.models import Attendance, Meeting, Minutes, MinutesAmendment, MinutesPhoto
 from server.orgs.models import Organisation
+from server.orgs.services import subtree_ids
 
 GENESIS = "0" * 64
 MAX_PHOTO_BYTES = 5 * 1024 * 1024
@@ -366,9 +370,11 @@ def _amendment_elements(amendments: list[MinutesAmendment], report: ChainReport)
     return elements
 
 
-def _check_links(elements: list[_Element], report: ChainReport) -> None:
+def _check_links(elements: list[_Element], report: ChainReport) -> list[_Element]:
+    """Walk the chain in order, checking each link and each hash; returns the elements in that order."""
+    ordered = sorted(elements, key=_Element.order_key)
     expected_prev = GENESIS
-    for element in sorted(elements, key=_Element.order_key):
+    for element in ordered:
         label = "会议记录" if element.kind == "minutes" else "更正记录"
         if element.row.prev_hash != expected_prev:
             report.add(
@@ -380,6 +386,7 @@ def _check_links(elements: list[_Element], report: ChainReport) -> None:
             report.add(element.kind, element.row.id, f"{label} #{element.row.id} 的内容、照片或签到情况与定稿时不一致")
         report.checked += 1
         expected_prev = element.row.content_hash
+    return ordered
 
 
 def _check_photo_bytes(minutes_ids: list[int], report: ChainReport) -> None:
@@ -398,6 +405,8 @@ def _vanished(org_id: int) -> list[tuple[str, int]]:
     lost_amendments = db.session.execute(
         sa.select(AuditLog.entity_id, AuditLog.after).where(
             AuditLog.action == "minutes_amendment.create",
+            # entries written before amendments carried their organisation have none
+            sa.or_(AuditLog.org_id == org_id, AuditLog.org_id.is_(None)),
             AuditLog.entity_id.not_in(sa.select(MinutesAmendment.id)),
         )
     ).all()
@@ -431,23 +440,143 @@ def _audited_finalised(minutes_ids: list[int]) -> set[int]:
     return {entity_id for entity_id, after in rows if (after or {}).get("content_hash")}
 
 
-def verify_chain(org: Organisation) -> ChainReport:
-    """Recompute every hash of the organisation's chain from what the database holds now."""
+def verify_chain(org: Organisation, found: anchors.AnchorFile | None = None) -> ChainReport:
+    """Recompute every hash of the organisation's chain from what the database holds now, and hold the
+    chain against its anchors outside the database (read from the file unless given)."""
     report = ChainReport()
     minutes_list = _chain_minutes(org.id)
     elements = _minutes_elements(minutes_list, report) + _amendment_elements(_amendments_of(org.id), report)
-    _check_links(elements, report)
+    ordered = _check_links(elements, report)
     _check_photo_bytes([m.id for m in minutes_list], report)
     for kind, element_id in _vanished(org.id):
         label = "会议记录" if kind == "minutes" else "更正记录"
         report.add(kind, element_id, f"{label} #{element_id} 已定稿入链，但现已被删除或撤销定稿")
+    chain = [(element.row.content_hash, element.joined_at) for element in ordered]
+    anchors.check(org.id, chain, anchors.read({org.id}) if found is None else found, report)
     return report
 
 
-def verify_all() -> dict[int, ChainReport]:
-    """Every organisation that has minutes, or had finalised minutes per the audit trail."""
-    org_ids = set(db.session.scalars(sa.select(Minutes.org_id).distinct()))
-    audited = sa.select(AuditLog.org_id).where(AuditLog.action == "minutes.update").distinct()
-    org_ids |= {org_id for org_id in db.session.scalars(audited) if org_id is not None}
-    orgs = db.session.scalars(sa.select(Organisation).where(Organisation.id.in_(org_ids)).order_by(Organisation.id))
-    return {org.id: verify_chain(org) for org in orgs}
+@dataclass
+class Verification:
+    """The chains of every organisation in a subtree, and what the anchor file itself looks like."""
+
+    organisations: dict[int, Organisation]
+    reports: dict[int, ChainReport]
+    #: lines of the anchor file that belong to no organisation; checked for the whole deployment only
+    anchor_file: ChainReport
+
+    @property
+    def ok(self) -> bool:
+        return self.anchor_file.ok and all(report.ok for report in self.reports.values())
+
+
+def _orgs_with_chains(in_scope: sa.Select, found: anchors.AnchorFile) -> set[int]:
+    """Organisations that have minutes, had finalised minutes per the audit trail, or have anchors."""
+    org_ids = set(db.session.scalars(sa.select(Minutes.org_id).where(Minutes.org_id.in_(in_scope)).distinct()))
+    audited = sa.select(AuditLog.org_id).where(AuditLog.action == "minutes.update", AuditLog.org_id.in_(in_scope))
+    org_ids |= set(db.session.scalars(audited.distinct()))
+    return org_ids | set(found.anchors) | set(found.forged)
+
+
+def verify_all(scope_path: str = "/") -> Verification:
+    """Verify every chain under ``scope_path`` (an admin's subtree; "/" is the whole deployment)."""
+    in_scope = subtree_ids(scope_path)
+    whole = scope_path == "/"
+    found = anchors.read(None if whole else set(db.session.scalars(in_scope)))
+    org_ids = _orgs_with_chains(in_scope, found)
+    orgs = {
+        org.id: org
+        for org in db.session.scalars(
+            sa.select(Organisation).where(Organisation.id.in_(org_ids)).order_by(Organisation.id)
+        )
+    }
+    file_report = ChainReport()
+    for line in found.unreadable:
+        file_report.add("anchor", line, f"锚点文件第 {line} 行无法识别，可能被人改动过")
+    for org_id in sorted(org_ids - orgs.keys()):
+        file_report.add("anchor", org_id, f"锚点文件中有不存在的组织 #{org_id} 的锚点，可能被人改动过")
+    reports = {org_id: verify_chain(org, found) for org_id, org in orgs.items()}
+    return Verification(orgs, reports, file_report)
+
+
+# --- chain heads: positions for the printed record, and the anchors exported outside the database ----
+
+
+class Link(NamedTuple):
+    kind: str  # "minutes" or "amendment"
+    id: int
+    minutes_id: int
+    content_hash: str
+    joined_at: datetime
+
+
+_IN_CHAIN = sa.and_(
+    Minutes.finalised_at.is_not(None), Minutes.content_hash.is_not(None), Minutes.prev_hash.is_not(None)
+)
+
+
+def chain_links(org_id: int) -> list[Link]:
+    """The organisation's chain in order, without the content: what positions and heads are read from."""
+    minutes = db.session.execute(
+        sa.select(Minutes.id, Minutes.content_hash, Minutes.finalised_at).where(Minutes.org_id == org_id, _IN_CHAIN)
+    )
+    amendments = db.session.execute(
+        sa.select(
+            MinutesAmendment.id, MinutesAmendment.minutes_id, MinutesAmendment.content_hash, MinutesAmendment.created_at
+        )
+        .join(Minutes, Minutes.id == MinutesAmendment.minutes_id)
+        .where(Minutes.org_id == org_id)
+    )
+    links = [Link("minutes", id_, id_, digest, at) for id_, digest, at in minutes]
+    links += [Link("amendment", id_, minutes_id, digest, at) for id_, minutes_id, digest, at in amendments]
+    return sorted(links, key=lambda link: (link.joined_at, link.kind == "amendment", link.id))
+
+
+@dataclass(frozen=True)
+class SignedHead:
+    position: int
+    content_hash: str
+    signature: str
+
+
+def signed_heads(minutes: Minutes | None) -> dict[tuple[str, int], SignedHead]:
+    """Position, hash and signature of finalised minutes and of each of their amendments, by (kind, id):
+    printed on the record, so that a paper copy anchors the chain as the anchor file does."""
+    if minutes is None or minutes.finalised_at is None:
+        return {}
+    return {
+        (link.kind, link.id): SignedHead(
+            position, link.content_hash, anchors.sign(minutes.org_id, position, link.content_hash)
+        )
+        for position, link in enumerate(chain_links(minutes.org_id), start=1)
+        if link.minutes_id == minutes.id
+    }
+
+
+def _chain_lengths() -> dict[int, int]:
+    lengths: dict[int, int] = defaultdict(int)
+    counted = [
+        sa.select(Minutes.org_id, sa.func.count()).where(_IN_CHAIN).group_by(Minutes.org_id),
+        sa.select(Minutes.org_id, sa.func.count())
+        .select_from(MinutesAmendment)
+        .join(Minutes, Minutes.id == MinutesAmendment.minutes_id)
+        .group_by(Minutes.org_id),
+    ]
+    for query in counted:
+        for org_id, count in db.session.execute(query):
+            lengths[org_id] += count
+    return lengths
+
+
+def export_anchors() -> int:
+    """Append the head of every chain that grew since its last anchor; returns how many were appended.
+
+    A chain shorter than its anchor is not anchored again: verification reports it.
+    """
+    anchored = anchors.last_positions(anchors.read())
+    heads = []
+    for org_id, length in sorted(_chain_lengths().items()):
+        if length > anchored.get(org_id, 0):
+            links = chain_links(org_id)
+            heads.append((org_id, len(links), links[-1].content_hash))
+    return anchors.append(heads)

@@ -13,7 +13,6 @@ from server.errors import NotFound
 from server.meetings import minutes as minutes_service
 from server.meetings.models import MEETING_KIND_LABELS, MinutesAmendment, MinutesPhoto
 from server.meetings.views import _meeting, bp
-from server.orgs.models import Organisation
 
 MAX_UPLOAD = 5 * 1024 * 1024
 
@@ -36,6 +35,7 @@ def minutes(meeting_id: int):
         amendments=amendments,
         kinds=MEETING_KIND_LABELS,
         held=meeting.starts_at <= utcnow(),
+        heads=minutes_service.signed_heads(record),
     )
 
 
@@ -78,17 +78,10 @@ def minutes_photo(meeting_id: int, photo_id: int):
 @bp.route("/verify")
 @admin_required
 def verify():
-    """Whether every organisation's chain of finalised minutes in scope is intact."""
-    reports = minutes_service.verify_all()
-    orgs = {
-        org.id: org
-        for org in db.session.scalars(
-            sa.select(Organisation).where(
-                Organisation.id.in_(list(reports)), Organisation.path.startswith(g.admin.scope_path)
-            )
-        )
-    }
-    rows = [(orgs[org_id], report) for org_id, report in reports.items() if org_id in orgs]
-    if any(not report.ok for _, report in rows):
+    """Whether every chain of finalised minutes in the admin's subtree is intact (the whole deployment,
+    with the anchor file itself, for the superadmin)."""
+    result = minutes_service.verify_all(g.admin.scope_path)
+    rows = [(result.organisations[org_id], report) for org_id, report in result.reports.items()]
+    if not result.ok:
         flash("发现会议记录被改动的痕迹，请核查下列问题")
-    return render_template("meetings/verify.html", rows=rows)
+    return render_template("meetings/verify.html", rows=rows, anchor_file=result.anchor_file)

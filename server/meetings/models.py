@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from server.audit.services import org_id_of
 from server.db import UTCDateTime, db, utcnow
 from server.orgs.models import Organisation, enum_column
 
@@ -163,7 +164,7 @@ class MeetingMemberAudit:
         return self.label_for(self.meeting_id, self.member_id)
 
     def audit_org_id(self) -> int | None:
-        return self.meeting.organiser_org_id if "meeting" in self.__dict__ else None
+        return org_id_of(self, Meeting.organiser_org_id, self.meeting_id)
 
 
 class Attendance(MeetingMemberAudit, db.Model):
@@ -308,7 +309,7 @@ class MinutesAmendment(db.Model):
         return self.reason
 
     def audit_org_id(self) -> int | None:
-        return None
+        return org_id_of(self, Minutes.org_id, self.minutes_id)
 
 
 class MinutesPhoto(db.Model):

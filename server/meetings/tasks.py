@@ -1,4 +1,5 @@
-"""Meeting jobs: the reminder the day before, through WeChat subscribe messages."""
+"""Meeting jobs: the reminder the day before, through WeChat subscribe messages; the minutes chains'
+anchors, exported hourly, and their full verification, every night."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from datetime import timedelta
 import sqlalchemy as sa
 from huey import crontab
 
+from server.audit.context import SYSTEM, acting_as
+from server.audit.services import record
 from server.auth.models import WechatBinding
 from server.db import db, utcnow
+from server.meetings import anchors, minutes
 from server.meetings.models import Meeting, meeting_participants
 from server.members.models import Member
 from server.tasks import enqueue_after_commit, job, periodic_job
@@ -82,3 +86,49 @@ def queue_meeting_reminders() -> None:
     for meeting_id in due_reminders():
         enqueue_after_commit(send_meeting_reminder, meeting_id)
     db.session.commit()
+
+
+@periodic_job(crontab(minute="15"))
+def export_minutes_anchors() -> int:
+    """Hourly: append each minutes chain's new head to the anchor file outside the database."""
+    count = minutes.export_anchors()
+    db.session.rollback()
+    log.info("minutes anchors: %s chain heads appended to %s", count, anchors.anchor_file())
+    return count
+
+
+def _record_broken(name: str, org_id: int | None, report: minutes.ChainReport) -> None:
+    messages = [problem["message"] for problem in report.problems]
+    log.error("minutes chain of %s failed verification: %s", name, "；".join(messages))
+    record(
+        "minutes.chain_broken",
+        "organisation" if org_id else "anchor_file",
+        entity_id=org_id,
+        label=name,
+        org_id=org_id,
+        detail={"problems": messages[:20]},
+    )
+
+
+@periodic_job(crontab(hour="19", minute="40"))  # 03:40 in Beijing: Huey's schedule is in UTC
+def check_minutes_chains() -> dict[str, int]:
+    """Nightly: verify every minutes chain against the database and the anchors. Each broken chain is
+    logged and recorded in the audit trail where its organisation's admins see it; the run itself is
+    recorded for the superadmin, so a check that stopped running is noticed too."""
+    result = minutes.verify_all()
+    with acting_as(SYSTEM):
+        for org_id, report in result.reports.items():
+            if not report.ok:
+                _record_broken(f"{result.organisations[org_id].name}（#{org_id}）", org_id, report)
+        if not result.anchor_file.ok:
+            _record_broken("锚点文件", None, result.anchor_file)
+        broken = [report for report in result.reports.values() if not report.ok]
+        summary = {
+            "organisations": len(result.reports),
+            "broken": len(broken),
+            "problems": sum(len(report.problems) for report in [*broken, result.anchor_file]),
+        }
+        record("minutes.chain_check", "minutes", label="会议记录链校验", detail=summary)
+    db.session.commit()
+    log.info("minutes chains verified: %s", summary)
+    return summary

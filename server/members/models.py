@@ -152,7 +152,8 @@ class MemberTransfer(db.Model):
         return f"member #{self.member_id}"
 
     def audit_org_id(self) -> int | None:
-        return self.to_org_id
+        # The sending branch: the receiving one sees the member's own entry naming the new branch.
+        return self.from_org_id
 
 
 class ImportStatus(enum.StrEnum):

@@ -70,3 +70,12 @@ def token_for(app) -> Callable:
 
 def bearer(token: str) -> dict:
     return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture(autouse=True)
+def anchor_dir(app, tmp_path):
+    """Each test its own minutes anchor directory, as each deployment has its own."""
+    saved = app.config["MINUTES_ANCHOR_DIR"]
+    app.config["MINUTES_ANCHOR_DIR"] = str(tmp_path / "anchors")
+    yield tmp_path / "anchors"
+    app.config["MINUTES_ANCHOR_DIR"] = saved

@@ -258,7 +258,7 @@ def test_two_branches_have_independent_chains(tree, held):
     db.session.execute(sa.update(Minutes).where(Minutes.id == theirs.id).values(decisions="改写的决议"))
     db.session.commit()
     db.session.expire_all()
-    reports = service.verify_all()
+    reports = service.verify_all().reports
     assert reports[tree["a1"].id].ok and reports[tree["a1"].id].checked == 2
     assert not reports[tree["b1"].id].ok and reports[tree["b1"].id].problems[0]["id"] == theirs.id
 
