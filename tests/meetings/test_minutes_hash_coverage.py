@@ -287,7 +287,7 @@ def test_the_hashed_text_of_minutes_and_amendments_is_pinned():
         id=7, org_id=4, topic="学习党章", content="内容", decisions="无", finalised_at=at + timedelta(hours=3)
     )
     meeting = SimpleNamespace(
-        id=3, kind=MeetingKind.THEME_DAY, title="十一月主题党日", starts_at=at, organiser_org_id=4
+        id=3, kind=MeetingKind.THEME_DAY, title="十一月主题党日", starts_at=at, organiser_org_id=4, backfill_reason=None
     )
     present = SimpleNamespace(member_id=5, status=AttendanceStatus.PRESENT, checked_in_at=at)
     payload = service._minutes_payload(record, meeting, [present], ["ab" * 32])
