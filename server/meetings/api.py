@@ -7,7 +7,7 @@ from __future__ import annotations
 from flask import current_app
 from flask_smorest import Blueprint
 
-from server.auth.current import current_identity, current_member, member_required
+from server.auth.current import current_identity, current_member, member_required, phone_admin_account
 from server.auth.models import AdminUser
 from server.errors import PermissionDenied
 from server.meetings import checkin, codes, compliance, leave, services
@@ -46,7 +46,7 @@ def _result(result: checkin.CheckinResult, member_name: str) -> dict:
 
 def _secretary_of(meeting: Meeting, refusal: str) -> AdminUser:
     """The admin account through which the member at the phone runs check-in for ``meeting``; 403 if none."""
-    secretary = services.secretary_account(current_member(), meeting)
+    secretary = services.secretary_account(phone_admin_account(), meeting)
     if secretary is None:
         raise PermissionDenied(refusal)
     return secretary
@@ -69,7 +69,7 @@ def meeting_detail(meeting_id: int):
     """One of my meetings, with my attendance and leave request."""
     member = current_member()
     meeting = services.get_meeting(meeting_id)
-    secretary = services.secretary_account(member, meeting)
+    secretary = services.secretary_account(phone_admin_account(), meeting)
     if not services.is_participant(meeting, member) and secretary is None:
         raise PermissionDenied("您不在本次会议的参会范围内")
     meeting.my_attendance = services.attendance_of(meeting, member)
@@ -154,7 +154,7 @@ def meeting_options():
     """Secretary mode: what the 安排会议 form offers. 403 for members who may not schedule meetings,
     which is how the mini-program decides whether to show the button."""
     member = current_member()
-    branch = services.planning_branch(services.planning_account(member), member)
+    branch = services.planning_branch(services.planning_account(phone_admin_account()), member)
     kinds = [{"value": kind, "label": MEETING_KIND_LABELS[kind]} for kind in compliance.KIND_ORDER]
     return {"branch": branch, "groups": services.groups_of(branch), "kinds": kinds}
 
@@ -167,9 +167,10 @@ def meeting_options():
 def create_meeting(payload: dict):
     """Secretary mode: schedule a meeting from the phone, with the same rules as the admin's form.
 
-    Recorded as created by the secretary's admin account; the audit trail names the member acting.
+    Recorded as created by the secretary's admin account, and audited as that account acting from the
+    mini-program.
     """
-    return services.plan_meeting(services.planning_account(current_member()), payload)
+    return services.plan_meeting(services.planning_account(phone_admin_account()), payload)
 
 
 @blp.route("/me/attendance", methods=["GET"])
