@@ -84,11 +84,14 @@ def test_login_is_audited(browser, make_admin, tree):
     assert db.session.scalar(sa.select(AuditLog.action).where(AuditLog.action == "admin.login")) == "admin.login"
 
 
-def test_next_parameter_cannot_send_the_user_to_another_site(client, make_admin, tree):
+@pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example/"])
+def test_next_parameter_cannot_send_the_user_to_another_site(client, make_admin, tree, target):
     make_admin("shuji", Role.SECRETARY, tree["a1"])
     token = csrf_token(client)
     response = client.post(
-        "/admin/login?next=https://evil.example/", data={"username": "shuji", "password": PASSWORD, "csrf_token": token}
+        "/admin/login",
+        query_string={"next": target},
+        data={"username": "shuji", "password": PASSWORD, "csrf_token": token},
     )
     assert response.headers["Location"].endswith("/admin/")
 

@@ -180,3 +180,9 @@ def test_a_locked_or_disabled_account_answers_like_a_wrong_password(shuji, attem
     shuji.locked_until, shuji.active = None, False
     db.session.commit()
     assert answer(attempt("shuji", PASSWORD, "198.51.100.3")) == wrong
+
+
+def test_one_address_may_submit_the_login_form_twenty_times_a_minute(attempt):
+    """Each attempt costs a password hash: past this, the address gets a cheap 429 (it learns nothing)."""
+    statuses = [attempt(f"guess{i}", WRONG).status_code for i in range(21)]
+    assert statuses == [401] * 20 + [429]
