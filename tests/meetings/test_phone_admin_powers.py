@@ -9,20 +9,12 @@ import pytest
 import sqlalchemy as sa
 
 from server.audit.models import AuditLog
-from server.auth.models import AdminUser, Role
+from server.auth.models import AdminUser
 from server.auth.passwords import hash_password
 from server.db import db, utcnow
 from server.meetings import codes
 from server.meetings.compliance import local_today
 from tests.meetings.conftest import bearer
-
-
-@pytest.fixture
-def shuji(tree, make_member, make_admin):
-    """王书记: a member of 甲一支部 with the branch's secretary account."""
-    member = make_member(tree["a1"], "王书记")
-    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=member.id, display_name="王书记")
-    return member
 
 
 @pytest.fixture
