@@ -186,3 +186,19 @@ def test_one_address_may_submit_the_login_form_twenty_times_a_minute(attempt):
     """Each attempt costs a password hash: past this, the address gets a cheap 429 (it learns nothing)."""
     statuses = [attempt(f"guess{i}", WRONG).status_code for i in range(21)]
     assert statuses == [401] * 20 + [429]
+
+
+def test_with_the_counts_unreachable_the_secretary_still_logs_in_and_the_operator_is_told(
+    shuji, attempt, monkeypatch, caplog
+):
+    from server.auth import throttle
+    from server.extensions import limiter
+
+    class Unreachable:
+        def __getattr__(self, name):
+            raise limiter.storage.base_exceptions("the rate limiter's storage is down")
+
+    monkeypatch.setattr(throttle, "_store", Unreachable)
+    assert attempt("shuji", WRONG).status_code == 401
+    assert attempt("shuji", PASSWORD).status_code == 302
+    assert any("throttle unavailable" in record.getMessage() for record in caplog.records)
