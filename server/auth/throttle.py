@@ -145,10 +145,11 @@ class LoginThrottle:
 
     @staticmethod
     def _wait(key: str, seconds: int) -> None:
-        """No attempt before now + ``seconds``: the time is stored (ms) as a counter that expires with it."""
+        """No attempt before now + ``seconds``: that time is stored (ms) as a counter. The stored time
+        decides; the counter's expiry, a minute later, only tidies up."""
         until_key = key + "/until"
         _store().clear(until_key)
-        _store().incr(until_key, seconds + 1, amount=int((_now() + seconds) * 1000))
+        _store().incr(until_key, seconds + 60, amount=int((_now() + seconds) * 1000))
 
 
 def _store():

@@ -1,8 +1,8 @@
 """Admin login under attack: growing waits per account, per address and per (account, address), one answer
 for every refusal, and no way for a stranger to keep a secretary out of the admin.
 
-The waits are read against a clock the tests move forward (``later``); the rate limiter's storage holds
-the counts, so the same tests run on memory and on Redis.
+The waits are read against a clock the tests stop and move forward (``later``); the rate limiter's
+storage holds the counts, so the same tests run on memory and on Redis.
 """
 
 from __future__ import annotations
@@ -27,15 +27,23 @@ def shuji(make_admin, tree):
     return make_admin("shuji", Role.SECRETARY, tree["a1"])
 
 
-@pytest.fixture
-def later(monkeypatch):
-    """``later(seconds)``: from now on the login throttle's clock reads that many seconds ahead."""
+@pytest.fixture(autouse=True)
+def clock(monkeypatch) -> list[float]:
+    """The login throttle's clock, stopped when the test starts: slow password hashing moves nothing."""
     from server.auth import throttle
 
-    real_now = time.time
+    now = [time.time()]
+    monkeypatch.setattr(throttle, "_now", lambda: now[0])
+    return now
+
+
+@pytest.fixture
+def later(clock):
+    """``later(seconds)``: from now on the login throttle's clock reads that many seconds after the start."""
+    start = clock[0]
 
     def travel(seconds: float) -> None:
-        monkeypatch.setattr(throttle, "_now", lambda: real_now() + seconds)
+        clock[0] = start + seconds
 
     return travel
 
