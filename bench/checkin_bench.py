@@ -451,6 +451,7 @@ def main() -> int:
         MEETING_CODE_TTL="600",
         INSTANCE_DIR=str(tmp / "instance"),
         TRUSTED_PROXIES="0",
+        EDANGWU_STAGING="1",  # PostgreSQL with the emulator's settings: not production, on purpose
     )
 
     t0 = time.perf_counter()

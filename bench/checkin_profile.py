@@ -42,6 +42,7 @@ def main() -> int:
         MEETING_CODE_TTL="600",
         INSTANCE_DIR="/tmp/checkin-profile-instance",
         TRUSTED_PROXIES="0",
+        EDANGWU_STAGING="1",  # PostgreSQL with the emulator's settings: not production, on purpose
     )
     import logging
 

@@ -688,6 +688,7 @@ def reset_schema_and_migrate(url: str) -> None:
         conn.execute("DROP SCHEMA IF EXISTS public CASCADE")
         conn.execute("CREATE SCHEMA public")
     os.environ["DATABASE_URL"] = url
+    os.environ["EDANGWU_STAGING"] = "1"  # PostgreSQL with the emulator's settings: not production, on purpose
     import logging
 
     import flask_migrate

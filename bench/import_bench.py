@@ -41,6 +41,7 @@ def isolate_process(url: str) -> None:
     os.environ["JOBS_DB"] = str(scratch / "jobs.db")
     os.environ["HUEY_NAME"] = f"edangwu-import-bench-{os.getpid()}"  # never a real worker's queue
     os.environ.setdefault("SECRET_KEY", "import-bench")
+    os.environ["EDANGWU_STAGING"] = "1"  # PostgreSQL with the emulator's settings: not production, on purpose
 
 
 def prepare_branch() -> int:

@@ -7,6 +7,8 @@ BIN=.venv/bin
 PORT="${PORT:-5000}"
 EMULATOR_PORT="${EMULATOR_PORT:-8900}"
 export WECHAT_API_BASE="${WECHAT_API_BASE:-http://127.0.0.1:${EMULATOR_PORT}}"
+# Always against the emulator: should DATABASE_URL name PostgreSQL, this is still no production deployment.
+export EDANGWU_STAGING="${EDANGWU_STAGING:-1}"
 
 $BIN/flask --app wsgi db upgrade
 $BIN/flask --app wsgi seed-demo

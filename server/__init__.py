@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from server import mp_config, wechat
 from server.browser_policy import BrowserPolicy
-from server.config import PROJECT_ROOT, Config, instance_dir
+from server.config import PROJECT_ROOT, Config, check_production, instance_dir
 from server.db import db
 from server.extensions import csrf, limiter, migrate, server_session
 from server.http import EDangwuApi, error_response, register_error_handlers
@@ -22,6 +22,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance_dir()))
     app.config.from_object(Config())
     app.config.update(overrides or {})
+    check_production(app.config)
     logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
 
     _load_mp_config(app)

@@ -9,6 +9,17 @@ from server.db import db
 from server.timezone import to_local
 
 
+def _admin_or_exit(username: str):
+    """The admin account named ``username``, or the command stops with the reason."""
+    from server.auth.admin_services import get_admin_by_username
+    from server.errors import AppError
+
+    try:
+        return get_admin_by_username(username)
+    except AppError as exc:
+        raise click.ClickException(exc.message) from exc
+
+
 def register(app: Flask) -> None:
     @app.cli.command("seed-demo")
     @click.option("--members-per-branch", default=30, show_default=True)
@@ -41,6 +52,30 @@ def register(app: Flask) -> None:
         create_admin(username, password, display_name, Role(role), org)
         db.session.commit()
         click.echo(f"已创建账号 {username}")
+
+    @app.cli.command("lock-admin")
+    @click.argument("username")
+    @click.option("--hours", type=float, default=24, show_default=True, help="0 lifts the lock")
+    def lock_admin_command(username: str, hours: float) -> None:
+        """Lock an admin account: no login, and its open sessions and linked phone stop acting at once."""
+        from server.auth.admin_services import lock_admin
+
+        user = _admin_or_exit(username)
+        lock_admin(user, hours)
+        db.session.commit()
+        click.echo(f"已锁定账号 {username} {hours:g} 小时" if hours > 0 else f"已解除账号 {username} 的锁定")
+
+    @app.cli.command("disable-admin")
+    @click.argument("username")
+    @click.option("--enable", is_flag=True, help="enable the account again")
+    def disable_admin_command(username: str, enable: bool) -> None:
+        """Disable an admin account (or enable it again with --enable); takes effect at once everywhere."""
+        from server.auth.admin_services import set_active
+
+        user = _admin_or_exit(username)
+        set_active(user, enable)
+        db.session.commit()
+        click.echo(f"已启用账号 {username}" if enable else f"已停用账号 {username}")
 
     @app.cli.command("worker")
     @click.option("--workers", default=2, show_default=True)

@@ -7,13 +7,22 @@ settings. Code never branches on the mode; it reads these settings and the adapt
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
+from collections.abc import Mapping
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The emulator's and the demo's settings: the embedded default, refused in production (``check_production``).
+DEFAULT_WECHAT_API_BASE = "http://127.0.0.1:8900"
+DEMO_SETTINGS = {"WECHAT_APPID": "wx_demo_appid", "WECHAT_SECRET": "demo_secret"}
+PLACEHOLDER = "CHANGE_ME"  # what deploy/env.example ships
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def instance_dir() -> Path:
@@ -35,14 +44,31 @@ def redis_url() -> str | None:
     return os.environ.get("REDIS_URL") or None
 
 
-def _secret_key() -> str:
-    """SECRET_KEY from the environment, else one generated once and kept in the instance folder."""
-    if key := os.environ.get("SECRET_KEY"):
-        return key
-    path = instance_dir() / "secret_key"
+def embedded_secret_key(directory: Path) -> str:
+    """The embedded mode's SECRET_KEY: generated once into ``directory/secret_key``, for its owner's eyes only.
+
+    The key is written into a private temporary file, created owner-only (there is no moment when
+    another user could open it), and linked into place in one step. A second process starting at the
+    same time either links first or reads the whole key the first one linked: never a half-written
+    file, never a second key.
+    """
+    path = directory / "secret_key"
     if not path.exists():
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        temporary = directory / f".secret_key.{os.getpid()}.{secrets.token_hex(8)}"
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, secrets.token_hex(32).encode())
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            pass  # another process was first: its key is the key
+        finally:
+            temporary.unlink()
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)  # written by an earlier release, readable by others until now
     return path.read_text().strip()
 
 
@@ -59,7 +85,11 @@ class Config:
     """Settings read once when the app is created; tests pass overrides to ``create_app``."""
 
     def __init__(self) -> None:
-        self.SECRET_KEY = _secret_key()
+        self.SECRET_KEY = os.environ.get("SECRET_KEY") or embedded_secret_key(instance_dir())
+        self.SECRET_KEY_FROM_ENVIRONMENT = bool(os.environ.get("SECRET_KEY"))
+        # A deployment on PostgreSQL is production, and refuses to start with the emulator's or the
+        # demo's settings (``check_production``) unless it says it is a staging deployment.
+        self.STAGING = os.environ.get("EDANGWU_STAGING") == "1"
         self.SQLALCHEMY_DATABASE_URI = database_url()
         # No ping before each checkout: it is a round trip on every request (about 5% of a check-in's
         # CPU). Connections are replaced after five minutes instead, so none outlives a firewall's idle
@@ -86,9 +116,9 @@ class Config:
         self.RATELIMIT_HEADERS_ENABLED = True
 
         # WeChat: the emulator by default, the real service in production.
-        self.WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", "http://127.0.0.1:8900")
-        self.WECHAT_APPID = os.environ.get("WECHAT_APPID", "wx_demo_appid")
-        self.WECHAT_SECRET = os.environ.get("WECHAT_SECRET", "demo_secret")
+        self.WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", DEFAULT_WECHAT_API_BASE)
+        self.WECHAT_APPID = os.environ.get("WECHAT_APPID", DEMO_SETTINGS["WECHAT_APPID"])
+        self.WECHAT_SECRET = os.environ.get("WECHAT_SECRET", DEMO_SETTINGS["WECHAT_SECRET"])
 
         # Per-deployment mini-program settings (app id, templates), checked at start-up.
         self.MP_CONFIG = os.environ.get("MP_CONFIG") or str(PROJECT_ROOT / "mp_config" / "demo.json")
@@ -97,8 +127,6 @@ class Config:
         self.MEMBER_TOKEN_DAYS = _int_env("MEMBER_TOKEN_DAYS", 30)
         self.BIND_TICKET_MINUTES = _int_env("BIND_TICKET_MINUTES", 10)
         self.INVITE_CODE_DAYS = _int_env("INVITE_CODE_DAYS", 7)
-        self.ADMIN_MAX_FAILED_LOGINS = _int_env("ADMIN_MAX_FAILED_LOGINS", 5)
-        self.ADMIN_LOCKOUT_MINUTES = _int_env("ADMIN_LOCKOUT_MINUTES", 15)
 
         # OpenAPI contract for the mini-program, served at /api/openapi.json.
         self.API_TITLE = "eDangwu mini-program API"
@@ -132,3 +160,82 @@ class Config:
         # A finalised record still missing from the anchor file after this many hours is reported
         # (the export runs hourly): the export stopped, or the file was cut.
         self.MINUTES_ANCHOR_GRACE_HOURS = _int_env("MINUTES_ANCHOR_GRACE_HOURS", 24)
+
+
+# --- The production guard -------------------------------------------------------------------------
+
+
+class ProductionConfigError(RuntimeError):
+    """A production deployment configured with the emulator's or the demo's settings."""
+
+
+def _is_local(url: str) -> bool:
+    host = urlparse(url).hostname or ""
+    if host == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_unspecified
+
+
+def production_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """What is wrong for production, each in English and in Chinese."""
+    problems = []
+    base = config["WECHAT_API_BASE"]
+    if base == DEFAULT_WECHAT_API_BASE or _is_local(base):
+        problems.append(
+            (
+                f"WECHAT_API_BASE is {base}, the WeChat emulator: set WECHAT_API_BASE=https://api.weixin.qq.com",
+                f"WECHAT_API_BASE 为 {base}，指向微信模拟器：请设置 WECHAT_API_BASE=https://api.weixin.qq.com",
+            )
+        )
+    for name, demo in DEMO_SETTINGS.items():
+        if config[name] in (demo, PLACEHOLDER):
+            problems.append(
+                (
+                    f"{name} is the demo value {config[name]}: set the mini-program's own, from the WeChat console",
+                    f"{name} 仍为演示值 {config[name]}：请填写微信公众平台上本小程序的真实值",
+                )
+            )
+    key = config["SECRET_KEY"]
+    if not config["SECRET_KEY_FROM_ENVIRONMENT"]:
+        problems.append(
+            (
+                "SECRET_KEY is not set in the environment (a generated key differs on every machine)",
+                "环境变量中没有 SECRET_KEY（自动生成的密钥每台机器各不相同）",
+            )
+        )
+    elif key == PLACEHOLDER or len(key) < MIN_SECRET_KEY_LENGTH:
+        problems.append(
+            (
+                f"SECRET_KEY is {'the placeholder' if key == PLACEHOLDER else 'too short'}: "
+                'generate one with python3 -c "import secrets; print(secrets.token_hex(32))"',
+                f"SECRET_KEY {'仍为占位值' if key == PLACEHOLDER else '过短'}："
+                '请用 python3 -c "import secrets; print(secrets.token_hex(32))" 生成',
+            )
+        )
+    return problems
+
+
+def check_production(config: Mapping[str, Any]) -> None:
+    """Refuse to start a production deployment (PostgreSQL) that still has the emulator's or the
+    demo's settings, unless ``EDANGWU_STAGING=1`` says it is a staging deployment on purpose."""
+    if not config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") or config["STAGING"]:
+        return
+    problems = production_problems(config)
+    if not problems:
+        return
+    english = "\n".join(f"  - {en}" for en, _ in problems)
+    chinese = "\n".join(f"  - {zh}" for _, zh in problems)
+    raise ProductionConfigError(
+        "Refusing to start: DATABASE_URL is PostgreSQL, so this is a production deployment, but\n"
+        f"{english}\n"
+        "Fix these settings (deploy/env.example), or set EDANGWU_STAGING=1 for a staging deployment that "
+        "runs against the emulator or demo settings on purpose.\n"
+        "拒绝启动：DATABASE_URL 指向 PostgreSQL，即生产部署，但\n"
+        f"{chinese}\n"
+        "请修正以上设置（见 deploy/env.example）；"
+        "如确为有意使用模拟器或演示设置的预发布环境，请设置 EDANGWU_STAGING=1。"
+    )

@@ -26,6 +26,8 @@ os.environ["INSTANCE_DIR"] = str(_TMP)
 os.environ["JOBS_DB"] = str(_TMP / "jobs.db")
 os.environ["HUEY_NAME"] = f"edangwu-test-{os.getpid()}"
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
+# On PostgreSQL the suite is a deployment against the WeChat emulator: staging, not production, on purpose.
+os.environ["EDANGWU_STAGING"] = "1"
 
 import sqlalchemy as sa  # noqa: E402
 from flask import Flask  # noqa: E402

@@ -80,5 +80,5 @@ def test_mini_program_client_agrees_with_the_server(live_server, emulator, tree,
     assert scheduled.created_by_id == account.id
     audit = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity_id == scheduled.id)).all()
     assert [(row.action, row.actor_kind, row.actor_id) for row in audit if row.entity_type == "meeting"] == [
-        ("meeting.create", "member", secretary.id)
+        ("meeting.create", "admin_phone", account.id)
     ]

@@ -14,13 +14,16 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Actor:
-    kind: str  # "admin", "member" or "system"
-    id: int | None
+    kind: str  # "admin", "admin_phone" (an admin account acting from its member's phone), "member" or "system"
+    id: int | None  # the admin account's id for "admin" and "admin_phone", the member's for "member"
     name: str
     ip: str | None = None
 
 
 SYSTEM = Actor("system", None, "系统")
+#: An admin account acting from the mini-program, through the member record it is linked to.
+PHONE_ADMIN = "admin_phone"
+PHONE_SUFFIX = "（小程序）"
 
 _current: ContextVar[Actor] = ContextVar("current_actor", default=SYSTEM)
 

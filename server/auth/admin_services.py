@@ -1,15 +1,15 @@
-"""Admin accounts: creation, login with lockout after repeated failures."""
+"""Admin accounts: creation, and login slowed by growing waits after failures."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask import current_app
 
 from server.auth.models import AdminUser, Role
 from server.auth.passwords import DUMMY_HASH, hash_password, needs_rehash, verify_password
-from server.db import db, keep_on_error, utcnow
+from server.auth.throttle import LoginThrottle
+from server.db import db, utcnow
 from server.errors import AppError
 from server.orgs.models import Organisation
 
@@ -43,32 +43,53 @@ def create_admin(
     return user
 
 
-def authenticate(username: str, password: str) -> AdminUser:
-    """Check a login; count failures and lock the account after too many of them."""
-    user = db.session.scalar(sa.select(AdminUser).where(AdminUser.username == username.strip()))
-    if user is None or not user.active:
+def get_admin_by_username(username: str) -> AdminUser:
+    user = db.session.scalar(sa.select(AdminUser).where(AdminUser.username == username))
+    if user is None:
+        raise AppError("admin_not_found", f"没有用户名为“{username}”的管理账号", status=404)
+    return user
+
+
+def lock_admin(user: AdminUser, hours: float) -> None:
+    """Lock an account for ``hours`` (0 lifts the lock): no login, and its open sessions and the phone
+    linked to it stop acting at once. For an account that may be in the wrong hands."""
+    user.locked_until = utcnow() + timedelta(hours=hours) if hours > 0 else None
+    db.session.flush()
+
+
+def set_active(user: AdminUser, active: bool) -> None:
+    """Disable an account (it can be enabled again) with the same immediate effect as a lock."""
+    user.active = active
+    db.session.flush()
+
+
+def authenticate(username: str, password: str, address: str | None) -> AdminUser:
+    """Check a login from ``address``.
+
+    Every refusal is the same 401 after the same work (one password hash): an unknown name, a wrong
+    password, a disabled or locked account and an attempt made while the throttle says wait
+    (``server.auth.throttle``). A stranger learns neither whether an account exists nor how long to wait.
+    """
+    username = username.strip()
+    throttle = LoginThrottle(username, address)
+    if throttle.remaining_wait():
         verify_password(DUMMY_HASH, password)
-        raise AppError("bad_credentials", "用户名或密码错误", status=401)
-    now = utcnow()
-    if user.locked_until and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise AppError("account_locked", f"登录失败次数过多，账号已锁定，请 {minutes} 分钟后再试", status=423)
+        raise _refused()
+    user = db.session.scalar(sa.select(AdminUser).where(AdminUser.username == username))
+    if user is None or not user.may_act:
+        verify_password(DUMMY_HASH, password)
+        throttle.failed()
+        raise _refused()
     if not verify_password(user.password_hash, password):
-        _count_failure(user)
-        raise AppError("bad_credentials", "用户名或密码错误", status=401)
+        throttle.failed()
+        raise _refused()
+    throttle.succeeded()
     if needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
-    user.failed_logins = 0
-    user.locked_until = None
-    user.last_login_at = now
+    user.last_login_at = utcnow()
     db.session.flush()
     return user
 
 
-def _count_failure(user: AdminUser) -> None:
-    user.failed_logins += 1
-    if user.failed_logins >= current_app.config["ADMIN_MAX_FAILED_LOGINS"]:
-        user.locked_until = utcnow() + timedelta(minutes=current_app.config["ADMIN_LOCKOUT_MINUTES"])
-        user.failed_logins = 0
-    db.session.flush()
-    keep_on_error()  # the refusal below must not roll the count back
+def _refused() -> AppError:
+    return AppError("bad_credentials", "用户名或密码错误；多次输错后需稍等片刻才能再试", status=401)

@@ -6,9 +6,10 @@ import functools
 from collections.abc import Callable
 from typing import Any
 
+import sqlalchemy as sa
 from flask import g, request, session
 
-from server.audit.context import Actor, set_actor
+from server.audit.context import PHONE_ADMIN, PHONE_SUFFIX, Actor, set_actor
 from server.auth import member_services
 from server.auth.models import AdminUser
 from server.db import db
@@ -49,6 +50,24 @@ def current_member() -> Member:
     return g.member
 
 
+def phone_admin_account() -> AdminUser | None:
+    """The admin account the member at the phone acts through right now, if any (secretary mode).
+
+    A secretary's account is linked to their member record, and their phone schedules meetings and scans
+    members with its powers. Read afresh on every request, so those powers end at once when the account
+    is disabled or locked, or when its password has changed since this phone logged in (logging in again
+    in the mini-program proves the WeChat binding anew). The member's own session is untouched.
+
+    From here on the request is on the record as the account, acting from the mini-program.
+    """
+    identity = current_identity()
+    admin = db.session.scalar(sa.select(AdminUser).where(AdminUser.member_id == identity.id))
+    if admin is None or not admin.may_act or identity.admin_epoch != admin.credentials_epoch:
+        return None
+    set_actor(Actor(PHONE_ADMIN, admin.id, f"{admin.display_name[:58]}{PHONE_SUFFIX}", request.remote_addr))
+    return admin
+
+
 def load_admin() -> None:
     """Before each admin request: find the logged-in account, if any."""
     g.admin = None
@@ -56,7 +75,7 @@ def load_admin() -> None:
     if admin_id is None:
         return
     admin = db.session.get(AdminUser, admin_id)
-    if admin is None or not admin.active or session.get("admin_auth_epoch") != admin.password_hash[-16:]:
+    if admin is None or not admin.may_act or session.get("admin_auth_epoch") != admin.credentials_epoch:
         session.clear()
         return
     g.admin = admin

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from server.auth.models import BindMethod, InviteCode, MemberSession, WechatBinding
+from server.auth.models import AdminUser, BindMethod, InviteCode, MemberSession, WechatBinding
 from server.auth.tokens import digest, new_invite_code, new_token, normalise_invite_code
 from server.db import core_execute, db, utcnow
 from server.errors import AppError, Unauthorized
@@ -107,8 +107,16 @@ def _start_session(member: Member, openid: str) -> LoginResult:
     token = new_token()
     now = utcnow()
     expires_at = now + timedelta(days=current_app.config["MEMBER_TOKEN_DAYS"])
+    admin = db.session.scalar(sa.select(AdminUser).where(AdminUser.member_id == member.id))
     db.session.add(
-        MemberSession(token_hash=digest(token), member=member, openid=openid, created_at=now, expires_at=expires_at)
+        MemberSession(
+            token_hash=digest(token),
+            member=member,
+            openid=openid,
+            created_at=now,
+            expires_at=expires_at,
+            admin_epoch=admin.credentials_epoch if admin else None,
+        )
     )
     db.session.flush()
     return LoginResult(member=member, token=token, expires_at=expires_at)
@@ -127,6 +135,8 @@ class MemberIdentity:
     name: str
     org_id: int
     group_id: int | None
+    #: the linked admin account's password epoch when this phone logged in (see ``AdminUser.credentials_epoch``)
+    admin_epoch: str | None
 
 
 _sessions, _members = MemberSession.__table__, Member.__table__
@@ -135,6 +145,7 @@ _IDENTITY_BY_TOKEN = (
         _sessions.c.id,
         _sessions.c.revoked_at,
         _sessions.c.expires_at,
+        _sessions.c.admin_epoch,
         _members.c.id,
         _members.c.name,
         _members.c.org_id,
@@ -150,12 +161,12 @@ def member_for_token(token: str) -> MemberIdentity:
     row = core_execute(_IDENTITY_BY_TOKEN, {"token_hash": digest(token)}).first()
     if row is None:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
-    session_id, revoked_at, expires_at, *member = row
+    session_id, revoked_at, expires_at, admin_epoch, *member = row
     if revoked_at is not None:
         raise Unauthorized("登录已失效，请重新登录", code="token_revoked")
     if expires_at <= utcnow():
         raise Unauthorized("登录已过期，请重新登录", code="token_expired")
-    return MemberIdentity(session_id, *member)
+    return MemberIdentity(session_id, *member, admin_epoch)
 
 
 def logout(identity: MemberIdentity) -> None:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import enum
+import hashlib
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -39,13 +40,10 @@ class AdminUser(db.Model):
     """An account of the web admin. Scope is the subtree of ``org``; a superadmin has no org."""
 
     __tablename__ = "admin_users"
-    __table_args__ = (
-        sa.CheckConstraint("role = 'superadmin' OR org_id IS NOT NULL", name="scoped_unless_superadmin"),
-        sa.CheckConstraint("failed_logins >= 0", name="failed_logins_not_negative"),
-    )
+    __table_args__ = (sa.CheckConstraint("role = 'superadmin' OR org_id IS NOT NULL", name="scoped_unless_superadmin"),)
     __audited__ = True
     __audit_entity__ = "admin_user"
-    __audit_ignore__ = ("password_hash", "failed_logins", "locked_until", "last_login_at")
+    __audit_ignore__ = ("password_hash", "last_login_at")
 
     #: surrogate key
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -61,9 +59,7 @@ class AdminUser(db.Model):
     org_id: Mapped[int | None] = mapped_column(sa.ForeignKey("organisations.id", ondelete="RESTRICT"))
     #: the member this account belongs to, if any (a secretary is usually a member too)
     member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="SET NULL"), unique=True)
-    #: consecutive failed logins; reset on success
-    failed_logins: Mapped[int] = mapped_column(default=0)
-    #: no login accepted before this time
+    #: locked by an operator (``flask lock-admin``) until this time: no login, and open sessions stop acting
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: last successful login
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -74,6 +70,19 @@ class AdminUser(db.Model):
 
     org: Mapped[Organisation | None] = relationship()
     member: Mapped[Member | None] = relationship()
+
+    def is_locked(self) -> bool:
+        return self.locked_until is not None and self.locked_until > utcnow()
+
+    @property
+    def may_act(self) -> bool:
+        """Disabled and locked accounts neither log in nor act through a session opened before."""
+        return self.active and not self.is_locked()
+
+    @property
+    def credentials_epoch(self) -> str:
+        """Changes with the password. Web sessions and phones remember it; a change ends what they may do."""
+        return hashlib.sha256(self.password_hash.encode()).hexdigest()[:16]
 
     @property
     def scope_path(self) -> str:
@@ -139,6 +148,9 @@ class MemberSession(db.Model):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: set when logged out, unbound or revoked by the secretary (a lost phone)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: the linked admin account's ``credentials_epoch`` at login: the phone acts with the account's powers
+    #: only while the password is unchanged
+    admin_epoch: Mapped[str | None] = mapped_column(sa.String(16))
 
     member: Mapped[Member] = relationship()
 

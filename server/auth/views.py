@@ -28,13 +28,14 @@ def login():
     error = None
     if request.method == "POST":
         try:
-            admin = authenticate(request.form.get("username", ""), request.form.get("password", ""))
+            form = request.form
+            admin = authenticate(form.get("username", ""), form.get("password", ""), request.remote_addr)
         except AppError as exc:
             error = exc
         else:
             session.clear()
             session["admin_id"] = admin.id
-            session["admin_auth_epoch"] = admin.password_hash[-16:]
+            session["admin_auth_epoch"] = admin.credentials_epoch
             current_app.session_interface.regenerate(session)  # a fresh session id: no fixation
             set_actor(Actor("admin", admin.id, admin.display_name, request.remote_addr))
             record("admin.login", "admin_user", entity_id=admin.id, label=admin.username, org_id=admin.org_id)

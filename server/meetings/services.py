@@ -166,11 +166,6 @@ def cancel_meeting(meeting: Meeting) -> Meeting:
     return meeting
 
 
-def _linked_account(member: Member) -> AdminUser | None:
-    """The active admin account that belongs to ``member`` (a secretary is usually a member too)."""
-    return db.session.scalar(sa.select(AdminUser).where(AdminUser.member_id == member.id, AdminUser.active))
-
-
 def ensure_editable(meeting: Meeting) -> None:
     """Refuse edits once the meeting is cancelled, or once its minutes (which hash its time) are final."""
     if meeting.cancelled_at is not None:
@@ -386,9 +381,9 @@ def _reminder_outdated(meeting: Meeting, values: dict[str, Any]) -> bool:
     return values["starts_at"] != meeting.starts_at or values.get("place", meeting.place) != meeting.place
 
 
-def secretary_account(member: Member, meeting: Meeting) -> AdminUser | None:
-    """The admin account through which ``member`` may run check-in for ``meeting``, if any."""
-    admin = _linked_account(member)
+def secretary_account(admin: AdminUser | None, meeting: Meeting) -> AdminUser | None:
+    """``admin`` (the account behind the phone, see ``auth.current.phone_admin_account``) if it may run
+    check-in for ``meeting``."""
     if admin is None or not admin.role.can_write:
         return None
     return admin if can_see_org(admin, meeting.organiser) else None
@@ -398,13 +393,13 @@ def secretary_account(member: Member, meeting: Meeting) -> AdminUser | None:
 # Secretary mode in the mini-program: scheduling a meeting from the phone
 
 
-def planning_account(member: Member) -> AdminUser:
-    """The admin account through which ``member`` schedules meetings from the mini-program.
+def planning_account(admin: AdminUser | None) -> AdminUser:
+    """``admin`` (the account behind the phone, see ``auth.current.phone_admin_account``) if it may
+    schedule meetings from the mini-program.
 
-    The same rule as the admin's 安排会议 page: an active account whose role may write; a read-only
-    支部委员 account gets the admin's own refusal.
+    The same rule as the admin's 安排会议 page: an account whose role may write; a read-only 支部委员
+    account gets the admin's own refusal.
     """
-    admin = _linked_account(member)
     if admin is None:
         raise PermissionDenied("只有支部书记可以安排会议", code="not_secretary")
     if not admin.role.can_write:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 
-import qrcode
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
 
@@ -15,6 +14,7 @@ from server.auth.models import WechatBinding
 from server.auth.scope import require_member, require_org
 from server.db import db
 from server.errors import AppError, PermissionDenied
+from server.meetings.codes import qr_png_base64
 from server.members import excel, imports, services
 from server.members.models import (
     DUES_CATEGORY_LABELS,
@@ -213,20 +213,9 @@ def move(member_id: int):
 def invite(member_id: int):
     member = _member(member_id, write=True)
     invite_code, code = member_services.issue_invite_code(member, g.admin.id)
-    return render_template("members/invite.html", member=member, invite=invite_code, code=code)
-
-
-@bp.route("/invite-qr.png")
-@writer_required
-def invite_qr():
-    """A QR code of an invite code the secretary was just shown, for printing."""
-    code = request.args.get("code", "")
-    if not code.isalnum() or len(code) > 16:
-        abort(404)
-    image = qrcode.make(f"edangwu-invite:{code}")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return send_file(io.BytesIO(buffer.getvalue()), mimetype="image/png")
+    # The QR travels inside the page: in a URL of its own the code would sit in access logs and history.
+    qr = qr_png_base64(f"edangwu-invite:{code}")
+    return render_template("members/invite.html", member=member, invite=invite_code, code=code, qr=qr)
 
 
 @bp.route("/<int:member_id>/revoke-sessions", methods=["POST"])

@@ -59,14 +59,14 @@ def test_a_secretary_schedules_a_meeting_of_the_branch(client, tree, shuji, toke
     assert meeting.created_by_id == account_id(shuji)
 
 
-def test_the_new_meeting_is_audited_with_the_member_acting(client, tree, shuji, token_for):
+def test_the_new_meeting_is_audited_as_the_account_acting_from_the_phone(client, tree, shuji, token_for):
     meeting_id = client.post("/api/meetings", json=form(tree["a1"]), headers=bearer(token_for(shuji))).get_json()["id"]
 
     row = db.session.scalars(
         sa.select(AuditLog).where(AuditLog.entity_type == "meeting", AuditLog.entity_id == meeting_id)
     ).one()
     assert row.action == "meeting.create"
-    assert (row.actor_kind, row.actor_id, row.actor_name) == ("member", shuji.id, "王书记")
+    assert (row.actor_kind, row.actor_id, row.actor_name) == ("admin_phone", account_id(shuji), "王书记（小程序）")
     assert row.org_id == tree["a1"].id
     assert row.after["created_by_id"] == account_id(shuji)
     assert row.after["title"] == "十一月主题党日"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 import re
 
@@ -27,12 +28,26 @@ def _issue(secretary, member) -> str:
 
 def test_issued_code_is_shown_once_as_text_and_qr_and_binds_the_member(secretary, tree, make_member, phone):
     member = make_member(tree["a1"], "孙八")
-    code = _issue(secretary, member)
-    qr = secretary.get(f"/admin/members/invite-qr.png?code={code}")
-    assert qr.mimetype == "image/png"
-    assert Image.open(io.BytesIO(qr.data)).size[0] > 100
+    page = secretary.post(f"/admin/members/{member.id}/invite").get_data(as_text=True)
+    code = re.search(r'id="invite-code">([A-Z0-9]+)<', page).group(1)
+    qr = re.search(r'<img src="data:image/png;base64,([A-Za-z0-9+/=]+)" alt="邀请码二维码"', page)
+    assert qr, "the QR code is embedded in the page"
+    assert Image.open(io.BytesIO(base64.b64decode(qr.group(1)))).size[0] > 100
     assert phone("wx-sunba").bind_invite(code, "孙八").status_code == 200
     assert "已绑定" in secretary.get(f"/admin/members/{member.id}").get_data(as_text=True)
+
+
+def test_the_code_never_travels_in_a_url(secretary, tree, make_member, app):
+    """Addresses end up in access logs, proxies and browser history; the code must not be in any."""
+    member = make_member(tree["a1"], "孙八")
+    response = secretary.post(f"/admin/members/{member.id}/invite")
+    code = re.search(r'id="invite-code">([A-Z0-9]+)<', response.get_data(as_text=True)).group(1)
+    assert code not in response.request.url and code not in response.headers.get("Location", "")
+    page = response.get_data(as_text=True)
+    urls = re.findall(r'(?:src|href|action)="([^"]*)"', page)
+    assert urls and not [url for url in urls if code in url and not url.startswith("data:")]
+    assert secretary.get(f"/admin/members/invite-qr.png?code={code}").status_code == 404
+    assert not [rule.rule for rule in app.url_map.iter_rules() if "invite-qr" in rule.rule]
 
 
 def test_issuing_is_audited_without_the_code(secretary, tree, make_member):
