@@ -15,7 +15,7 @@ from server.browser_policy import BrowserPolicy
 from server.config import PROJECT_ROOT, Config, check_production, instance_dir
 from server.db import db
 from server.extensions import csrf, limiter, migrate, server_session
-from server.http import EDangwuApi, error_response, register_error_handlers
+from server.http import EDangwuApi, error_response, install_url_converters, register_error_handlers
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -32,6 +32,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         count = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=count, x_proto=count, x_host=count)  # type: ignore[method-assign]
     _init_extensions(app)
+    install_url_converters(app)
     _register_blueprints(app)
     register_error_handlers(app)
     _install_request_transaction(app)

@@ -3,15 +3,19 @@
 from __future__ import annotations
 
 import re
+from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, jsonify, render_template, request
 from flask_limiter.errors import RateLimitExceeded
-from flask_smorest import Api
+from flask_smorest import Api, Blueprint
 from flask_wtf.csrf import CSRFError
+from marshmallow import Schema, fields
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import IntegerConverter
 
 from server.errors import AppError
+from server.schema_fields import MAX_RECORD_ID
 
 # Marshmallow speaks English; members and secretaries read Chinese.
 _MESSAGES = {
@@ -24,6 +28,10 @@ _MESSAGES = {
     "Not a valid boolean.": "应为是或否",
     "Not a valid date.": "日期格式应为 YYYY-MM-DD",
     "Not a valid datetime.": "时间格式不正确",
+    "Not a valid time.": "时间格式应为 HH:MM",
+    "Not a valid utf-8 string.": "文本编码不正确",
+    "Special numeric values (nan or infinity) are not permitted.": "应为有限的数字",
+    "Number too large.": "数字太大",
     "Invalid input type.": "数据类型不正确",
     "Invalid value.": "取值不正确",
     "Not a valid list.": "应为列表",
@@ -95,8 +103,43 @@ def _without_location(messages: Any) -> Any:
     return messages
 
 
+class ErrorDetailSchema(Schema):
+    code = fields.String(required=True, metadata={"description": "stable machine code, e.g. invite_code_expired"})
+    message = fields.String(required=True, metadata={"description": "in Chinese, for the member to read"})
+    field_errors = fields.Dict(
+        data_key="fields", metadata={"description": "what is wrong with each field of the input, when it was refused"}
+    )
+
+
+class ErrorSchema(Schema):
+    """The one shape of every error answer (see ``error_response``)."""
+
+    error = fields.Nested(ErrorDetailSchema, required=True)
+
+
+#: What any API route may answer, besides its own success (and 422, documented where a route reads input):
+#: a refusal with its reason, no or a dead token, a scope it may not touch, a record that does not exist,
+#: a conflict with data saved meanwhile, too many tries.
+SHARED_ERRORS = (400, 401, 403, 404, 409, 429)
+
+
+class ApiBlueprint(Blueprint):
+    """flask-smorest's Blueprint, documenting on each of its routes the errors every API route may answer."""
+
+    @staticmethod
+    def _prepare_response_doc(doc, doc_info, *, api, spec, **kwargs):
+        responses = doc_info.setdefault("response", {}).setdefault("responses", {})
+        for status in SHARED_ERRORS:
+            responses.setdefault(status, [HTTPStatus(status).name])  # the Api's shared response of that name
+        return Blueprint._prepare_response_doc(doc, doc_info, api=api, spec=spec, **kwargs)
+
+
 class EDangwuApi(Api):
-    """flask-smorest's Api, answering every HTTP error in our one shape."""
+    """flask-smorest's Api, answering every HTTP error in our one shape and documenting that shape."""
+
+    ERROR_SCHEMA = ErrorSchema
+    # No catch-all "default" response: a status a route does not declare is a break of the contract.
+    DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException):
         code, message = _STATUS_ERRORS.get(error.code or 500, ("error", error.description or "出错了"))
@@ -108,6 +151,19 @@ class EDangwuApi(Api):
         if error.code == 400 and "Invalid JSON" in str(data.get("messages", "")) + str(error.description):
             code, message, fields = "malformed_json", "请求内容不是有效的 JSON", None
         return error_response(code, message, error.code or 500, fields, data.get("headers"))
+
+
+class RecordIdConverter(IntegerConverter):
+    """``<int:...>`` in every route: a number no row can have as its id matches no route (404), instead of
+    reaching the database, which fails on it (and the OpenAPI document states the bound)."""
+
+    def __init__(self, map, fixed_digits=0, min=None, max=MAX_RECORD_ID, signed=False) -> None:
+        super().__init__(map, fixed_digits, min, max, signed)
+
+
+def install_url_converters(app: Flask) -> None:
+    """Before any route is added: routes bind their converters when they are added."""
+    app.url_map.converters["int"] = RecordIdConverter
 
 
 def register_error_handlers(app: Flask) -> None:

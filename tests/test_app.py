@@ -36,3 +36,19 @@ def test_forwarded_address_is_trusted_only_behind_a_configured_proxy(app, proxie
     other.add_url_rule("/_address", "address", lambda: {"ip": request.remote_addr})
     response = other.test_client().get("/_address", headers={"X-Forwarded-For": "203.0.113.9"})
     assert response.get_json()["ip"] == expected
+
+
+def test_every_api_operation_documents_the_errors_it_may_answer_in_the_one_shape(client):
+    spec = client.get("/api/openapi.json").get_json()
+    error = spec["components"]["schemas"]["Error"]
+    assert error["required"] == ["error"]
+    assert spec["components"]["schemas"]["ErrorDetail"]["required"] == ["code", "message"]
+    for path, operations in spec["paths"].items():
+        for method, operation in operations.items():
+            if method == "parameters":
+                continue
+            responses = operation["responses"]
+            assert {"400", "401", "403", "404", "409", "429"} <= set(responses), (method, path)
+            assert "default" not in responses, (method, path)  # a status nobody declared is a contract break
+    login = spec["paths"]["/api/auth/login"]["post"]["responses"]
+    assert {"502", "503"} <= set(login)  # WeChat answering with an error, or not at all

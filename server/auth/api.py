@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from flask import request
-from flask_smorest import Blueprint
 
 from server.auth import member_services
 from server.auth.current import current_identity, current_member, member_required
 from server.auth.schemas import BindInviteSchema, BindPhoneSchema, LoginSchema, OkSchema, SessionSchema
 from server.errors import AppError
 from server.extensions import limiter
+from server.http import ApiBlueprint
 
-blp = Blueprint("auth_api", __name__, url_prefix="/api/auth", description="登录与绑定")
+blp = ApiBlueprint("auth_api", __name__, url_prefix="/api/auth", description="登录与绑定")
 
 
 def _bind_limit_key() -> str:
     """Failed binding attempts count against the WeChat user (many members may share one site's address)."""
-    ticket = (request.get_json(silent=True) or {}).get("bind_ticket")
+    body = request.get_json(silent=True)
+    ticket = body.get("bind_ticket") if isinstance(body, dict) else None  # any JSON may come; the schema refuses it
     try:
         return (
             "bind:" + member_services.openid_from_ticket(ticket)
@@ -25,6 +28,14 @@ def _bind_limit_key() -> str:
         )
     except AppError:
         return "bind-ip:" + (request.remote_addr or "")
+
+
+def _wechat_errors(view):
+    """Document WeChat's own failures on a route that calls it: 502 when it answers with an error, 503 when
+    it cannot be reached (``member_services._wechat_call``)."""
+    for status in (HTTPStatus.BAD_GATEWAY, HTTPStatus.SERVICE_UNAVAILABLE):
+        view = blp.alt_response(status, response=status.name)(view)
+    return view
 
 
 def _failed(response) -> bool:
@@ -45,6 +56,7 @@ def _session_payload(result: member_services.LoginResult) -> dict:
 @limiter.limit("30/minute")
 @blp.arguments(LoginSchema)
 @blp.response(200, SessionSchema)
+@_wechat_errors
 def login(payload: dict):
     """Exchange a wx.login code for a session, or for a bind ticket if this WeChat user is not bound yet."""
     return _session_payload(member_services.login_with_wechat(payload["code"]))
@@ -54,6 +66,7 @@ def login(payload: dict):
 @limiter.limit("5/minute;20/hour", key_func=_bind_limit_key, deduct_when=_failed)
 @blp.arguments(BindPhoneSchema)
 @blp.response(200, SessionSchema)
+@_wechat_errors
 def bind_phone(payload: dict):
     """Bind with the phone number WeChat verified (getPhoneNumber code)."""
     return _session_payload(member_services.bind_with_phone(payload["bind_ticket"], payload["phone_code"]))

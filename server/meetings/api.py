@@ -5,11 +5,11 @@ over a year."""
 from __future__ import annotations
 
 from flask import current_app
-from flask_smorest import Blueprint
 
 from server.auth.current import current_identity, current_member, member_required, phone_admin_account
 from server.auth.models import AdminUser
 from server.errors import NotFound, PermissionDenied
+from server.http import ApiBlueprint
 from server.meetings import checkin, codes, compliance, leave, services
 from server.meetings.models import MEETING_KIND_LABELS, CheckinMethod, Meeting
 from server.meetings.schemas import (
@@ -29,7 +29,7 @@ from server.meetings.schemas import (
 )
 from server.members.services import get_member
 
-blp = Blueprint("meetings_api", __name__, url_prefix="/api", description="会议与签到")
+blp = ApiBlueprint("meetings_api", __name__, url_prefix="/api", description="会议与签到")
 BEARER = [{"bearer": []}]
 
 

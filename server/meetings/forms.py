@@ -9,6 +9,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from server.meetings.models import MeetingKind
+from server.schema_fields import RecordId
 
 
 def local_to_utc(day, clock: time, zone: str) -> datetime:
@@ -18,8 +19,8 @@ def local_to_utc(day, clock: time, zone: str) -> datetime:
 class MeetingFormSchema(Schema):
     kind = fields.Enum(MeetingKind, by_value=True, required=True)
     title = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    organiser_id = fields.Integer(required=True)
-    participant_ids = fields.List(fields.Integer(), load_default=list)
+    organiser_id = RecordId(required=True)
+    participant_ids = fields.List(RecordId(), load_default=list)
     day = fields.Date(required=True)
     starts = fields.Time(required=True)
     ends = fields.Time(required=True)
@@ -49,6 +50,11 @@ class MeetingFormSchema(Schema):
             raise ValidationError("定位签到需同时填写纬度、经度和半径", "geo_radius_m")
 
     @post_load
+    def _each_participant_once(self, data: dict, **_: object) -> dict:
+        data["participant_ids"] = list(dict.fromkeys(data["participant_ids"]))  # a crafted form may repeat one
+        return data
+
+    @post_load
     def _to_utc(self, data: dict, **_: object) -> dict:
         zone = current_app.config["DISPLAY_TIMEZONE"]
         data["starts_at"] = local_to_utc(data["day"], data.pop("starts"), zone)
@@ -59,5 +65,5 @@ class MeetingFormSchema(Schema):
 
 
 class ManualCheckinSchema(Schema):
-    member_id = fields.Integer(required=True)
+    member_id = RecordId(required=True)
     reason = fields.String(required=True, validate=validate.Length(min=1, max=200))

@@ -1,6 +1,6 @@
 """Mini-program schemas of meetings and check-in."""
 
-from marshmallow import Schema, fields, validate
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.meetings.compliance import ABSENT
 from server.meetings.forms import MeetingFormSchema
@@ -25,6 +25,13 @@ class CheckinSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=3, max=300))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
+
+    @validates_schema
+    def _both_or_neither(self, data: dict, **_: object) -> None:
+        """A location is a pair; half of one cannot be placed against the meeting's geofence."""
+        if (data["latitude"] is None) != (data["longitude"] is None):
+            missing = "longitude" if data["longitude"] is None else "latitude"
+            raise ValidationError("纬度和经度需同时提供", missing)
 
 
 class ScanMemberSchema(Schema):

@@ -2,15 +2,15 @@
 
 from datetime import timedelta
 
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from server.auth.current import current_member, member_required
 from server.db import utcnow
+from server.http import ApiBlueprint
 from server.meetings.services import meetings_of
 from server.members.schemas import MemberProfileSchema
 
-blp = Blueprint("members_api", __name__, url_prefix="/api", description="我的信息")
+blp = ApiBlueprint("members_api", __name__, url_prefix="/api", description="我的信息")
 
 
 class HomeSchema(Schema):

@@ -17,6 +17,7 @@ from server.members.models import (
     MemberStatus,
 )
 from server.members.privacy import PHONE_RE, id_card_is_valid, normalise_id_card
+from server.schema_fields import RecordId
 
 MAX_DUES_BASE_YUAN = Decimal("1000000")
 
@@ -67,8 +68,8 @@ class MemberInputSchema(Schema):
         load_default=Decimal("0"),
         validate=validate.Range(min=0, max=MAX_DUES_BASE_YUAN, error="月缴费基数应在 0 到 1,000,000 元之间"),
     )
-    org_id = fields.Integer(required=True)
-    group_id = fields.Integer(allow_none=True, load_default=None)
+    org_id = RecordId(required=True)
+    group_id = RecordId(allow_none=True, load_default=None)
 
     @validates("name")
     def _name(self, value: str, **_: object) -> None:
@@ -139,14 +140,15 @@ class MemberProfileSchema(Schema):
     name = fields.String()
     gender = fields.Function(lambda m: GENDER_LABELS[m.gender])
     ethnicity = fields.String()
-    birth_date = fields.Date()
-    phone = fields.String(metadata={"description": "the member's own phone number"})
-    id_card = fields.String(attribute="masked_id_card", metadata={"description": "masked"})
-    education = fields.String()
-    work_unit = fields.String()
-    position = fields.String()
-    join_date = fields.Date()
-    full_member_date = fields.Date()
+    # The register may lack any of these (an imported roster often does): null then.
+    birth_date = fields.Date(allow_none=True)
+    phone = fields.String(allow_none=True, metadata={"description": "the member's own phone number"})
+    id_card = fields.String(attribute="masked_id_card", allow_none=True, metadata={"description": "masked"})
+    education = fields.String(allow_none=True)
+    work_unit = fields.String(allow_none=True)
+    position = fields.String(allow_none=True)
+    join_date = fields.Date(allow_none=True)
+    full_member_date = fields.Date(allow_none=True)
     status = fields.Enum(MemberStatus, by_value=True)
     status_label = fields.Function(lambda m: STATUS_LABELS[m.status])
     dues_category = fields.Enum(DuesCategory, by_value=True)

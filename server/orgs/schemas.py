@@ -1,6 +1,7 @@
 from marshmallow import Schema, fields, validate
 
 from server.orgs.models import OrgKind
+from server.schema_fields import RecordId
 
 _name = fields.String(required=True, validate=validate.Length(min=1, max=100))
 
@@ -8,7 +9,7 @@ _name = fields.String(required=True, validate=validate.Length(min=1, max=100))
 class OrgCreateSchema(Schema):
     name = _name
     kind = fields.Enum(OrgKind, by_value=True, required=True)
-    parent_id = fields.Integer(required=True)
+    parent_id = RecordId(required=True)
 
 
 class OrgRenameSchema(Schema):
@@ -16,4 +17,4 @@ class OrgRenameSchema(Schema):
 
 
 class OrgMoveSchema(Schema):
-    parent_id = fields.Integer(required=True)
+    parent_id = RecordId(required=True)

@@ -61,3 +61,11 @@ def test_wrong_method_has_the_error_shape(client):
     response = client.get("/api/auth/login")
     assert response.status_code == 405
     assert _error(response)["code"] == "method_not_allowed"
+
+
+@pytest.mark.parametrize("path", ["/api/auth/bind/phone", "/api/auth/bind/invite"])
+@pytest.mark.parametrize("body", ["true", '["ticket"]', '"ticket"', "7", "null"])
+def test_a_bind_request_whose_body_is_not_a_json_object_is_refused(client, path, body):
+    response = client.post(path, data=body, content_type="application/json")
+    assert response.status_code == 422
+    assert _error(response)["code"] == "invalid_input"

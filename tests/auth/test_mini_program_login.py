@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from server.auth import member_services
 from server.auth.models import InviteCode, MemberSession, WechatBinding
 from server.db import db, utcnow
+from tests.contract import assert_documented
 
 
 @pytest.fixture
@@ -203,3 +204,19 @@ def test_home_greets_the_member_with_empty_sections(phone, member, invite):
     home = p.get("/api/home").get_json()
     assert home["member_name"] == "张三" and home["branch_name"] == "甲一支部"
     assert (home["next_meeting"], home["unpaid_dues_fen"], home["open_quizzes"]) == (None, 0, 0)
+
+
+def test_the_profile_of_a_member_with_blanks_in_the_register_is_as_documented(phone, tree, make_member):
+    make_member(tree["a1"], "李四", phone="13812345679", birth_date=None, join_date=None, full_member_date=None)
+    p = phone("wx-lisi")
+    assert p.bind_phone("13812345679").status_code == 200
+    response = p.get("/api/me")
+    assert response.status_code == 200
+    assert response.get_json()["id_card"] is None and response.get_json()["education"] is None
+    assert_documented(p.client, "GET", "/api/me", response)
+
+
+def test_a_refusal_is_documented_in_the_one_error_shape(client):
+    response = client.get("/api/me")
+    assert response.status_code == 401
+    assert_documented(client, "GET", "/api/me", response)

@@ -1,0 +1,423 @@
+"""API fuzzing: schemathesis sends generated and deliberately invalid requests to every operation that
+``/api/openapi.json`` documents, in process against the WSGI app, and holds every answer to the contract.
+
+- no 5xx, whatever a caller sends;
+- every status code, content type and body is the one the OpenAPI document promises;
+- every error is ``{"error": {"code": str, "message": str, "fields"?: {...}}}`` with a Chinese message.
+
+The requests come from a real member and a secretary-linked member (or no or a forged token), and point
+with some probability at real meetings (under way in the member's branch with and without a geofence,
+another general branch's, a coming one, a past one), real organisations and live, correctly signed
+check-in codes, so the fuzzer gets past "not found" and "code forged" into the services. After every
+request that may write, the database is put back to the seeded state, so what one case does (a logout,
+an unbind, a check-in, a new meeting) neither piles up nor changes what the next case finds.
+
+Bounded for CI: a fixed number of examples per operation (positive and negative together), no deadline,
+derandomized. A summary (requests sent, by status class and operation, 5xx count, time) is printed at the end.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import re
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import hypothesis.strategies as st
+import pytest
+import schemathesis
+import sqlalchemy as sa
+from flask import Flask
+from hypothesis import HealthCheck, settings
+from schemathesis.core.parameters import ParameterLocation
+
+from server import create_app
+from server.auth.admin_services import create_admin
+from server.auth.member_services import _start_session, _ticket_serializer, issue_invite_code
+from server.auth.models import BindMethod, Role, WechatBinding
+from server.db import db, utcnow
+from server.extensions import limiter
+from server.meetings import codes
+from server.meetings.compliance import local_today
+from server.meetings.models import Meeting, MeetingKind
+from server.meetings.services import create_meeting
+from server.members.models import DuesCategory, Gender, Member, MemberStatus
+from server.members.schemas import clean_member_data
+from server.members.services import create_member
+from server.orgs.models import Organisation, OrgKind
+from server.orgs.services import create_org
+from server.wechat.emulator.testing import RunningEmulator
+
+#: examples per operation (positive and negative together); more where the input leads deep into the services
+MAX_EXAMPLES, MAX_EXAMPLES_DEEP = 50, 150
+DEEP_OPERATIONS = r"\{meeting_id\}|^/api/meetings$|^/api/me/attendance$"
+VENUE = (39.9087, 116.3975)
+#: the WeChat users of the seeded members with a session, and one who has not bound yet
+WECHAT_USERS = {"member": "wx-zhangsan", "secretary": "wx-shuji", "other_branch_member": "wx-lisi"}
+NEWCOMER, NEWCOMER_PHONE = "wx-zhaoliu", "13900000004"
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+FUZZ_CONFIG = {
+    "generation": {
+        "mode": "all",
+        "max-examples": MAX_EXAMPLES,
+        "deterministic": True,
+        "database": "none",
+        # The caller is chosen by the test, among real tokens, none and a forged one.
+        "with-security-parameters": False,
+    },
+    "operations": [{"include-path-regex": DEEP_OPERATIONS, "generation": {"max-examples": MAX_EXAMPLES_DEEP}}],
+    "phases": {"stateful": {"enabled": False}},
+    "checks": {
+        # Schema-valid input may still break a rule the schema cannot state (a meeting that ends before it
+        # starts, a check-in code that is not this meeting's): a refusal there is correct, not a bug.
+        "positive_data_acceptance": {"enabled": False},
+    },
+}
+
+#: who sends the request: mostly the member, or the secretary where secretary mode is asked for
+CALLERS = ["member", "secretary", "other_branch_member", "anonymous", "forged"]
+SECRETARY_MODE = re.compile(r"/scan-member$|/arrivals$|^/api/meetings(/options)?$")
+
+
+@dataclass
+class FuzzStats:
+    """What the run sent and got back, for the summary at the end."""
+
+    wall_start: float = field(default_factory=time.monotonic)
+    cpu_start: float = field(default_factory=time.process_time)
+    by_operation: dict[str, Counter] = field(default_factory=dict)
+
+    def record(self, operation: str, status: int) -> None:
+        self.by_operation.setdefault(operation, Counter())[f"{status // 100}xx"] += 1
+
+    def summary(self) -> list[str]:
+        total = sum(self.by_operation.values(), Counter())
+        wall, cpu = time.monotonic() - self.wall_start, time.process_time() - self.cpu_start
+        lines = [
+            f"API fuzz: {total.total()} generated requests over {len(self.by_operation)} operations "
+            f"in {wall:.0f} s ({cpu:.0f} s CPU); {_classes(total)}; 5xx: {total['5xx']}"
+        ]
+        lines += [f"  {operation}: {_classes(counts)}" for operation, counts in sorted(self.by_operation.items())]
+        return lines
+
+
+def _classes(counts: Counter) -> str:
+    return ", ".join(f"{key} {count}" for key, count in sorted(counts.items()))
+
+
+def _delete_everything(connection: sa.Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.execute(sa.text("PRAGMA defer_foreign_keys=ON"))  # checked at commit, when all are gone
+    for table in reversed(db.metadata.sorted_tables):
+        connection.execute(table.delete())
+
+
+class Snapshot:
+    """Every row of every table as seeded; ``restore`` puts the database back to exactly that."""
+
+    def __init__(self) -> None:
+        with db.engine.connect() as connection:
+            self.rows = {
+                table: [dict(row) for row in connection.execute(sa.select(table)).mappings()]
+                for table in db.metadata.sorted_tables
+            }
+
+    def restore(self, *, after_truncate: bool = False) -> None:
+        with db.engine.begin() as connection:
+            _delete_everything(connection)
+            for table, rows in self.rows.items():
+                if rows:
+                    connection.execute(table.insert(), rows)
+            if after_truncate and connection.dialect.name == "postgresql":
+                # The suite's cleanup restarts the id sequences; the next row must not take a seeded id.
+                for table, rows in self.rows.items():
+                    if rows and "id" in table.c:
+                        top = max(row["id"] for row in rows)
+                        connection.execute(
+                            sa.text(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), {top})")
+                        )
+
+
+@dataclass(frozen=True)
+class MeetingRef:
+    """What a live code is made of, read once: the ORM rows expire as the database is restored."""
+
+    id: int
+    code_secret: str
+
+
+@dataclass
+class World:
+    """The seeded committee: who calls, which meetings and organisations exist."""
+
+    tokens: dict[str, str]
+    meetings: dict[str, MeetingRef]
+    home_org_ids: list[int]  # the secretary's branch and its party group
+    org_ids: list[int]
+    member_ids: list[int]
+    snapshot: Snapshot
+    wechat: RunningEmulator
+    #: the invite code the secretary gave 赵六, who has not bound WeChat yet
+    invite: tuple[str, str]
+
+    def headers(self, caller: str) -> dict[str, str]:
+        if caller == "anonymous":
+            return {}
+        return {"Authorization": f"Bearer {self.tokens.get(caller, 'forged-token')}"}
+
+
+def _meeting(organiser: Organisation, title: str, starts_in: timedelta, **kw: Any) -> Meeting:
+    starts = utcnow() + starts_in
+    return create_meeting(
+        kind=kw.pop("kind", MeetingKind.THEME_DAY),
+        title=title,
+        organiser=organiser,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        place="三楼会议室",
+        **kw,
+    )
+
+
+def _member(org: Organisation, name: str, phone: str, group: Organisation | None = None, **more: Any) -> Member:
+    """A member as an imported roster often has them: the required facts, the rest blank."""
+    data = {"name": name, "gender": Gender.FEMALE, "phone": phone, "status": MemberStatus.PROBATIONARY}
+    data |= {"dues_category": DuesCategory.RETIRED, "org_id": org.id, "group_id": group.id if group else None}
+    return create_member(clean_member_data(data | more))
+
+
+def _seed(wechat: RunningEmulator) -> World:
+    """党委 → 甲/乙党总支 → 支部 甲一 (with a party group), 甲二, 乙一; members, a secretary, five meetings."""
+    committee = create_org("测试党委", OrgKind.COMMITTEE, None)
+    general_a = create_org("甲党总支", OrgKind.GENERAL_BRANCH, committee)
+    general_b = create_org("乙党总支", OrgKind.GENERAL_BRANCH, committee)
+    a1 = create_org("甲一支部", OrgKind.BRANCH, general_a)
+    a2 = create_org("甲二支部", OrgKind.BRANCH, general_a)
+    b1 = create_org("乙一支部", OrgKind.BRANCH, general_b)
+    group = create_org("第一党小组", OrgKind.GROUP, a1)
+    people = {
+        "member": _member(a1, "张三", "13900000001", group, birth_date=date(1980, 1, 1), education="大学本科"),
+        "secretary": _member(a1, "王书记", "13900000002"),
+        "other_branch_member": _member(b1, "李四", "13900000003"),
+    }
+    newcomer = _member(a1, "赵六", NEWCOMER_PHONE)
+    _member(a2, "钱七", "13900000005")
+    create_admin("shuji", "Secret#2026", "王书记", Role.SECRETARY, a1, member_id=people["secretary"].id)
+    meetings = {
+        "open": _meeting(a1, "十一月主题党日", timedelta(minutes=-10)),
+        "geofenced": _meeting(a1, "支部党员大会", timedelta(minutes=-5), geofence=(*VENUE, 200)),
+        "coming": _meeting(a1, "十二月党课", timedelta(days=2), kind=MeetingKind.PARTY_LECTURE),
+        "foreign": _meeting(b1, "乙一支部主题党日", timedelta(minutes=-10)),
+        "past": _meeting(a1, "十月主题党日", timedelta(days=-30)),
+    }
+    _, invite = issue_invite_code(newcomer, None)
+    tokens = {}
+    for role, person in people.items():
+        openid = wechat.openid(WECHAT_USERS[role])
+        db.session.add(WechatBinding(openid=openid, member=person, method=BindMethod.INVITE))
+        tokens[role] = _start_session(person, openid).token
+    db.session.commit()
+    return World(
+        tokens=tokens,
+        meetings={name: MeetingRef(meeting.id, meeting.code_secret) for name, meeting in meetings.items()},
+        home_org_ids=[a1.id, group.id],
+        org_ids=[org.id for org in (committee, general_a, general_b, a1, a2, b1, group)],
+        member_ids=[person.id for person in people.values()],
+        snapshot=Snapshot(),
+        wechat=wechat,
+        invite=(invite, "赵六"),
+    )
+
+
+@pytest.fixture(scope="module")
+def seeded(app: Flask, emulator: RunningEmulator) -> World:
+    """Seeded once for the module; each operation's test starts from the snapshot."""
+    with app.app_context():
+        with db.engine.begin() as connection:
+            _delete_everything(connection)  # whatever the previous test module left
+        world = _seed(emulator)
+        db.session.remove()
+    return world
+
+
+@pytest.fixture
+def fuzz_world(app: Flask, seeded: World) -> World:
+    """The seeded world, back in the database after the suite's per-test cleanup emptied it."""
+    seeded.snapshot.restore(after_truncate=True)
+    return seeded
+
+
+@pytest.fixture(scope="module")
+def fuzz_stats(request) -> Iterator[FuzzStats]:
+    stats = FuzzStats()
+    yield stats
+    reporter = request.config.pluginmanager.get_plugin("terminalreporter")
+    capture = request.config.pluginmanager.get_plugin("capturemanager")
+    if reporter is not None and capture is not None:
+        with capture.global_and_fixture_disabled():  # shown on success too, for the CI log
+            reporter.write_line("")
+            for line in stats.summary():
+                reporter.write_line(line)
+
+
+def _openapi_document() -> dict:
+    """The API's own OpenAPI document, from an app made only to serve it (it touches no database).
+
+    Read when the module is collected, so that every operation becomes a test of its own; the requests
+    go to the test app, passed to each call.
+    """
+    return create_app({"TESTING": True}).test_client().get("/api/openapi.json").get_json()
+
+
+schema = schemathesis.openapi.from_dict(_openapi_document(), config=schemathesis.Config.from_dict(FUZZ_CONFIG))
+
+
+def _generated_invalid(case, location: ParameterLocation) -> bool:
+    """Whether schemathesis made this part of the request invalid on purpose: then it stays as generated,
+    or the request would become valid and a 200 would look like invalid input accepted."""
+    return case.meta is not None and case.meta.is_negative_at(location)
+
+
+def _pick(data, label: str, realistic: list, generated: Any) -> Any:
+    """Mostly a realistic value, sometimes the generated one."""
+    if data.draw(st.integers(0, 4), label=f"{label}: generated?") == 0:
+        return generated
+    return data.draw(st.sampled_from(realistic), label=label)
+
+
+def _realistic(case, data, world: World) -> None:
+    """Point generated requests at real meetings, organisations, people and live codes, so that they get
+    past "not found" and "code forged" into the services."""
+    path = case.path_parameters
+    if not _generated_invalid(case, ParameterLocation.PATH) and isinstance((path or {}).get("meeting_id"), int):
+        path["meeting_id"] = _pick(data, "meeting", [m.id for m in world.meetings.values()], path["meeting_id"])
+    body = case.body
+    if _generated_invalid(case, ParameterLocation.BODY) or not isinstance(body, dict):
+        return
+    if case.path.startswith("/api/auth/"):
+        _realistic_binding(body, data, world)
+    elif case.path == "/api/meetings":
+        _realistic_meeting_form(body, data, world)
+    else:
+        _realistic_scan(case, body, data, world)
+
+
+def _realistic_binding(body: dict, data, world: World) -> None:
+    """Fresh wx.login and phone codes from the WeChat emulator, signed bind tickets, the real invite code."""
+    users = [*WECHAT_USERS.values(), NEWCOMER]
+    if isinstance(body.get("code"), str):
+        body["code"] = _pick(data, "wx.login code", [world.wechat.login_code(user) for user in users], body["code"])
+    if isinstance(body.get("bind_ticket"), str):
+        tickets = [_ticket_serializer().dumps({"openid": world.wechat.openid(user)}) for user in users]
+        body["bind_ticket"] = _pick(data, "bind ticket", [tickets[-1]] * 3 + tickets, body["bind_ticket"])
+    if isinstance(body.get("phone_code"), str):
+        phones = [NEWCOMER_PHONE] * 3 + ["13900000001", "13800000000"]  # unbound; bound already; not in the register
+        granted = [world.wechat.phone_code(NEWCOMER, phone) for phone in phones]
+        body["phone_code"] = _pick(data, "phone code", granted, body["phone_code"])
+    if isinstance(body.get("invite_code"), str):
+        body["invite_code"] = _pick(data, "invite code", [world.invite[0]], body["invite_code"])
+    if isinstance(body.get("name"), str):
+        body["name"] = _pick(data, "name", [world.invite[1]], body["name"])
+
+
+def _realistic_scan(case, body: dict, data, world: World) -> None:
+    """Mostly the kind of code the operation takes (the meeting's own, or a member's personal code), read
+    at the venue or half a degree away."""
+    if isinstance(body.get("code"), str):
+        meeting = next((m for m in world.meetings.values() if m.id == case.path_parameters.get("meeting_id")), None)
+        meeting_codes = [codes.meeting_code(meeting)] if meeting is not None else []
+        member_codes = [codes.member_code(member_id) for member_id in world.member_ids]
+        scanning = case.path.endswith("/scan-member")
+        live = member_codes * 2 + meeting_codes if scanning else meeting_codes * 4 + member_codes
+        body["code"] = _pick(data, "code", live, body["code"])
+    if isinstance(body.get("latitude"), float):
+        body["latitude"] = _pick(data, "latitude", [VENUE[0], VENUE[0] + 0.5], body["latitude"])
+    if isinstance(body.get("longitude"), float):
+        body["longitude"] = _pick(data, "longitude", [VENUE[1]], body["longitude"])
+
+
+def _realistic_meeting_form(body: dict, data, world: World) -> None:
+    """Mostly the secretary's own branch and party group, a coming day, times in order, a whole geofence."""
+    if isinstance(body.get("organiser_id"), int):
+        organisers = [world.home_org_ids[0]] * 3 + world.org_ids
+        body["organiser_id"] = _pick(data, "organiser", organisers, body["organiser_id"])
+    if isinstance(body.get("participant_ids"), list):
+        home = data.draw(st.lists(st.sampled_from(world.home_org_ids), max_size=3), label="home participants")
+        anywhere = data.draw(st.lists(st.sampled_from(world.org_ids), max_size=3), label="participants")
+        body["participant_ids"] = _pick(data, "participant_ids", [home, home, anywhere], body["participant_ids"])
+    if isinstance(body.get("starts"), str) and isinstance(body.get("ends"), str):
+        times = [("09:00", "11:30"), ("19:00:00", "21:00:00"), ("09:00", "11:30"), ("14:00", "14:00")]
+        body["starts"], body["ends"] = _pick(data, "times", times, (body["starts"], body["ends"]))
+    if isinstance(body.get("day"), str):
+        coming = [(local_today() + timedelta(days=days)).isoformat() for days in (1, 7, 1, 0)]
+        body["day"] = _pick(data, "day", coming, body["day"])
+    geofence = ("geo_lat", "geo_lng", "geo_radius_m")
+    if any(key in body for key in geofence):
+        fences = [(None, None, None), (*VENUE, 200)]
+        chosen = _pick(data, "geofence", fences, tuple(body.get(key) for key in geofence))
+        body.update(zip(geofence, chosen, strict=True))
+
+
+def _messages(value: Any) -> Iterator[Any]:
+    """Every message in an error's ``fields``, however nested (a list's items, a nested object's fields)."""
+    if isinstance(value, dict):
+        for item in value.values():
+            yield from _messages(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _messages(item)
+    else:
+        yield value
+
+
+def _assert_error_shape(response) -> None:
+    """``{"error": {"code": str, "message": str, "fields"?: {...}}}``, every message in Chinese."""
+    if response.status_code < 400:
+        return
+    body = response.json()
+    assert isinstance(body, dict) and set(body) == {"error"}, body
+    error = body["error"]
+    assert set(error) <= {"code", "message", "fields"}, error
+    assert isinstance(error.get("code"), str) and error["code"], error
+    assert isinstance(error.get("fields", {}), dict), error
+    for message in [error.get("message"), *_messages(error.get("fields", {}))]:
+        assert isinstance(message, str) and CHINESE.search(message), error
+
+
+@schema.parametrize()
+@schema.given(data=st.data())
+# The fixtures are per operation, not per example: each example puts the database back itself.
+@settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
+def test_api_fuzz(case, data, app: Flask, fuzz_world: World, fuzz_stats: FuzzStats) -> None:
+    operation = f"{case.method.upper()} {case.path}"
+    favoured = "secretary" if SECRETARY_MODE.search(case.path) else "member"
+    caller = _pick(data, "caller", [favoured], data.draw(st.sampled_from(CALLERS), label="any caller"))
+    _realistic(case, data, fuzz_world)
+
+    case.operation.schema.app = app  # so that checks sending requests of their own reach it as well
+
+    def send_and_check():
+        headers = fuzz_world.headers(caller)
+        try:
+            response = case.call(app=app, headers=headers)
+        except Exception:
+            fuzz_stats.record(operation, 500)  # TESTING propagates the exception a server would turn into a 500
+            raise
+        fuzz_stats.record(operation, response.status_code)
+        # Checks that send a request of their own (the same without credentials, say) go to the same app.
+        case.validate_response(response, headers=headers, transport_kwargs={"app": app, "headers": headers})
+        _assert_error_shape(response)
+
+    try:
+        # An empty context per request, as on a real server (see tests/conftest.py IsolatedClient).
+        contextvars.Context().run(send_and_check)
+    finally:
+        if case.method.upper() != "GET":
+            fuzz_world.snapshot.restore()
+        if case.path.startswith("/api/auth/"):
+            limiter.reset()
