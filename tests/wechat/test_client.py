@@ -367,19 +367,6 @@ def test_no_answer_within_the_read_timeout_may_still_have_been_done(
     assert len(emulator.messages(openid)) == 1  # delivered after we stopped waiting
 
 
-def test_a_refused_connection_certainly_did_nothing() -> None:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]  # closed again: nothing listens there
-    client = WeChatMiniProgram(f"http://127.0.0.1:{port}", "wx_a", "s", timeout=(0.5, 0.5))
-    try:
-        with pytest.raises(WeChatUnavailable) as exc_info:
-            client.code_to_session("code")
-    finally:
-        client.close()
-    assert not exc_info.value.uncertain
-
-
 def test_http_error_is_unavailable(emulator: RunningEmulator) -> None:
     base_url = emulator.base_url + "/nowhere"
     storage = MemoryStorage()
@@ -396,17 +383,24 @@ def test_http_error_is_unavailable(emulator: RunningEmulator) -> None:
         client.close()
 
 
-def test_timeout_is_unavailable() -> None:
-    # A socket that accepts connections but never answers.
-    with socket.create_server(("127.0.0.1", 0)) as silent:
-        port = silent.getsockname()[1]
+@pytest.mark.parametrize(
+    ("listening", "uncertain"),
+    [(True, True), (False, False)],
+    ids=["connected-then-silent", "connection-refused"],
+)
+def test_no_answer_is_unavailable_and_says_whether_wechat_may_have_acted(listening: bool, uncertain: bool) -> None:
+    # A socket that accepts connections but never answers; closed, one that refuses them.
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        if not listening:
+            server.close()
         client = WeChatMiniProgram(f"http://127.0.0.1:{port}", "wx_a", "s", timeout=(2, 0.2))
         try:
             with pytest.raises(WeChatUnavailable) as exc_info:
                 client.code_to_session("code")
         finally:
             client.close()
-    assert exc_info.value.uncertain  # connected, then no answer: WeChat may have done it
+    assert exc_info.value.uncertain is uncertain
 
 
 # -- Flask integration -------------------------------------------------------------------
