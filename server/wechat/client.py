@@ -74,7 +74,8 @@ class _BaseUrlClient(WeChatClient):
             res.raise_for_status()
             result = res.json()
         except requests.RequestException as exc:
-            raise _unreachable(exc, "access token request failed") from exc
+            # Certain to have done nothing for our caller: the call the token was for was not made.
+            raise WeChatUnavailable(BUSY, f"access token request failed: {exc}") from exc
         if not isinstance(result, dict):
             raise WeChatUnavailable(BUSY, "access token response is not a JSON object")
         errcode = int(result.get("errcode") or 0)
@@ -108,11 +109,11 @@ def _translate(exc: WeChatClientException) -> WeChatError:
     return _error(int(exc.errcode), str(exc.errmsg))
 
 
-def _unreachable(exc: requests.RequestException, what: str) -> WeChatUnavailable:
-    """A request that failed on the network: certain to have had no effect only if it never connected."""
+def _unreachable(exc: requests.RequestException) -> WeChatUnavailable:
+    """A call that failed on the network: certain to have had no effect only if it never connected."""
     reason = getattr(exc.args[0], "reason", None) if exc.args else None
     never_connected = isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError)
-    return WeChatUnavailable(BUSY, f"{what}: {exc}", uncertain=not never_connected)
+    return WeChatUnavailable(BUSY, f"WeChat request failed: {exc}", uncertain=not never_connected)
 
 
 def _field(result: Any, *path: str) -> Any:
@@ -162,7 +163,7 @@ class WeChatMiniProgram:
         except WeChatClientException as exc:
             raise _translate(exc) from exc
         except requests.RequestException as exc:
-            raise _unreachable(exc, "WeChat request failed") from exc
+            raise _unreachable(exc) from exc
 
     def code_to_session(self, js_code: str) -> CodeSession:
         """Exchange a ``wx.login()`` code (single use, 5 minutes) for the member's openid."""

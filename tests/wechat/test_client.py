@@ -367,6 +367,18 @@ def test_no_answer_within_the_read_timeout_may_still_have_been_done(
     assert len(emulator.messages(openid)) == 1  # delivered after we stopped waiting
 
 
+def test_no_token_in_time_means_the_call_was_not_made(emulator: RunningEmulator, make_client: Any) -> None:
+    client = make_client(timeout=(2, 0.2))
+    openid = emulator.openid("a")
+    emulator.grant_subscription("a", ["tmpl_quiz"])
+    emulator.delay_next("/cgi-bin/token", 0.6)
+    with pytest.raises(WeChatUnavailable) as exc_info:
+        client.send_subscribe_message(openid, "tmpl_quiz", {"thing1": "x"})
+    assert not exc_info.value.uncertain  # safe to send again later
+    assert client.send_subscribe_message(openid, "tmpl_quiz", {"thing1": "x"})
+    assert len(emulator.messages(openid)) == 1
+
+
 def test_http_error_is_unavailable(emulator: RunningEmulator) -> None:
     base_url = emulator.base_url + "/nowhere"
     storage = MemoryStorage()
@@ -390,11 +402,13 @@ def test_http_error_is_unavailable(emulator: RunningEmulator) -> None:
 )
 def test_no_answer_is_unavailable_and_says_whether_wechat_may_have_acted(listening: bool, uncertain: bool) -> None:
     # A socket that accepts connections but never answers; closed, one that refuses them.
+    storage = MemoryStorage()
+    storage.set("wx_a_access_token", "token")  # no expiry: used as given, so the call itself is made
     with socket.create_server(("127.0.0.1", 0)) as server:
         port = server.getsockname()[1]
         if not listening:
             server.close()
-        client = WeChatMiniProgram(f"http://127.0.0.1:{port}", "wx_a", "s", timeout=(2, 0.2))
+        client = WeChatMiniProgram(f"http://127.0.0.1:{port}", "wx_a", "s", storage, timeout=(2, 0.2))
         try:
             with pytest.raises(WeChatUnavailable) as exc_info:
                 client.code_to_session("code")
