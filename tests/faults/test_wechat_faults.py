@@ -27,8 +27,8 @@ from tests.faults.processes import wait_until
 LOGIN = "/sns/jscode2session"
 PHONE = "/wxa/business/getuserphonenumber"
 POSTER = "/wxa/getwxacodeunlimit"
-READ_TIMEOUT = 0.3
-HANG = 2.0  # how long WeChat takes to answer when it hangs: well past the read timeout
+READ_TIMEOUT = 1.0  # short, yet long enough for a code image on a busy test machine
+HANG = 3.0  # how long WeChat takes to answer when it hangs: well past the read timeout
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 Fault = Callable[..., None]
