@@ -110,7 +110,12 @@ def _enqueue_pending_jobs(session: Session) -> None:
         except Exception:
             # The data is committed and the user is told so; the job is not lost but waits for the
             # sweep that queues again what the database says is left to do (see the module's rules).
-            log.exception("could not queue %s%r: the periodic sweep will queue it again", task.name, args)
+            log.exception("could not queue %s%r: the periodic sweep will queue it again", _job_name(task), args)
+
+
+def _job_name(task: Any) -> str:
+    job_class = getattr(task, "task_class", None)
+    return f"{job_class.__module__}.{job_class.__name__}" if job_class else repr(task)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -205,7 +205,7 @@ def test_reminders_due_while_the_queue_is_down_go_out_once_it_is_back(
     redis_server: RedisServer, redis_down, queue_on, bound_members, meeting_tomorrow, emulator, app: Flask
 ) -> None:
     openids = bound_members(2)
-    queue_on(redis_server.url())
+    queue_on(redis_server.url(db=1))  # a queue of its own: the stack's worker must not run these jobs
     redis_down()
     queue_meeting_reminders.call_local()  # the periodic job itself copes: nothing is lost
     redis_server.start()
