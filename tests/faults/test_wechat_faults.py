@@ -73,13 +73,13 @@ def assert_member_answer(response, status: int, code: str) -> None:
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_logging_in_while_wechat_fails(fault, client, emulator: RunningEmulator, impatient_wechat) -> None:
-    code = emulator.login_code("wx-zhangsan")
+    code = emulator.login_code("wx-faults-login")
     FAULTS[fault](emulator, LOGIN)
     started = time.monotonic()
     response = client.post("/api/auth/login", json={"code": code})
     assert time.monotonic() - started < HANG  # nobody waits for a hung WeChat longer than the read timeout
     assert_member_answer(response, *MEMBER_ANSWERS[fault])
-    assert client.post("/api/auth/login", json={"code": emulator.login_code("wx-zhangsan")}).status_code == 200
+    assert client.post("/api/auth/login", json={"code": emulator.login_code("wx-faults-login")}).status_code == 200
 
 
 @pytest.mark.parametrize("fault", FAULTS)
@@ -87,7 +87,7 @@ def test_binding_by_phone_number_while_wechat_fails(
     fault, phone, emulator: RunningEmulator, tree, make_member, impatient_wechat
 ) -> None:
     make_member(tree["a1"], "张三", phone="13812345678")
-    zhangsan = phone("wx-zhangsan")
+    zhangsan = phone("wx-faults-bind")
     ticket = zhangsan.bind_ticket()
     FAULTS[fault](emulator, PHONE)
     started = time.monotonic()
