@@ -11,9 +11,10 @@ $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	@# `npm install --no-save` follows the lock file; `npm ci` trips over optional platform packages it omits.
 	npm install --no-save --no-audit --no-fund --loglevel=error
-	@# Browser tests drive Debian's Chromium; Chinese fonts so screenshots show text, not boxes.
-	command -v chromium >/dev/null && fc-list :lang=zh | grep -q . || \
-		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null)
+	@# Browser tests drive Debian's Chromium; Chinese fonts so screenshots show text, not boxes. The fault
+	@# tests start and kill a redis-server of their own.
+	command -v chromium >/dev/null && command -v redis-server >/dev/null && fc-list :lang=zh | grep -q . || \
+		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk redis-server >/dev/null)
 	touch $(STAMP)
 
 setup: $(STAMP)

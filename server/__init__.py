@@ -60,7 +60,10 @@ def _session_backend(app: Flask) -> None:
         import redis
 
         app.config.setdefault("SESSION_TYPE", "redis")
-        app.config.setdefault("SESSION_REDIS", redis.Redis.from_url(app.config["REDIS_URL"]))
+        timeout = app.config["REDIS_TIMEOUT"]
+        client = redis.Redis.from_url(app.config["REDIS_URL"], socket_connect_timeout=timeout, socket_timeout=timeout)
+        # While Redis is down every admin page answers 503 "服务暂时不可用" (server.http.service_unavailable).
+        app.config.setdefault("SESSION_REDIS", client)
     else:
         app.config.setdefault("SESSION_TYPE", "cachelib")
         app.config.setdefault("SESSION_CACHELIB", FileSystemCache(str(instance_dir() / "sessions"), threshold=5000))

@@ -81,6 +81,15 @@ def _int_env(name: str, default: int) -> int:
     return int(os.environ.get(name, default))
 
 
+def _float_env(name: str, default: float) -> float:
+    return float(os.environ.get(name, default))
+
+
+def redis_timeout() -> float:
+    """Seconds to wait for Redis to connect or answer: a Redis host that vanished must not hang requests."""
+    return _float_env("REDIS_TIMEOUT", 2)
+
+
 class Config:
     """Settings read once when the app is created; tests pass overrides to ``create_app``."""
 
@@ -97,6 +106,7 @@ class Config:
         # pool, so each worker fails one request at most (tests/test_database_restart.py).
         self.SQLALCHEMY_ENGINE_OPTIONS = {"pool_recycle": 300}
         self.REDIS_URL = redis_url()
+        self.REDIS_TIMEOUT = redis_timeout()
         # How many reverse proxies (nginx) stand in front of gunicorn; their X-Forwarded-* headers are
         # trusted so that rate limits and the audit trail see the member's address, not nginx's.
         self.TRUSTED_PROXIES = _int_env("TRUSTED_PROXIES", 0)
@@ -111,14 +121,29 @@ class Config:
         self.SESSION_COOKIE_SECURE = os.environ.get("SESSION_COOKIE_SECURE", "0") == "1"
         self.WTF_CSRF_TIME_LIMIT = None  # bound to the session instead
 
-        # Rate limits share Redis across workers; memory is enough for one embedded process.
+        # Rate limits share Redis across workers; memory is enough for one embedded process. While Redis
+        # is down each process counts in its own memory (the same limits, per process) and goes back to
+        # Redis by itself once it answers: members keep logging in, and the limits still hold.
         self.RATELIMIT_STORAGE_URI = self.REDIS_URL or "memory://"
+        self.RATELIMIT_STORAGE_OPTIONS = {
+            "socket_connect_timeout": self.REDIS_TIMEOUT,
+            "socket_timeout": self.REDIS_TIMEOUT,
+        }
+        self.RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
         self.RATELIMIT_HEADERS_ENABLED = True
+
+        # A job whose worker died (or that could not be queued) goes back to the queue once its lease has
+        # run out; a running job renews its lease as it makes progress.
+        self.JOB_LEASE_MINUTES = _int_env("JOB_LEASE_MINUTES", 5)
 
         # WeChat: the emulator by default, the real service in production.
         self.WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", DEFAULT_WECHAT_API_BASE)
         self.WECHAT_APPID = os.environ.get("WECHAT_APPID", DEMO_SETTINGS["WECHAT_APPID"])
         self.WECHAT_SECRET = os.environ.get("WECHAT_SECRET", DEMO_SETTINGS["WECHAT_SECRET"])
+        # Seconds to wait for WeChat to accept the connection, then for its answer. A member waits this
+        # long at most before "微信服务暂时不可用"; WeChat usually answers within a second.
+        self.WECHAT_CONNECT_TIMEOUT = _float_env("WECHAT_CONNECT_TIMEOUT", 3)
+        self.WECHAT_READ_TIMEOUT = _float_env("WECHAT_READ_TIMEOUT", 5)
 
         # Per-deployment mini-program settings (app id, templates), checked at start-up.
         self.MP_CONFIG = os.environ.get("MP_CONFIG") or str(PROJECT_ROOT / "mp_config" / "demo.json")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from http import HTTPStatus
 from typing import Any
@@ -11,11 +12,15 @@ from flask_limiter.errors import RateLimitExceeded
 from flask_smorest import Api, Blueprint
 from flask_wtf.csrf import CSRFError
 from marshmallow import Schema, fields
+from redis.exceptions import RedisError
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import IntegerConverter
 
 from server.errors import AppError
 from server.schema_fields import MAX_RECORD_ID
+from server.wechat.errors import WeChatError, WeChatUnavailable
+
+log = logging.getLogger(__name__)
 
 # Marshmallow speaks English; members and secretaries read Chinese.
 _MESSAGES = {
@@ -134,6 +139,28 @@ class ApiBlueprint(Blueprint):
         return Blueprint._prepare_response_doc(doc, doc_info, api=api, spec=spec, **kwargs)
 
 
+def service_unavailable():
+    """Redis (admin sessions) cannot be reached: 503, without touching the session that failed.
+
+    The page is standalone: the admin layout reads the session (CSRF token, flashed messages) and would
+    fail again. Members' API calls carry bearer tokens and do not need Redis (see README, "When a
+    server fails").
+    """
+    code, message = "service_unavailable", "服务暂时不可用，请稍后再试"
+    headers = {"Retry-After": "30"}
+    if _is_api_request():
+        return error_response(code, message, 503, headers=headers)
+    return render_template("unavailable.html", code=code, message=message), 503, headers
+
+
+def wechat_failure(error: WeChatError):
+    """WeChat failed where no service translated it (a secretary's poster): Chinese, and never a 500."""
+    log.warning("WeChat failed: %s", error)
+    if isinstance(error, WeChatUnavailable):
+        return error_response("wechat_unavailable", "微信服务暂时不可用，请稍后再试", 503)
+    return error_response("wechat_error", f"微信接口出错（{error.errcode}），请稍后再试", 502)
+
+
 class EDangwuApi(Api):
     """flask-smorest's Api, answering every HTTP error in our one shape and documenting that shape."""
 
@@ -142,6 +169,9 @@ class EDangwuApi(Api):
     DEFAULT_ERROR_RESPONSE_NAME = None
 
     def handle_http_exception(self, error: HTTPException):
+        # Flask hands an error raised outside a view (opening or saving the session) to the 500 handler.
+        if isinstance(getattr(error, "original_exception", None), RedisError):
+            return service_unavailable()
         code, message = _STATUS_ERRORS.get(error.code or 500, ("error", error.description or "出错了"))
         data = getattr(error, "data", None) or {}
         fields = None
@@ -178,3 +208,10 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(RateLimitExceeded)
     def handle_rate_limited(error: RateLimitExceeded):
         return error_response("rate_limited", "操作过于频繁，请稍后再试", 429)
+
+    @app.errorhandler(RedisError)
+    def handle_redis_down(error: RedisError):
+        log.error("Redis failed: %s", error)
+        return service_unavailable()
+
+    app.register_error_handler(WeChatError, wechat_failure)

@@ -6,28 +6,45 @@ built in, and its consumer is a single small process. Celery's SQLite broker is 
 Rules every job follows:
 - a job receives ids, never ORM objects, and loads what it needs in its own app context;
 - a job is enqueued only after the request's transaction commits (``enqueue_after_commit``), so a
-  worker never sees a row that was rolled back or not yet visible.
+  worker never sees a row that was rolled back or not yet visible;
+- the queue may lose a job: it cannot be queued (Redis down) or its worker dies with it in hand (the
+  queue hands a job over once, with no acknowledgement). So the database, not the queue, says what is
+  left to do, a periodic sweep queues it again (``requeue_stalled_imports``, ``queue_reminders``), and
+  running a job twice changes nothing twice.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import os
 from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
 from huey import RedisHuey, SqliteHuey
+from redis import ConnectionPool
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from server.config import instance_dir, redis_url
+from server.config import instance_dir, redis_timeout, redis_url
+
+log = logging.getLogger(__name__)
+
+#: seconds a worker waits on an empty Redis queue before looking again
+_READ_TIMEOUT = 1
+
+
+def _redis_pool(url: str) -> ConnectionPool:
+    # A blocking read waits up to _READ_TIMEOUT by design; the socket must wait longer than that.
+    timeout = max(redis_timeout(), _READ_TIMEOUT + 1)
+    return ConnectionPool.from_url(url, socket_connect_timeout=redis_timeout(), socket_timeout=timeout)
 
 
 def _make_huey():
     name = os.environ.get("HUEY_NAME", "edangwu")
     if url := redis_url():
-        return RedisHuey(name, url=url, read_timeout=1)
+        return RedisHuey(name, connection_pool=_redis_pool(url), read_timeout=_READ_TIMEOUT)
     filename = os.environ.get("JOBS_DB") or str(instance_dir() / "jobs.db")
     return SqliteHuey(name, filename=filename)
 
@@ -88,7 +105,17 @@ def enqueue_after_commit(task: Callable, *args: Any) -> None:
 @event.listens_for(Session, "after_commit")
 def _enqueue_pending_jobs(session: Session) -> None:
     for task, args in session.info.pop("pending_jobs", []):
-        task(*args)
+        try:
+            task(*args)
+        except Exception:
+            # The data is committed and the user is told so; the job is not lost but waits for the
+            # sweep that queues again what the database says is left to do (see the module's rules).
+            log.exception("could not queue %s%r: the periodic sweep will queue it again", _job_name(task), args)
+
+
+def _job_name(task: Any) -> str:
+    job_class = getattr(task, "task_class", None)
+    return f"{job_class.__module__}.{job_class.__name__}" if job_class else repr(task)
 
 
 @event.listens_for(Session, "after_rollback")

@@ -15,7 +15,7 @@ from server.db import core_execute, db, utcnow
 from server.errors import AppError, Unauthorized
 from server.members.models import Member
 from server.wechat import get_wechat
-from server.wechat.errors import WeChatError, WeChatUnavailable
+from server.wechat.errors import CODE2SESSION_RATE_LIMITED, INVALID_CODE, WeChatError, WeChatUnavailable
 
 
 @dataclass
@@ -34,13 +34,13 @@ def _wechat_call(fn, *args):
     """Call WeChat, turning its failures into messages a member can act on."""
     try:
         return fn(*args)
-    except WeChatUnavailable as exc:
-        raise AppError("wechat_unavailable", "微信服务暂时不可用，请稍后再试", status=503) from exc
     except WeChatError as exc:
-        if exc.errcode == 40029:
+        if exc.errcode == INVALID_CODE:
             raise AppError("wechat_code_invalid", "微信登录凭证无效或已使用，请重新进入小程序") from exc
-        if exc.errcode == 45011:
+        if exc.errcode == CODE2SESSION_RATE_LIMITED:  # this member's logins, counted by WeChat
             raise AppError("wechat_rate_limited", "操作过于频繁，请稍后再试", status=429) from exc
+        if isinstance(exc, WeChatUnavailable):  # busy, the mini-program's quota, no answer in time
+            raise AppError("wechat_unavailable", "微信服务暂时不可用，请稍后再试", status=503) from exc
         raise AppError("wechat_error", f"微信接口出错（{exc.errcode}），请稍后再试", status=502) from exc
 
 

@@ -116,7 +116,7 @@ class Meeting(db.Model):
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_users.id", ondelete="SET NULL"))
     #: when it was scheduled (UTC)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    #: when the day-before reminder went out
+    #: when the day-before reminder fell due and was queued; each member's is in meeting_reminders
     reminder_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: why a meeting held on paper was recorded afterwards (补录); null for a meeting scheduled on time
     backfill_reason: Mapped[str | None] = mapped_column(sa.String(200))
@@ -193,6 +193,35 @@ class Attendance(MeetingMemberAudit, db.Model):
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_users.id", ondelete="SET NULL"))
 
     meeting: Mapped[Meeting] = relationship()
+
+
+class ReminderOutcome(enum.StrEnum):
+    SENDING = "sending"  # claimed, and being sent; left so by a worker that died: then never sent again
+    SENT = "sent"
+    NOT_SUBSCRIBED = "not_subscribed"  # the member gave no consent (or has used it up)
+    FAILED = "failed"  # WeChat refused this message for good
+    UNCERTAIN = "uncertain"  # WeChat did not say: it may have arrived, so it is not sent again
+
+
+class MeetingReminder(db.Model):
+    """One member's day-before reminder of one meeting, claimed before it is sent: never two per round.
+
+    A round starts when the reminder falls due (``Meeting.reminder_sent_at``); moving the meeting
+    starts a new one. A member with no row in the current round is still to be reminded.
+    """
+
+    __tablename__ = "meeting_reminders"
+
+    #: the meeting
+    meeting_id: Mapped[int] = mapped_column(sa.ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    #: the round: the meeting's reminder_sent_at when this reminder fell due
+    round_at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    #: the member reminded
+    member_id: Mapped[int] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"), primary_key=True)
+    #: what became of it
+    outcome: Mapped[ReminderOutcome] = mapped_column(enum_column(ReminderOutcome, "reminder_outcome"))
+    #: when the outcome was recorded (UTC)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 class CheckinAttempt(db.Model):

@@ -5,10 +5,11 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterator
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app
 from marshmallow import ValidationError
 
 from server.audit.context import current_actor
@@ -166,6 +167,14 @@ def _error_rows(row_number: int, errors: dict[str, list[str]]) -> list[dict[str,
     ]
 
 
+class LeaseLost(Exception):
+    """Another worker has taken this import over (this one's lease had run out): this one must stop."""
+
+
+def _lease() -> timedelta:
+    return timedelta(minutes=current_app.config["JOB_LEASE_MINUTES"])
+
+
 def start_import(
     filename: str, content: bytes, scope_org: Organisation | None, created_by_id: int | None
 ) -> MemberImport:
@@ -180,6 +189,7 @@ def start_import(
         content=content,
         scope_org_id=scope_org.id if scope_org else None,
         created_by_id=created_by_id,
+        lease_until=utcnow() + _lease(),  # not taken by then: presumed lost by the queue, and queued again
     )
     db.session.add(job)
     db.session.flush()
@@ -190,20 +200,55 @@ def claim(job_id: int) -> MemberImport | None:
     """Take a queued import for this worker; None if it is unknown, running elsewhere or finished.
 
     One conditional UPDATE rather than read-then-write: two deliveries of the same job (a retry, a
-    duplicate on Redis) running at the same time cannot both see "queued" and import twice.
+    duplicate on Redis) running at the same time cannot both see "queued" and import twice. Each
+    taking is a new attempt, and only the latest attempt may write: a worker presumed dead, whose
+    import was queued again and taken by another, cannot finish it as well.
     """
-    taken = db.session.execute(
+    attempt = db.session.execute(
         sa.update(MemberImport)
         .where(MemberImport.id == job_id, MemberImport.status == ImportStatus.QUEUED)
-        .values(status=ImportStatus.VALIDATING)
-    )
+        .values(status=ImportStatus.VALIDATING, attempt=MemberImport.attempt + 1, lease_until=utcnow() + _lease())
+        .returning(MemberImport.attempt),
+        execution_options={"synchronize_session": False},
+    ).scalar_one_or_none()
     db.session.commit()
-    return db.session.get(MemberImport, job_id) if taken.rowcount == 1 else None
+    if attempt is None:
+        return None
+    job = db.session.get(MemberImport, job_id)
+    sa.inspect(job).info["attempt"] = attempt  # kept beside the row: the row's own number may move on
+    return job
+
+
+def release_stalled(now: datetime) -> list[int]:
+    """Put back in the queue the unfinished imports whose lease ran out; their ids, for the sweep.
+
+    Such an import was never taken from the queue (its job was lost on the way to a worker), or its
+    worker stopped saving progress (killed, or its machine died) and never committed its members.
+    """
+    unfinished = (ImportStatus.QUEUED, ImportStatus.VALIDATING, ImportStatus.IMPORTING)
+    released = db.session.execute(
+        sa.update(MemberImport)
+        .where(
+            MemberImport.status.in_(unfinished),
+            sa.or_(MemberImport.lease_until.is_(None), MemberImport.lease_until < now),
+        )
+        .values(status=ImportStatus.QUEUED, lease_until=now + _lease())
+        .returning(MemberImport.id),
+        execution_options={"synchronize_session": False},
+    )
+    return sorted(released.scalars())
 
 
 def _save_progress(job: MemberImport, **values: Any) -> None:
-    for key, value in values.items():
-        setattr(job, key, value)
+    """Save and commit, renewing the lease, if this worker still holds the import; else LeaseLost."""
+    saved = db.session.execute(
+        sa.update(MemberImport)
+        .where(MemberImport.id == job.id, MemberImport.attempt == sa.inspect(job).info["attempt"])
+        .values(lease_until=utcnow() + _lease(), **values)
+    )
+    if saved.rowcount != 1:
+        db.session.rollback()  # and with it every member this attempt inserted
+        raise LeaseLost(job.id)
     db.session.commit()
 
 
@@ -329,8 +374,7 @@ def _finish(job: MemberImport, status: ImportStatus, **values: Any) -> None:
     _save_progress(job, status=status, finished_at=utcnow(), content=None, **values)
 
 
-def fail(job_id: int, message: str) -> None:
+def fail(job: MemberImport, message: str) -> None:
+    """Record a failure that is not about one row; nothing this attempt wrote is kept."""
     db.session.rollback()
-    job = db.session.get(MemberImport, job_id)
-    if job is not None:
-        _finish(job, ImportStatus.FAILED, message=message[:500])
+    _finish(job, ImportStatus.FAILED, message=message[:500])

@@ -200,6 +200,10 @@ class MemberImport(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: when the job ended (UTC)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    #: how many times a worker has taken it; only the latest taker may write (see imports.claim)
+    attempt: Mapped[int] = mapped_column(default=0, server_default="0")
+    #: past this (UTC), the queued or running import is presumed lost and queued again
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     @property
     def finished(self) -> bool:

@@ -12,14 +12,17 @@ from collections.abc import Callable
 from typing import Any, NotRequired, TypedDict, TypeVar
 
 import requests
+from urllib3.exceptions import NewConnectionError
 from wechatpy import WeChatClient
 from wechatpy.client.api.base import BaseWeChatAPI
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
-from server.wechat.errors import BUSY, WeChatError, WeChatUnavailable
+from server.wechat.errors import BUSY, RETRY_LATER, WeChatError, WeChatUnavailable
 
 T = TypeVar("T")
+#: seconds, or (seconds to connect, seconds to wait for the answer) as requests takes it
+Timeout = float | tuple[float, float]
 
 #: Where wechatpy's API groups point by default; rewritten to our base URL.
 WECHAT_API_BASE = "https://api.weixin.qq.com"
@@ -47,7 +50,7 @@ class _BaseUrlClient(WeChatClient):
         appid: str,
         secret: str,
         session: SessionStorage | None,
-        timeout: float,
+        timeout: Timeout,
     ) -> None:
         super().__init__(appid, secret, session=session, timeout=timeout, auto_retry=False)
         self.base_url = base_url.rstrip("/")
@@ -71,6 +74,7 @@ class _BaseUrlClient(WeChatClient):
             res.raise_for_status()
             result = res.json()
         except requests.RequestException as exc:
+            # Certain to have done nothing for our caller: the call the token was for was not made.
             raise WeChatUnavailable(BUSY, f"access token request failed: {exc}") from exc
         if not isinstance(result, dict):
             raise WeChatUnavailable(BUSY, "access token response is not a JSON object")
@@ -91,17 +95,25 @@ class _BaseUrlClient(WeChatClient):
 
 
 def _error(errcode: int, errmsg: str) -> WeChatError:
-    if errcode == BUSY:
+    if errcode in RETRY_LATER:
         return WeChatUnavailable(errcode, errmsg or "system busy")
     return WeChatError(errcode, errmsg)
 
 
 def _translate(exc: WeChatClientException) -> WeChatError:
     if exc.errcode is None:
-        # wechatpy raises this for an HTTP error status (no WeChat errcode to report).
-        status = getattr(exc.response, "status_code", None)
-        return WeChatUnavailable(BUSY, f"HTTP {status} from WeChat")
+        # wechatpy raises this for an HTTP error status (no WeChat errcode to report). A 5xx may come
+        # from a gateway after WeChat got the request; a 4xx means it went nowhere.
+        status = getattr(exc.response, "status_code", None) or 0
+        return WeChatUnavailable(BUSY, f"HTTP {status} from WeChat", uncertain=status >= 500)
     return _error(int(exc.errcode), str(exc.errmsg))
+
+
+def _unreachable(exc: requests.RequestException) -> WeChatUnavailable:
+    """A call that failed on the network: certain to have had no effect only if it never connected."""
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    never_connected = isinstance(exc, requests.ConnectTimeout) or isinstance(reason, NewConnectionError)
+    return WeChatUnavailable(BUSY, f"WeChat request failed: {exc}", uncertain=not never_connected)
 
 
 def _field(result: Any, *path: str) -> Any:
@@ -122,7 +134,7 @@ class WeChatMiniProgram:
         appid: str,
         secret: str,
         session: SessionStorage | None = None,
-        timeout: float = 5,
+        timeout: Timeout = (3, 5),
     ) -> None:
         self.appid = appid
         self.base_url = base_url.rstrip("/")
@@ -151,7 +163,7 @@ class WeChatMiniProgram:
         except WeChatClientException as exc:
             raise _translate(exc) from exc
         except requests.RequestException as exc:
-            raise WeChatUnavailable(BUSY, f"WeChat request failed: {exc}") from exc
+            raise _unreachable(exc) from exc
 
     def code_to_session(self, js_code: str) -> CodeSession:
         """Exchange a ``wx.login()`` code (single use, 5 minutes) for the member's openid."""

@@ -29,8 +29,18 @@ class WeChatError(Exception):
         return f"WeChat error {self.errcode}: {self.errmsg}"
 
 
-class WeChatUnavailable(WeChatError):
-    """WeChat could not be reached, timed out, failed at HTTP level or said "system busy" (-1).
+#: WeChat did not do it, and asking again later may work: "system busy" and the rate limits.
+RETRY_LATER = frozenset({BUSY, TEMPLATE_RATE_LIMITED, CODE2SESSION_RATE_LIMITED})
 
-    Retrying later may succeed: the request itself was not judged wrong.
+
+class WeChatUnavailable(WeChatError):
+    """WeChat could not be reached, timed out, failed at HTTP level, was busy (-1) or rate-limited us.
+
+    Retrying later may succeed: the request itself was not judged wrong. ``uncertain`` is true when
+    WeChat may have carried it out all the same (we stopped waiting for its answer, or a gateway failed
+    after passing it on): a call with an effect, such as sending a message, must then not be repeated.
     """
+
+    def __init__(self, errcode: int, errmsg: str, *, uncertain: bool = False) -> None:
+        super().__init__(errcode, errmsg)
+        self.uncertain = uncertain

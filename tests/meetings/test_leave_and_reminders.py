@@ -94,7 +94,7 @@ def test_reminder_goes_once_to_subscribed_participants(app, make_meeting, tree, 
     db.session.commit()
     assert due_reminders() == []  # once only
     counts = send_meeting_reminder.call_local(meeting.id)
-    assert counts == {"sent": 1, "not_subscribed": 1, "failed": 0}
+    assert counts == {"sent": 1, "not_subscribed": 1, "failed": 0, "uncertain": 0}
     [message] = emulator.messages(emulator.openid("wx-zhangsan"))
     assert message.data["thing1"] == "学习二十届四中全会精神专题党课暨十一月…"  # 20 characters at most
     assert message.data["thing3"] == "三楼会议室"

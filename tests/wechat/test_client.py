@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import io
 import socket
+import time
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 from PIL import Image
 from wechatpy.session.memorystorage import MemoryStorage
@@ -17,6 +19,7 @@ from server.wechat import get_wechat, init_app
 from server.wechat.client import WeChatMiniProgram
 from server.wechat.emulator.testing import RunningEmulator, running_emulator
 from server.wechat.errors import WeChatError, WeChatUnavailable
+from server.wechat.storage import SharedTokenStorage
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
@@ -323,12 +326,58 @@ def test_busy_is_unavailable(emulator: RunningEmulator, wechat: WeChatMiniProgra
     assert wechat.code_to_session(code)["openid"] == emulator.openid("a")
 
 
-def test_rate_limit_is_a_plain_error(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
-    emulator.fail_next("/cgi-bin/message/subscribe/send", 45009, "reach max api daily quota limit")
-    with pytest.raises(WeChatError) as exc_info:
-        wechat.send_subscribe_message(login(emulator, wechat, "a"), "tmpl_quiz", {"thing1": "x"})
-    assert errcode_of(exc_info) == 45009
-    assert not isinstance(exc_info.value, WeChatUnavailable)
+@pytest.mark.parametrize(
+    ("errcode", "errmsg"),
+    [(45009, "reach max api daily quota limit"), (45011, "api minute-quota reach limit")],
+)
+def test_rate_limits_are_worth_asking_again_later(
+    emulator: RunningEmulator, wechat: WeChatMiniProgram, errcode: int, errmsg: str
+) -> None:
+    openid = login(emulator, wechat, "a")
+    emulator.fail_next("/cgi-bin/message/subscribe/send", errcode, errmsg)
+    with pytest.raises(WeChatUnavailable) as exc_info:
+        wechat.send_subscribe_message(openid, "tmpl_quiz", {"thing1": "x"})
+    assert errcode_of(exc_info) == errcode
+    assert not exc_info.value.uncertain  # WeChat said it did nothing
+
+
+def test_a_failing_gateway_may_have_passed_the_request_on(emulator: RunningEmulator, wechat: WeChatMiniProgram) -> None:
+    openid = login(emulator, wechat, "a")
+    emulator.fail_next_http("/cgi-bin/message/subscribe/send", 502)
+    with pytest.raises(WeChatUnavailable) as exc_info:
+        wechat.send_subscribe_message(openid, "tmpl_quiz", {"thing1": "x"})
+    assert exc_info.value.uncertain
+
+
+def test_no_answer_within_the_read_timeout_may_still_have_been_done(
+    emulator: RunningEmulator, make_client: Any
+) -> None:
+    storage = MemoryStorage()
+    openid = login(emulator, make_client(session=storage), "a")  # the token, fetched by a patient client
+    impatient = make_client(session=storage, timeout=(2, 0.3))
+    emulator.grant_subscription("a", ["tmpl_quiz"])
+    emulator.delay_next("/cgi-bin/message/subscribe/send", 1.5)
+    started = time.monotonic()
+    with pytest.raises(WeChatUnavailable) as exc_info:
+        impatient.send_subscribe_message(openid, "tmpl_quiz", {"thing1": "x"})
+    assert time.monotonic() - started < 1.5
+    assert exc_info.value.uncertain
+    wait_for = time.monotonic() + 10
+    while not emulator.messages(openid) and time.monotonic() < wait_for:
+        time.sleep(0.05)
+    assert len(emulator.messages(openid)) == 1  # delivered after we stopped waiting
+
+
+def test_no_token_in_time_means_the_call_was_not_made(emulator: RunningEmulator, make_client: Any) -> None:
+    storage = MemoryStorage()
+    openid = emulator.openid("a")
+    emulator.grant_subscription("a", ["tmpl_quiz"])
+    emulator.delay_next("/cgi-bin/token", 1.5)
+    with pytest.raises(WeChatUnavailable) as exc_info:
+        make_client(session=storage, timeout=(2, 0.3)).send_subscribe_message(openid, "tmpl_quiz", {"thing1": "x"})
+    assert not exc_info.value.uncertain  # safe to send again later
+    assert make_client(session=storage).send_subscribe_message(openid, "tmpl_quiz", {"thing1": "x"})
+    assert len(emulator.messages(openid)) == 1
 
 
 def test_http_error_is_unavailable(emulator: RunningEmulator) -> None:
@@ -347,16 +396,26 @@ def test_http_error_is_unavailable(emulator: RunningEmulator) -> None:
         client.close()
 
 
-def test_timeout_is_unavailable() -> None:
-    # A socket that accepts connections but never answers.
-    with socket.create_server(("127.0.0.1", 0)) as silent:
-        port = silent.getsockname()[1]
-        client = WeChatMiniProgram(f"http://127.0.0.1:{port}", "wx_a", "s", timeout=0.2)
+@pytest.mark.parametrize(
+    ("listening", "uncertain"),
+    [(True, True), (False, False)],
+    ids=["connected-then-silent", "connection-refused"],
+)
+def test_no_answer_is_unavailable_and_says_whether_wechat_may_have_acted(listening: bool, uncertain: bool) -> None:
+    # A socket that accepts connections but never answers; closed, one that refuses them.
+    storage = MemoryStorage()
+    storage.set("wx_a_access_token", "token")  # no expiry: used as given, so the call itself is made
+    with socket.create_server(("127.0.0.1", 0)) as server:
+        port = server.getsockname()[1]
+        if not listening:
+            server.close()
+        client = WeChatMiniProgram(f"http://127.0.0.1:{port}", "wx_a", "s", storage, timeout=(2, 0.2))
         try:
-            with pytest.raises(WeChatUnavailable):
+            with pytest.raises(WeChatUnavailable) as exc_info:
                 client.code_to_session("code")
         finally:
             client.close()
+    assert exc_info.value.uncertain is uncertain
 
 
 # -- Flask integration -------------------------------------------------------------------
@@ -364,7 +423,7 @@ def test_timeout_is_unavailable() -> None:
 
 @pytest.mark.parametrize(
     ("redis_url", "storage"),
-    [(None, MemoryStorage), ("redis://127.0.0.1:1/0", RedisStorage)],
+    [(None, MemoryStorage), ("redis://127.0.0.1:1/0", SharedTokenStorage)],
 )
 def test_init_app(redis_url: str | None, storage: type) -> None:
     app = Flask(__name__)
@@ -373,6 +432,8 @@ def test_init_app(redis_url: str | None, storage: type) -> None:
         WECHAT_APPID="wx_a",
         WECHAT_SECRET="s",
         REDIS_URL=redis_url,
+        WECHAT_CONNECT_TIMEOUT=1.5,
+        WECHAT_READ_TIMEOUT=4,
     )
     init_app(app)
     with app.app_context():
@@ -381,4 +442,17 @@ def test_init_app(redis_url: str | None, storage: type) -> None:
     assert wechat.client.wxa.API_BASE_URL == "http://127.0.0.1:8900/"
     assert wechat.client.API_BASE_URL == "http://127.0.0.1:8900/cgi-bin/"
     assert isinstance(wechat.client.session, storage)
+    assert wechat.client.timeout == (1.5, 4)
     wechat.close()
+
+
+def test_the_token_is_kept_in_memory_while_redis_is_down(emulator: RunningEmulator, make_client: Any) -> None:
+    """Nothing listens on port 1: every Redis call fails at once, as with Redis stopped."""
+    dead = redis.Redis.from_url("redis://127.0.0.1:1/0", socket_connect_timeout=0.5)
+    client = make_client(session=SharedTokenStorage(dead))
+    try:
+        openid = login(emulator, client, "a")
+        assert client.get_phone_number(emulator.phone_code("a", "13800138000")) == "13800138000"
+        assert openid and emulator.state.tokens_issued == 1  # fetched once, then used from memory
+    finally:
+        dead.close()

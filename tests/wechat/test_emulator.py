@@ -331,3 +331,29 @@ def test_load_templates(tmp_path: Path) -> None:
     path.write_text(json.dumps(["thing1"]), encoding="utf-8")
     with pytest.raises(SystemExit):
         load_templates(path)
+
+
+# -- injected failures -----------------------------------------------------------------------
+
+
+def test_injected_steps_run_in_order_after_normal_calls(http: FlaskClient, state: EmulatorState) -> None:
+    state.fail_next("/sns/jscode2session", 45011, "minute quota", after=1)
+    state.fail_next_http("/sns/jscode2session", 502)
+    answers = [http.get("/sns/jscode2session", query_string={"appid": APPID, "secret": SECRET}) for _ in range(4)]
+    assert answers[0].get_json()["errcode"] == 40002  # normal: no grant_type
+    assert answers[1].get_json()["errcode"] == 45011
+    assert answers[2].status_code == 502 and answers[2].content_type.startswith("text/html")
+    assert answers[3].get_json()["errcode"] == 40002
+    assert state.calls("/sns/jscode2session") == 4
+
+
+def test_a_delayed_call_still_takes_effect(http: FlaskClient, state: EmulatorState) -> None:
+    """WeChat keeps working on a request whose sender gave up: the message may arrive all the same."""
+    token = get_token(http)
+    code = state.login_code("alice")
+    openid = code2session(http, code)["openid"]
+    state.grant_subscription("alice", ["tmpl_quiz"])
+    state.delay_next("/cgi-bin/message/subscribe/send", 0.2)
+    body = {"touser": openid, "template_id": "tmpl_quiz", "data": {"thing1": {"value": "测验"}}}
+    assert post_json(http, "/cgi-bin/message/subscribe/send", token, body)["errcode"] == 0
+    assert len(state.messages(openid)) == 1

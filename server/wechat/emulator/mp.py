@@ -9,6 +9,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -18,7 +19,9 @@ from flask import Blueprint, Response, request
 from PIL import Image
 
 from server.wechat.emulator.state import (
+    Delay,
     EmulatorError,
+    HttpFailure,
     get_state,
     invalid_code,
     invalid_credential,
@@ -46,9 +49,14 @@ def _on_emulator_error(exc: EmulatorError) -> Response:
 
 @bp.before_request
 def _injected_failure() -> Response | None:
-    # Lets tests see how the app copes with "system busy" (-1) or a rate limit.
-    failure = get_state().take_failure(request.path)
-    return error_response(failure) if failure else None
+    # Lets tests see how the app copes with "system busy" (-1), a rate limit, a failing gateway or a hang.
+    step = get_state().next_step(request.path)
+    if isinstance(step, Delay):
+        time.sleep(step.seconds)
+        return None
+    if isinstance(step, HttpFailure):
+        return Response(f"<html><body>{step.status}</body></html>", status=step.status, content_type="text/html")
+    return error_response(step) if step else None
 
 
 def json_body() -> dict[str, Any]:

@@ -48,6 +48,26 @@ def invalid_code() -> EmulatorError:
     return EmulatorError(40029, "invalid code")
 
 
+@dataclass(frozen=True)
+class HttpFailure:
+    """An injected bare HTTP error status instead of WeChat's answer."""
+
+    status: int
+
+
+@dataclass(frozen=True)
+class Delay:
+    """An injected wait before WeChat's normal answer."""
+
+    seconds: float
+
+
+#: A call that is answered normally.
+PASS = None
+#: What an injected step can be: answer normally, an errcode, an HTTP failure, or a wait first.
+Step = EmulatorError | HttpFailure | Delay | None
+
+
 @dataclass
 class _Token:
     expires_at: float
@@ -111,7 +131,8 @@ class EmulatorState:
         self._code2session_calls: dict[str, deque[float]] = {}
         self._messages: list[DeliveredMessage] = []
         self._next_msgid = 1_000_000_001
-        self._failures: dict[str, deque[EmulatorError]] = {}
+        self._failures: dict[str, deque[Step]] = {}
+        self._calls: dict[str, int] = {}
         self.tokens_issued = 0
 
     # -- time ---------------------------------------------------------------
@@ -295,23 +316,48 @@ class EmulatorState:
         with self._lock:
             return [m for m in self._messages if openid is None or m.openid == openid]
 
-    # -- injected failures --------------------------------------------------
+    # -- injected failures ----------------------------------------------------
 
-    def fail_next(self, path: str, errcode: int = -1, errmsg: str = "system error", times: int = 1) -> None:
-        """Make the next ``times`` calls to ``path`` answer this error ("WeChat is busy")."""
+    def _script(self, path: str, steps: Iterable[Step], after: int) -> None:
         with self._lock:
             queue = self._failures.setdefault(path, deque())
-            queue.extend(EmulatorError(errcode, errmsg) for _ in range(times))
+            queue.extend([PASS] * after)
+            queue.extend(steps)
+
+    def fail_next(
+        self, path: str, errcode: int = -1, errmsg: str = "system error", times: int = 1, *, after: int = 0
+    ) -> None:
+        """Make ``times`` calls to ``path`` answer this error ("WeChat is busy"), after ``after`` normal ones."""
+        self._script(path, (EmulatorError(errcode, errmsg) for _ in range(times)), after)
+
+    def fail_next_http(self, path: str, status: int = 502, times: int = 1, *, after: int = 0) -> None:
+        """Make calls to ``path`` answer a bare HTTP error, as a failing gateway in front of WeChat does."""
+        self._script(path, (HttpFailure(status) for _ in range(times)), after)
+
+    def delay_next(self, path: str, seconds: float, times: int = 1, *, after: int = 0) -> None:
+        """Hold calls to ``path`` for ``seconds`` before answering them normally.
+
+        The call still takes effect, as on WeChat: a client that gave up waiting cannot know whether its
+        subscribe message was delivered.
+        """
+        self._script(path, (Delay(seconds) for _ in range(times)), after)
 
     def clear_failures(self) -> None:
         """Forget injected failures that a test did not use up."""
         with self._lock:
             self._failures.clear()
 
-    def take_failure(self, path: str) -> EmulatorError | None:
+    def next_step(self, path: str) -> Step:
+        """What the call now arriving at ``path`` should do; counts the call."""
         with self._lock:
+            self._calls[path] = self._calls.get(path, 0) + 1
             queue = self._failures.get(path)
-            return queue.popleft() if queue else None
+            return queue.popleft() if queue else PASS
+
+    def calls(self, path: str) -> int:
+        """How many calls have arrived at ``path`` (counted on arrival, before any delay)."""
+        with self._lock:
+            return self._calls.get(path, 0)
 
 
 def get_state() -> EmulatorState:

@@ -58,8 +58,19 @@ class RunningEmulator:
     def openid(self, user: str) -> str:
         return self.state.openid(user)
 
-    def fail_next(self, path: str, errcode: int = -1, errmsg: str = "system error", times: int = 1) -> None:
-        self.state.fail_next(path, errcode, errmsg, times)
+    def fail_next(
+        self, path: str, errcode: int = -1, errmsg: str = "system error", times: int = 1, *, after: int = 0
+    ) -> None:
+        self.state.fail_next(path, errcode, errmsg, times, after=after)
+
+    def fail_next_http(self, path: str, status: int = 502, times: int = 1, *, after: int = 0) -> None:
+        self.state.fail_next_http(path, status, times, after=after)
+
+    def delay_next(self, path: str, seconds: float, times: int = 1, *, after: int = 0) -> None:
+        self.state.delay_next(path, seconds, times, after=after)
+
+    def calls(self, path: str) -> int:
+        return self.state.calls(path)
 
 
 @contextmanager
