@@ -15,6 +15,7 @@ import logging
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from flask import current_app
 from huey import crontab
 
 from server.audit.context import SYSTEM, acting_as
