@@ -316,7 +316,6 @@ TABLE: dict[tuple[str, str], Call] = {
     ("members.import_template", "GET"): Call(writer_page, _fixed("/admin/members/import/template.xlsx"), sides=ONE),
     ("members.import_upload", "POST"): Call(writer_page, _fixed("/admin/members/import"), lambda w, s: _xlsx(), ONE),
     ("meetings.create", "GET"): Call(writer_page, _fixed("/admin/meetings/new"), sides=ONE),
-    ("members.invite_qr", "GET"): Call(writer_page, _fixed("/admin/members/invite-qr.png?code=ABCD2345"), sides=ONE),
     # the admin: one object, read
     ("members.detail", "GET"): Call(admin_read, _mb),
     ("meetings.detail", "GET"): Call(admin_read, _m),
