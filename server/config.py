@@ -110,6 +110,10 @@ class Config:
         self.MEETING_CODE_REFRESH = _int_env("MEETING_CODE_REFRESH", 5)
         self.MEMBER_CODE_TTL = _int_env("MEMBER_CODE_TTL", 60)
         self.MEETING_LATE_MINUTES = _int_env("MEETING_LATE_MINUTES", 5)
+        # A member's own scans refused (outside the fence, a bad or stale code) this many times within
+        # the window are answered "尝试次数过多" without being evaluated: coordinates cannot be guessed.
+        self.CHECKIN_MAX_REFUSALS = _int_env("CHECKIN_MAX_REFUSALS", 5)
+        self.CHECKIN_REFUSAL_WINDOW_MINUTES = _int_env("CHECKIN_REFUSAL_WINDOW_MINUTES", 10)
         # Minimum meeting frequency per kind: "month" | "quarter" | "year" | null to disable, merged over
         # server.meetings.compliance.DEFAULT_FREQUENCIES, e.g. MEETING_FREQUENCIES='{"party_lecture": null}'.
         self.MEETING_FREQUENCIES = json.loads(os.environ.get("MEETING_FREQUENCIES") or "{}")

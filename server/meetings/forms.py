@@ -27,6 +27,8 @@ class MeetingFormSchema(Schema):
     geo_lat = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     geo_lng = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
     geo_radius_m = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=20, max=5000))
+    #: 现场核验: members' own scans of the projected code do not count
+    strict_checkin = fields.Boolean(load_default=False)
 
     @validates_schema(skip_on_field_errors=False)  # report every problem at once
     def _consistent(self, data: dict, **_: object) -> None:

@@ -14,15 +14,18 @@ from server.auth.models import AdminUser
 from server.auth.scope import can_see_org, require_org
 from server.db import db, utcnow
 from server.errors import AppError, NotFound, PermissionDenied
+from server.meetings.checkin import hold_check_ins
 from server.meetings.minutes import attendance_locked, lock_org_chain
 from server.meetings.models import (
     Attendance,
     AttendanceStatus,
+    CheckinFlag,
     CheckinMethod,
     LeaveRequest,
     Meeting,
     MeetingKind,
     meeting_participants,
+    parse_flags,
 )
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
@@ -42,6 +45,7 @@ EDITABLE_FIELDS = frozenset(
         "geofence",
         "checkin_opens_at",
         "checkin_closes_at",
+        "strict_checkin",
     }
 )
 #: How many names a refusal lists before it says "等 N 人".
@@ -83,9 +87,14 @@ def create_meeting(
     checkin_opens_at: datetime | None = None,
     checkin_closes_at: datetime | None = None,
     geofence: tuple[float, float, int] | None = None,
+    strict_checkin: bool = False,
     created_by_id: int | None = None,
 ) -> Meeting:
-    """Schedule a meeting. Participants default to the organiser; check-in opens 30 minutes early."""
+    """Schedule a meeting. Participants default to the organiser; check-in opens 30 minutes early.
+
+    ``strict_checkin`` (现场核验): only the secretary's scan of a member's personal code, or a hand entry,
+    records presence.
+    """
     _check_time_order(starts_at, ends_at)
     _check_geofence(geofence)
     participants = list(participants) or [organiser]
@@ -103,6 +112,7 @@ def create_meeting(
         geo_lat=lat,
         geo_lng=lng,
         geo_radius_m=radius,
+        strict_checkin=strict_checkin,
         code_secret=secrets.token_hex(32),
         created_by_id=created_by_id,
     )
@@ -185,6 +195,7 @@ def update_meeting(meeting: Meeting, **changes: Any) -> Meeting:
     if unknown:
         raise TypeError(f"update_meeting() cannot change {sorted(unknown)}")
     lock_org_chain(meeting.organiser_org_id)  # so the minutes cannot be finalised halfway through an edit
+    hold_check_ins(meeting.id)  # so attendance read below stays true until the edit commits
     ensure_editable(meeting)
     values = _validated_values(meeting, changes)
     participants = _validated_participants(meeting, changes["participants"]) if "participants" in changes else None
@@ -221,6 +232,8 @@ def _validated_values(meeting: Meeting, changes: dict[str, Any]) -> dict[str, An
         values["title"] = changes["title"].strip()
     if "place" in changes:
         values["place"] = changes["place"].strip()
+    if "strict_checkin" in changes:
+        values["strict_checkin"] = bool(changes["strict_checkin"])
     if "geofence" in changes:
         _check_geofence(changes["geofence"])
         lat, lng, radius = changes["geofence"] or (None, None, None)
@@ -378,6 +391,7 @@ def plan_meeting(admin: AdminUser, data: dict) -> Meeting:
         place=data["place"],
         participants=participants,
         geofence=data["geofence"],
+        strict_checkin=data["strict_checkin"],
         created_by_id=admin.id,
     )
 
@@ -436,6 +450,8 @@ class Arrival:
     status: AttendanceStatus
     method: CheckinMethod
     checked_in_at: datetime
+    #: marks the secretary should look at (see ``CheckinFlag``)
+    flags: list[CheckinFlag]
 
 
 @dataclass(frozen=True)
@@ -463,9 +479,9 @@ def live_list(meeting: Meeting, *, names_shown: int | None = None) -> LiveList:
 
     Plain columns rather than ORM rows: the live screen polls this every second, the phone every 3.
     """
-    columns = (Member.name, Attendance.status, Attendance.method, Attendance.checked_in_at)
+    columns = (Member.name, Attendance.status, Attendance.method, Attendance.checked_in_at, Attendance.flags)
     rows = db.session.execute(_roster_query(meeting, *columns)).all()
-    arrivals = [Arrival(*row) for row in rows if row.checked_in_at is not None]
+    arrivals = [Arrival(*row[:4], parse_flags(row.flags)) for row in rows if row.checked_in_at is not None]
     arrivals.sort(key=lambda arrival: arrival.checked_in_at, reverse=True)
     waiting = [row.name for row in rows if row.status is None]
     on_leave = [row.name for row in rows if row.status is AttendanceStatus.LEAVE]
