@@ -279,3 +279,48 @@ def test_only_refusals_are_listed_for_the_secretary(client, meeting, member, tok
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinAttempt)) == 2
     assert total == 1 and [row.reason for row in rows] == ["签到码无效（可能被篡改或伪造）"]
+
+
+def test_a_missing_meeting_is_a_404(client, member, token_for):
+    response = client.post(
+        "/api/meetings/999999/checkin", json={"code": "M999999.x"}, headers=bearer(token_for(member))
+    )
+
+    assert response.status_code == 404
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinAttempt)) == 0
+
+
+def test_the_secretary_cannot_scan_in_a_member_who_does_not_take_part(
+    client, meeting, tree, make_member, shuji, token_for
+):
+    outsider = make_member(tree["a2"], "甲二的党员")
+    code = client.get("/api/me/checkin-code", headers=bearer(token_for(outsider))).get_json()["code"]
+
+    response = secretary_scan(client, meeting, code, shuji, token_for)
+
+    assert response.get_json()["error"]["code"] == "not_participant"
+    assert attendees(meeting) == []
+    # the secretary's own scan at their own meeting: kept, so they can see what happened at the door
+    assert checkin.refused_scans(meeting.id)[0] == 1
+
+
+def test_a_hand_entry_needs_a_reason_that_is_not_blank(meeting, member):
+    with pytest.raises(Exception) as refused:
+        checkin.mark_present(meeting, member, "   ", recorded_by_id=None)
+
+    assert refused.value.code == "reason_required"
+    assert attendees(meeting) == []
+
+
+def test_a_members_own_scan_is_not_in_the_audit_trail_but_the_secretarys_is(
+    client, meeting, member, friend, shuji, token_for
+):
+    from server.audit.models import AuditLog
+
+    own_scan(client, meeting, member, token_for)
+    code = client.get("/api/me/checkin-code", headers=bearer(token_for(friend))).get_json()["code"]
+    secretary_scan(client, meeting, code, shuji, token_for)
+
+    rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity_type == "attendance")).all()
+    assert [(row.action, row.org_id) for row in rows] == [("attendance.create", meeting.organiser_org_id)]
+    assert rows[0].after["member_id"] == friend.id

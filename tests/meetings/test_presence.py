@@ -163,6 +163,21 @@ def test_the_limit_is_per_member_and_meeting_and_lifts_after_the_window(
     assert scan(client, fenced, token, **INSIDE).status_code == 200
 
 
+@pytest.mark.parametrize("refused", ["forged", "expired", "another meeting's"])
+def test_bad_codes_count_towards_the_limit(client, make_meeting, fenced, member, token_for, monkeypatch, refused):
+    other = make_meeting(title="支部委员会")
+    code = {
+        "forged": codes.meeting_code(fenced)[:-2] + "xx",
+        "expired": code_shown_seconds_ago(fenced, 60, monkeypatch),
+        "another meeting's": codes.meeting_code(other),
+    }[refused]
+    token = token_for(member)
+    for _ in range(5):
+        assert scan(client, fenced, token, code, **INSIDE).status_code == 400
+
+    assert scan(client, fenced, token, **INSIDE).status_code == 429
+
+
 def test_repeated_and_meeting_state_refusals_do_not_count(client, make_meeting, member, token_for):
     token = token_for(member)
     later = make_meeting(starts_in=timedelta(minutes=45))  # check-in opens in a quarter of an hour
@@ -178,16 +193,23 @@ def test_repeated_and_meeting_state_refusals_do_not_count(client, make_meeting, 
 # --- marks for the secretary -----------------------------------------------------------------------
 
 
-def test_identical_coordinates_from_two_members_mark_both(client, fenced, tree, make_member, shuji, token_for):
-    zhang, li, wang = (make_member(tree["a1"], name) for name in ("张三", "李四", "王五"))
-    scan(client, fenced, token_for(zhang), **INSIDE)
-    scan(client, fenced, token_for(li), **INSIDE)
-    scan(client, fenced, token_for(wang), latitude=39.90905, longitude=116.39785, accuracy=25.0)
+def test_identical_coordinates_from_several_members_mark_them_all_once(
+    client, make_meeting, fenced, tree, make_member, shuji, token_for
+):
+    elsewhere = make_meeting(geofence=(*VENUE, 200), title="支部党员大会")
+    scan(client, elsewhere, token_for(make_member(tree["a1"], "赵六")), **INSIDE)  # another meeting: no match
+    for name in ("张三", "李四", "王五"):
+        scan(client, fenced, token_for(make_member(tree["a1"], name)), **INSIDE)
+    same_latitude = {**INSIDE, "longitude": INSIDE["longitude"] + 0.00001}
+    same_longitude = {**INSIDE, "latitude": INSIDE["latitude"] + 0.00001}
+    scan(client, fenced, token_for(make_member(tree["a1"], "孙七")), **same_latitude)
+    scan(client, fenced, token_for(make_member(tree["a1"], "周八")), **same_longitude)
 
     flags = arrivals_by_name(client, fenced, shuji, token_for)
 
-    assert flags["张三"] == flags["李四"] == [{"code": "same_location", "label": "与其他党员的定位完全相同"}]
-    assert flags["王五"] == []
+    same = [{"code": "same_location", "label": "与其他党员的定位完全相同"}]
+    assert flags == {"张三": same, "李四": same, "王五": same, "孙七": [], "周八": []}
+    assert arrivals_by_name(client, elsewhere, shuji, token_for) == {"赵六": []}
 
 
 @pytest.mark.parametrize("metres_north", [0, 2])
@@ -218,7 +240,7 @@ def test_a_meeting_without_a_fence_and_the_secretarys_scans_carry_no_marks(
     client, make_meeting, fenced, member, tree, make_member, shuji, token_for
 ):
     plain = make_meeting()
-    scan(client, plain, token_for(member))
+    assert scan(client, plain, token_for(member), latitude=VENUE[0], longitude=VENUE[1]).status_code == 200
     brought = make_member(tree["a1"], "老党员")
     assert personal_scan(client, fenced, brought, shuji, token_for).status_code == 200
 
@@ -316,9 +338,12 @@ def test_strict_mode_is_chosen_when_scheduling_and_editing(browser, tree, shuji)
 
     del form["strict_checkin"], form["organiser_id"]
     assert secretary.post(f"/admin/meetings/{meeting.id}/edit", form).status_code == 302
-
     db.session.expire_all()
     assert db.session.get(Meeting, meeting.id).strict_checkin is False
+
+    assert secretary.post(f"/admin/meetings/{meeting.id}/edit", form | {"strict_checkin": "y"}).status_code == 302
+    db.session.expire_all()
+    assert db.session.get(Meeting, meeting.id).strict_checkin is True
 
 
 def test_strict_mode_is_chosen_from_the_phone(client, tree, shuji, token_for):
