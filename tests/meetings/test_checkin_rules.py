@@ -324,3 +324,17 @@ def test_a_members_own_scan_is_not_in_the_audit_trail_but_the_secretarys_is(
     rows = db.session.scalars(sa.select(AuditLog).where(AuditLog.entity_type == "attendance")).all()
     assert [(row.action, row.org_id) for row in rows] == [("attendance.create", meeting.organiser_org_id)]
     assert rows[0].after["member_id"] == friend.id
+
+
+@pytest.mark.parametrize(("metres_north", "accepted"), [(190, True), (215, False), (390, False)])
+def test_the_fence_is_its_radius_wide(client, make_meeting, member, token_for, metres_north, accepted):
+    fenced = make_meeting(geofence=(39.9087, 116.3975, 200))
+    where = {"latitude": 39.9087 + metres_north / 111_195, "longitude": 116.3975, "accuracy": 20}
+
+    response = client.post(
+        f"/api/meetings/{fenced.id}/checkin",
+        json={"code": codes.meeting_code(fenced), **where},
+        headers=bearer(token_for(member)),
+    )
+
+    assert (response.status_code == 200) is accepted, response.get_json()
