@@ -171,6 +171,10 @@ class Config:
         # A meeting is scheduled before it starts; this many minutes' slack lets a secretary fill in the
         # form as the meeting begins. Any earlier start may only be entered as a 补录 (meetings.backfill).
         self.MEETING_START_GRACE_MINUTES = _int_env("MEETING_START_GRACE_MINUTES", 10)
+        # A member's own scans refused (outside the fence, a bad or stale code) this many times within
+        # the window are answered "尝试次数过多" without being evaluated: coordinates cannot be guessed.
+        self.CHECKIN_MAX_REFUSALS = _int_env("CHECKIN_MAX_REFUSALS", 5)
+        self.CHECKIN_REFUSAL_WINDOW_MINUTES = _int_env("CHECKIN_REFUSAL_WINDOW_MINUTES", 10)
         # Minimum meeting frequency per kind: "month" | "quarter" | "year" | null to disable, merged over
         # server.meetings.compliance.DEFAULT_FREQUENCIES, e.g. MEETING_FREQUENCIES='{"party_lecture": null}'.
         self.MEETING_FREQUENCIES = json.loads(os.environ.get("MEETING_FREQUENCIES") or "{}")

@@ -1,3 +1,6 @@
+const fs = require('fs');
+const path = require('path');
+const simulate = require('miniprogram-simulate');
 const { createMeetingsPage, split } = require('../pages/meetings/logic');
 const { createMeetingPage, meetingIdFrom } = require('../pages/meeting/logic');
 const { createMyCodePage } = require('../pages/my-code/logic');
@@ -74,6 +77,52 @@ test('a fenced meeting sends the location with the code', async () => {
   await page.onShow();
   await page.scan();
   expect(api.post).toHaveBeenCalledWith('/api/meetings/7/checkin', { code: 'M7.code', latitude: 39.909, longitude: 116.3978 });
+});
+
+test("the phone's accuracy goes with the location", async () => {
+  const wx = wxWithScanner('M7.code', {
+    getLocation: ({ success }) => success({ latitude: 39.909, longitude: 116.3978, accuracy: 35 }),
+  });
+  const api = {
+    get: jest.fn().mockResolvedValue({ ...MEETING, needs_location: true }),
+    post: jest.fn().mockResolvedValue({ ok: true, already: false, message: '签到成功' }),
+  };
+  const page = mountPage(createMeetingPage({ api, wx }));
+  page.onLoad({ id: '7' });
+  await page.onShow();
+  await page.scan();
+  expect(api.post).toHaveBeenCalledWith('/api/meetings/7/checkin', {
+    code: 'M7.code',
+    latitude: 39.909,
+    longitude: 116.3978,
+    accuracy: 35,
+  });
+});
+
+describe('a 现场核验 meeting', () => {
+  function render(data) {
+    const template = fs.readFileSync(path.join(__dirname, '..', 'pages', 'meeting', 'index.wxml'), 'utf8');
+    const comp = simulate.render(simulate.load({ template, data }));
+    comp.attach(document.createElement('parent'));
+    return comp;
+  }
+
+  test('offers my personal code instead of scanning the screen', () => {
+    const texts = (comp, selector) => comp.querySelectorAll(selector).map((node) => node.dom.textContent.trim());
+    const strict = render({ meeting: { ...MEETING, strict_checkin: true, needs_location: true } });
+    expect(texts(strict, '.primary')).toEqual(['出示我的签到码']);
+    expect(texts(strict, '.hint')).toEqual(['本次会议为现场核验签到：请向支部书记出示您的个人签到码，由书记扫码签到']);
+    const usual = render({ meeting: { ...MEETING, needs_location: true } });
+    expect(texts(usual, '.primary')).toEqual(['扫码签到']);
+    expect(texts(usual, '.hint')).toEqual(['本次会议需定位签到，请在会场内扫码']);
+  });
+
+  test('the button opens the 签到码 tab', () => {
+    const wx = wxWithScanner('x', { switchTab: jest.fn() });
+    const page = mountPage(createMeetingPage({ api: {}, wx }));
+    page.showMyCode();
+    expect(wx.switchTab).toHaveBeenCalledWith({ url: '/pages/my-code/index' });
+  });
 });
 
 test('a refused scan tells the member why', async () => {

@@ -8,9 +8,9 @@ const { createFakeWx, mountPage } = require('./fake-wx');
 
 const ARRIVALS = '/api/meetings/7/arrivals';
 
-function arrival(name, status, method, checkedInAt) {
+function arrival(name, status, method, checkedInAt, flags = []) {
   const labels = { present: '已到', late: '迟到', meeting_code: '扫会议码', member_code: '书记扫码' };
-  return { name, status, status_label: labels[status], method, method_label: labels[method], checked_in_at: checkedInAt };
+  return { name, status, status_label: labels[status], method, method_label: labels[method], checked_in_at: checkedInAt, flags };
 }
 
 // 张三 scanned the projected code at 08:58 Beijing time; nobody else has come yet.
@@ -158,7 +158,7 @@ describe('scanning', () => {
     expect(api.post).toHaveBeenCalledWith('/api/meetings/7/scan-member', { code: 'U5.code' });
     expect(polls(api)).toBe(2); // no tick has passed: the scan asked for it
     expect(page.data).toMatchObject({ lastScan: '李四：签到成功（迟到）', waiting: ['赵六'], busy: false });
-    expect(page.data.arrivals[0]).toEqual({ name: '李四', time: '09:12', status: 'late', statusLabel: '迟到', method: '书记扫码' });
+    expect(page.data.arrivals[0]).toEqual({ name: '李四', time: '09:12', status: 'late', statusLabel: '迟到', method: '书记扫码', flags: '' });
     expect(wx.toasts[0].title).toBe('李四 签到成功（迟到）');
   });
 
@@ -206,6 +206,16 @@ describe('what the secretary sees', () => {
     expect(texts(comp, '.arrivals .status')).toEqual(['迟到', '已到']);
     expect(texts(comp, '.last')).toEqual(['李四：签到成功（迟到）']);
     expect(comp.querySelector('.stale')).toBeUndefined();
+  });
+
+  test('a check-in to look at carries its marks in words', () => {
+    const flags = [
+      { code: 'same_location', label: '与其他党员的定位完全相同' },
+      { code: 'no_accuracy', label: '手机未提供定位精度' },
+    ];
+    const marked = arrival('赵六', 'present', 'meeting_code', '2026-11-24T00:59:00+00:00', flags);
+    const comp = render(liveFrom({ ...BEFORE, arrivals: [marked, ...BEFORE.arrivals] }));
+    expect(texts(comp, '.arrivals .row__flags')).toEqual(['⚠ 与其他党员的定位完全相同；手机未提供定位精度']);
   });
 
   test('a long list names the first members and counts the rest', () => {

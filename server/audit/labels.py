@@ -69,6 +69,8 @@ FIELDS = {
     "geo_lat": "定位纬度",
     "geo_lng": "定位经度",
     "geo_radius_m": "定位半径（米）",
+    "strict_checkin": "现场核验",
+    "flags": "待核标记",
     "participant_orgs": "参会范围（组织编号）",
     "method": "签到方式",
     "checked_in_at": "签到时间",

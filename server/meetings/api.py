@@ -100,13 +100,16 @@ def meeting_detail(meeting_id: int):
 @blp.response(200, CheckinResultSchema)
 @blp.doc(security=BEARER)
 def check_in(payload: dict, meeting_id: int):
-    """Check in by scanning the meeting's live code (from the meeting's page)."""
+    """Check in by scanning the meeting's live code (from the meeting's page).
+
+    At a fenced meeting send the phone's location (``latitude`` and ``longitude`` together, and
+    ``accuracy`` as wx.getLocation gives it). 429 ``too_many_attempts`` after repeated refusals."""
     member = current_identity()
-    scan = checkin.load_scan(meeting_id, member)
-    with checkin.refusals_logged(meeting_id, member.id, CheckinMethod.MEETING_CODE):
-        codes.verify_meeting_code(codes.parse(payload["code"]), scan.meeting)
-    location = (payload["latitude"], payload["longitude"]) if payload["latitude"] is not None else None
-    result = checkin.check_in(scan, CheckinMethod.MEETING_CODE, location=location)
+    reading = None
+    if payload["latitude"] is not None:
+        reading = checkin.Reading(payload["latitude"], payload["longitude"], payload["accuracy"])
+    scan = checkin.load_scan(meeting_id, member, reading)
+    result = checkin.scan_meeting_code(scan, payload["code"], reading)
     return _result(result, member.name)
 
 

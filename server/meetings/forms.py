@@ -37,6 +37,8 @@ class MeetingFormSchema(Schema):
             "required when the start has passed, refused otherwise"
         },
     )
+    #: 现场核验: members' own scans of the projected code do not count
+    strict_checkin = fields.Boolean(load_default=False)
 
     @validates_schema(skip_on_field_errors=False)  # report every problem at once
     def _consistent(self, data: dict, **_: object) -> None:

@@ -17,6 +17,10 @@ if TYPE_CHECKING:
     from server.auth.models import AdminUser
 
 
+#: the answer for a meeting that does not exist, and for one outside the caller's scope
+MEETING_MISSING = "会议不存在"
+
+
 class MeetingKind(enum.StrEnum):
     BRANCH_ASSEMBLY = "branch_assembly"
     BRANCH_COMMITTEE = "branch_committee"
@@ -50,6 +54,28 @@ class CheckinMethod(enum.StrEnum):
     MEETING_CODE = "meeting_code"  # the member scanned the projected code
     MEMBER_CODE = "member_code"  # the secretary scanned the member's code
     MANUAL = "manual"  # marked by the secretary, with a reason
+
+
+class CheckinFlag(enum.StrEnum):
+    """Why a member's own scan at a fenced meeting deserves the secretary's look (stored on the attendance)."""
+
+    SAME_LOCATION = "same_location"  # another member checked in from exactly the same coordinates
+    FENCE_CENTRE = "fence_centre"  # within a few metres of the point the secretary set: typed in, not measured
+    NO_ACCURACY = "no_accuracy"  # the phone gave coordinates without wx.getLocation's accuracy figure
+    AFTER_REFUSALS = "after_refusals"  # accepted after refused scans at this meeting (guessed coordinates?)
+
+
+CHECKIN_FLAG_LABELS = {
+    CheckinFlag.SAME_LOCATION: "与其他党员的定位完全相同",
+    CheckinFlag.FENCE_CENTRE: "定位恰在会场中心点，可能是手动输入的位置",
+    CheckinFlag.NO_ACCURACY: "手机未提供定位精度",
+    CheckinFlag.AFTER_REFUSALS: "签到前扫码曾被拒绝（如不在会场范围内）",
+}
+
+
+def parse_flags(flags: str) -> list[CheckinFlag]:
+    """The marks stored with an attendance row (``Attendance.flags``), in the order they were raised."""
+    return [CheckinFlag(flag) for flag in flags.split()]
 
 
 class LeaveStatus(enum.StrEnum):
@@ -110,6 +136,9 @@ class Meeting(db.Model):
     checkin_closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     #: random per meeting; the rotating check-in codes are signed with it
     code_secret: Mapped[str] = mapped_column(sa.String(64))
+    #: 现场核验: only the secretary's scan of a member's personal code (or a hand entry) records presence;
+    #: members' own scans of the projected code are refused
+    strict_checkin: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     #: set when cancelled; cancelled meetings keep their row
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: admin who scheduled it
@@ -171,7 +200,19 @@ class Attendance(MeetingMemberAudit, db.Model):
     """One member's attendance at one meeting: present, late or on leave. No row means absent."""
 
     __tablename__ = "attendances"
-    __table_args__ = (sa.UniqueConstraint("meeting_id", "member_id", name="uq_attendances_meeting_member"),)
+    __table_args__ = (
+        sa.UniqueConstraint("meeting_id", "member_id", name="uq_attendances_meeting_member"),
+        # "Did anyone check in from exactly these coordinates?", asked by every check-in at a fenced
+        # meeting; partial, so meetings without a fence add nothing to it.
+        sa.Index(
+            "ix_attendances_meeting_location",
+            "meeting_id",
+            "geo_lat",
+            "geo_lng",
+            postgresql_where=sa.text("geo_lat IS NOT NULL"),
+            sqlite_where=sa.text("geo_lat IS NOT NULL"),
+        ),
+    )
     __audited__ = True
     __audit_entity__ = "attendance"
 
@@ -191,8 +232,18 @@ class Attendance(MeetingMemberAudit, db.Model):
     note: Mapped[str] = mapped_column(sa.String(200), default="")
     #: admin who recorded it, for manual entries and scans of member codes
     recorded_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("admin_users.id", ondelete="SET NULL"))
+    #: where the member's phone said it was, for their own scan at a fenced meeting (WGS-84)
+    geo_lat: Mapped[float | None] = mapped_column(sa.Float)
+    #: longitude of the same
+    geo_lng: Mapped[float | None] = mapped_column(sa.Float)
+    #: space-separated ``CheckinFlag`` values the secretary should look at; empty for most
+    flags: Mapped[str] = mapped_column(sa.String(100), default="", server_default="")
 
     meeting: Mapped[Meeting] = relationship()
+
+    @property
+    def flag_list(self) -> list[CheckinFlag]:
+        return parse_flags(self.flags)
 
 
 class ReminderOutcome(enum.StrEnum):
@@ -231,7 +282,11 @@ class CheckinAttempt(db.Model):
     """
 
     __tablename__ = "checkin_attempts"
-    __table_args__ = (sa.Index("ix_checkin_attempts_meeting", "meeting_id", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_checkin_attempts_meeting", "meeting_id", "created_at"),
+        # One member's recent refusals at one meeting: counted on every scan (the limit on guessing).
+        sa.Index("ix_checkin_attempts_member", "member_id", "meeting_id", "created_at"),
+    )
 
     #: surrogate key
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -241,7 +296,8 @@ class CheckinAttempt(db.Model):
     member_id: Mapped[int | None] = mapped_column(sa.ForeignKey("members.id", ondelete="CASCADE"))
     #: "already_checked_in", or the refusal code ("code_expired", "outside_geofence", …)
     result: Mapped[str] = mapped_column(sa.String(32))
-    #: the Chinese message given, with the distance for geofence refusals
+    #: the Chinese message given; for a geofence refusal, what the secretary reads: the distance, which
+    #: the member is not told
     detail: Mapped[str] = mapped_column(sa.String(200), default="")
     #: how the scan came in
     method: Mapped[CheckinMethod] = mapped_column(enum_column(CheckinMethod, "checkin_method"))

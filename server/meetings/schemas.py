@@ -4,7 +4,15 @@ from marshmallow import Schema, ValidationError, fields, validate, validates_sch
 
 from server.meetings.compliance import ABSENT
 from server.meetings.forms import MeetingFormSchema
-from server.meetings.models import MEETING_KIND_LABELS, AttendanceStatus, CheckinMethod, LeaveStatus, MeetingKind
+from server.meetings.models import (
+    CHECKIN_FLAG_LABELS,
+    MEETING_KIND_LABELS,
+    AttendanceStatus,
+    CheckinFlag,
+    CheckinMethod,
+    LeaveStatus,
+    MeetingKind,
+)
 
 #: how a member reads their status at a past meeting (the admin's attendance list says the same)
 ATTENDANCE_LABELS = {
@@ -25,6 +33,18 @@ class CheckinSchema(Schema):
     code = fields.String(required=True, validate=validate.Length(min=3, max=300))
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
+    accuracy = fields.Float(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Range(min=0, max=100_000),
+        metadata={"description": "metres, as wx.getLocation gives it; a location without it is marked for review"},
+    )
+
+    @validates_schema
+    def _whole_location(self, data: dict, **_: object) -> None:
+        missing = [key for key in ("latitude", "longitude") if data.get(key) is None]
+        if len(missing) == 1:
+            raise ValidationError("定位须同时包含纬度和经度", missing[0])
 
     @validates_schema
     def _both_or_neither(self, data: dict, **_: object) -> None:
@@ -61,6 +81,11 @@ class MeetingBriefSchema(Schema):
         metadata={"description": "补录: held on paper and recorded afterwards; no check-in by scanning"}
     )
     backfill_reason = fields.String(allow_none=True, metadata={"description": "why it was recorded afterwards"})
+    strict_checkin = fields.Boolean(
+        metadata={
+            "description": "现场核验: members show their personal code; a scan of the projected code does not count"
+        }
+    )
 
 
 class MemberCodeSchema(Schema):
@@ -171,6 +196,13 @@ class AttendanceYearSchema(Schema):
 # Secretary mode: the live list of who has come
 
 
+class CheckinFlagSchema(Schema):
+    code = fields.String(
+        attribute="value", required=True, validate=validate.OneOf([flag.value for flag in CheckinFlag])
+    )
+    label = fields.Function(lambda flag: CHECKIN_FLAG_LABELS[flag], metadata={"description": "Chinese"})
+
+
 class ArrivalSchema(Schema):
     name = fields.String(required=True)
     status = fields.Enum(AttendanceStatus, by_value=True, required=True, metadata={"description": "present or late"})
@@ -178,6 +210,11 @@ class ArrivalSchema(Schema):
     method = fields.Enum(CheckinMethod, by_value=True, required=True)
     method_label = fields.Function(lambda arrival: METHOD_LABELS[arrival.method])
     checked_in_at = fields.DateTime(required=True)
+    flags = fields.List(
+        fields.Nested(lambda: CheckinFlagSchema()),
+        required=True,
+        metadata={"description": "marks of a check-in the secretary should look at; usually empty"},
+    )
 
 
 class LiveListSchema(Schema):

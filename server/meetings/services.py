@@ -15,16 +15,20 @@ from server.auth.scope import can_see_org, require_org
 from server.db import db, utcnow
 from server.errors import AppError, NotFound, PermissionDenied
 from server.meetings import backfill
+from server.meetings.checkin import hold_check_ins
 from server.meetings.minutes import attendance_locked, lock_org_chain
 from server.meetings.models import (
+    MEETING_MISSING,
     Attendance,
     AttendanceStatus,
+    CheckinFlag,
     CheckinMethod,
     LeaveRequest,
     LeaveStatus,
     Meeting,
     MeetingKind,
     meeting_participants,
+    parse_flags,
 )
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
@@ -45,14 +49,11 @@ EDITABLE_FIELDS = frozenset(
         "checkin_opens_at",
         "checkin_closes_at",
         "backfill_reason",
+        "strict_checkin",
     }
 )
 #: How many names a refusal lists before it says "等 N 人".
 NAMES_SHOWN = 3
-
-
-#: the answer for a meeting that does not exist, and for one outside the caller's scope
-MEETING_MISSING = "会议不存在"
 
 
 def get_meeting(meeting_id: int) -> Meeting:
@@ -90,12 +91,16 @@ def create_meeting(
     checkin_opens_at: datetime | None = None,
     checkin_closes_at: datetime | None = None,
     geofence: tuple[float, float, int] | None = None,
+    strict_checkin: bool = False,
     created_by_id: int | None = None,
     backfill_reason: str | None = None,
 ) -> Meeting:
     """Schedule a meeting. Participants default to the organiser; check-in opens 30 minutes early.
 
     A start already past is refused unless this is a 补录 with a reason (see :mod:`backfill`).
+
+    ``strict_checkin`` (现场核验): only the secretary's scan of a member's personal code, or a hand entry,
+    records presence.
     """
     _check_time_order(starts_at, ends_at)
     backfill_reason = backfill.clean_reason(backfill_reason)
@@ -116,6 +121,7 @@ def create_meeting(
         geo_lat=lat,
         geo_lng=lng,
         geo_radius_m=radius,
+        strict_checkin=strict_checkin,
         code_secret=secrets.token_hex(32),
         created_by_id=created_by_id,
         backfill_reason=backfill_reason,
@@ -194,6 +200,7 @@ def update_meeting(meeting: Meeting, **changes: Any) -> Meeting:
     if unknown:
         raise TypeError(f"update_meeting() cannot change {sorted(unknown)}")
     lock_org_chain(meeting.organiser_org_id)  # so the minutes cannot be finalised halfway through an edit
+    hold_check_ins(meeting.id)  # so attendance read below stays true until the edit commits
     ensure_editable(meeting)
     values = _validated_values(meeting, changes)
     participants = _validated_participants(meeting, changes["participants"]) if "participants" in changes else None
@@ -233,6 +240,8 @@ def _validated_values(meeting: Meeting, changes: dict[str, Any]) -> dict[str, An
         values["title"] = changes["title"].strip()
     if "place" in changes:
         values["place"] = changes["place"].strip()
+    if "strict_checkin" in changes:
+        values["strict_checkin"] = bool(changes["strict_checkin"])
     if "geofence" in changes:
         _check_geofence(changes["geofence"])
         lat, lng, radius = changes["geofence"] or (None, None, None)
@@ -451,6 +460,7 @@ def plan_meeting(admin: AdminUser, data: dict) -> Meeting:
         place=data["place"],
         participants=participants,
         geofence=data["geofence"],
+        strict_checkin=data["strict_checkin"],
         created_by_id=admin.id,
         backfill_reason=data.get("backfill_reason"),
     )
@@ -510,6 +520,8 @@ class Arrival:
     status: AttendanceStatus
     method: CheckinMethod
     checked_in_at: datetime
+    #: marks the secretary should look at (see ``CheckinFlag``)
+    flags: list[CheckinFlag]
 
 
 @dataclass(frozen=True)
@@ -537,9 +549,9 @@ def live_list(meeting: Meeting, *, names_shown: int | None = None) -> LiveList:
 
     Plain columns rather than ORM rows: the live screen polls this every second, the phone every 3.
     """
-    columns = (Member.name, Attendance.status, Attendance.method, Attendance.checked_in_at)
+    columns = (Member.name, Attendance.status, Attendance.method, Attendance.checked_in_at, Attendance.flags)
     rows = db.session.execute(_roster_query(meeting, *columns)).all()
-    arrivals = [Arrival(*row) for row in rows if row.checked_in_at is not None]
+    arrivals = [Arrival(*row[:4], parse_flags(row.flags)) for row in rows if row.checked_in_at is not None]
     arrivals.sort(key=lambda arrival: arrival.checked_in_at, reverse=True)
     waiting = [row.name for row in rows if row.status is None]
     on_leave = [row.name for row in rows if row.status is AttendanceStatus.LEAVE]

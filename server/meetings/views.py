@@ -19,7 +19,7 @@ from server.errors import AppError, NotFound
 from server.http import translate
 from server.meetings import backfill, checkin, codes, leave, services
 from server.meetings.forms import ManualCheckinSchema, MeetingFormSchema
-from server.meetings.models import MEETING_KIND_LABELS, LeaveRequest, LeaveStatus, Meeting
+from server.meetings.models import CHECKIN_FLAG_LABELS, MEETING_KIND_LABELS, LeaveRequest, LeaveStatus, Meeting
 from server.members.models import Member
 from server.orgs import services as org_services
 from server.orgs.models import Organisation, OrgKind
@@ -196,6 +196,7 @@ def edit(meeting_id: int):
                     participants=participants,
                     geofence=data["geofence"],
                     backfill_reason=data["backfill_reason"],
+                    strict_checkin=data["strict_checkin"],
                 )
             except AppError as exc:
                 errors = {_REFUSAL_FIELDS.get(exc.code, "_schema"): [exc.message]}
@@ -227,6 +228,7 @@ def _form_values(meeting: Meeting) -> MultiDict:
             "geo_lng": "" if meeting.geo_lng is None else str(meeting.geo_lng),
             "geo_radius_m": "" if meeting.geo_radius_m is None else str(meeting.geo_radius_m),
             "backfill_reason": meeting.backfill_reason or "",
+            "strict_checkin": "y" if meeting.strict_checkin else "",
         }
     )
     for org_id in sorted(services.participant_org_ids(meeting)):
@@ -252,6 +254,7 @@ def detail(meeting_id: int):
         pending=LeaveStatus.PENDING,
         editable=services.is_editable(meeting),
         refused=checkin.refused_scans(meeting.id),
+        flag_labels=CHECKIN_FLAG_LABELS,
         now=utcnow(),
     )
 
@@ -314,10 +317,13 @@ def live(meeting_id: int):
 @bp.route("/<int:meeting_id>/live/code")
 @admin_required
 def live_code(meeting_id: int):
-    """A fresh code as a QR image; the live page swaps it in every few seconds."""
+    """A fresh code as a QR image; the live page swaps it in every few seconds. None in 现场核验: the
+    notice instead, so a screen opened before the secretary switched it on stops showing a code."""
     meeting = _meeting(meeting_id)
     if meeting.backfilled:
         raise AppError("backfilled", "补录的会议不进行现场签到")
+    if meeting.strict_checkin:
+        return render_template("meetings/_live_strict.html")
     code = codes.meeting_code(meeting)
     return render_template("meetings/_live_code.html", meeting=meeting, code=code, image=codes.qr_png_base64(code))
 
@@ -326,7 +332,8 @@ def live_code(meeting_id: int):
 @admin_required
 def live_arrivals(meeting_id: int):
     """Who has arrived, newest first, with the count; polled every second by the live page."""
-    return render_template("meetings/_arrivals.html", live=services.live_list(_meeting(meeting_id)))
+    live = services.live_list(_meeting(meeting_id))
+    return render_template("meetings/_arrivals.html", live=live, flag_labels=CHECKIN_FLAG_LABELS)
 
 
 @bp.route("/<int:meeting_id>/poster.png")

@@ -1,4 +1,5 @@
-// One meeting: scan the projected code to check in, ask for leave, see my attendance.
+// One meeting: scan the projected code to check in (or, at a 现场核验 meeting, show my personal code to
+// the secretary), ask for leave, see my attendance.
 // Opened from the list, or from the printed poster's mini-program code (scene "m=<id>").
 const { showError } = require('../../utils/api');
 const { beijing } = require('../../utils/time');
@@ -51,6 +52,8 @@ function createMeetingPage({ api, wx }) {
         .then(([scanned, place]) => {
           const body = { code: scanned.result };
           if (place) Object.assign(body, { latitude: place.latitude, longitude: place.longitude });
+          // Without it the server marks the check-in for the secretary to look at.
+          if (place && typeof place.accuracy === 'number') body.accuracy = place.accuracy;
           return api.post(`/api/meetings/${meeting.id}/checkin`, body);
         })
         .then((result) => {
@@ -80,6 +83,11 @@ function createMeetingPage({ api, wx }) {
           return this.onShow();
         })
         .catch((err) => showError(wx, err));
+    },
+
+    // 现场核验: only the secretary's scan of my personal code counts.
+    showMyCode() {
+      wx.switchTab({ url: '/pages/my-code/index' });
     },
 
     secretaryMode() {

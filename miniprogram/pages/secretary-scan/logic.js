@@ -20,7 +20,15 @@ function liveFrom(body) {
       { key: 'leave', label: '请假', value: body.leave },
       { key: 'waiting', label: '未到', value: body.not_arrived },
     ],
-    arrivals: body.arrivals.map((a) => ({ name: a.name, time: clock(a.checked_in_at), status: a.status, statusLabel: a.status_label, method: a.method_label })),
+    arrivals: body.arrivals.map((a) => ({
+      name: a.name,
+      time: clock(a.checked_in_at),
+      status: a.status,
+      statusLabel: a.status_label,
+      method: a.method_label,
+      // Marks the secretary should look at (same coordinates as another member, no accuracy…), in words.
+      flags: (a.flags || []).map((flag) => flag.label).join('；'),
+    })),
     waiting: body.not_arrived_names,
     // The server sends the first names of a long list only; the count covers everyone.
     waitingMore: body.not_arrived - body.not_arrived_names.length,

@@ -1,0 +1,150 @@
+"""A check-in at the moment its member's branch is removed from the meeting: one of the two must see the
+other. Either the member is checked in and the branch stays, or the branch goes and the scan is refused;
+never an attendance row for a member the meeting no longer expects.
+
+Two transactions on two connections, interleaved by hand: one holds its place until the other has
+either finished or is seen waiting for it (on PostgreSQL, in pg_stat_activity), then lets go.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Callable
+
+import pytest
+import sqlalchemy as sa
+
+from server.db import db
+from server.errors import AppError
+from server.meetings import checkin, services
+from server.meetings.models import Attendance, CheckinMethod, Meeting
+from server.members.models import Member
+from tests.conftest import USING_POSTGRES
+
+
+@pytest.fixture
+def joint(make_meeting, tree):
+    """A meeting of 甲一支部 to which 甲二支部 is invited too."""
+    return make_meeting(tree["a1"], participants=[tree["a1"], tree["a2"]])
+
+
+@pytest.fixture
+def guest(tree, make_member):
+    return make_member(tree["a2"], "甲二的党员")
+
+
+class Step(threading.Thread):
+    """A transaction in its own app context (so its own session and connection), which runs ``work`` and
+    then waits for ``release`` before committing."""
+
+    def __init__(self, app, work: Callable[[], object]) -> None:
+        super().__init__(daemon=True)
+        self.app, self.work = app, work
+        self.ready, self.release, self.done = threading.Event(), threading.Event(), threading.Event()
+        self.outcome: object = None
+
+    def run(self) -> None:
+        with self.app.app_context():
+            try:
+                self.outcome = self.work()
+                self.ready.set()
+                self.release.wait(20)
+                db.session.commit()
+            except AppError as refusal:
+                self.outcome = refusal
+                db.session.rollback()
+            except BaseException as exc:  # reported in the main thread
+                self.outcome = exc
+                db.session.rollback()
+            finally:
+                self.ready.set()
+                self.done.set()
+                db.session.remove()
+
+
+def waiting_for_a_lock() -> bool:
+    if not USING_POSTGRES:
+        return False  # SQLite's busy wait cannot be seen from outside: the caller waits a while instead
+    with db.engine.connect() as connection:
+        return bool(
+            connection.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_activity"
+                    " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+                )
+            )
+        )
+
+
+def blocked_or_done(step: Step, patience: float = 1.5) -> None:
+    """Wait until ``step`` waits for the other transaction's lock, or has finished without waiting."""
+    deadline = time.monotonic() + (10 if USING_POSTGRES else patience)
+    while time.monotonic() < deadline and not step.done.is_set():
+        if waiting_for_a_lock():
+            return
+        time.sleep(0.02)
+
+
+def edit_dropping(meeting_id: int, org_id: int) -> Callable[[], object]:
+    def work() -> object:
+        meeting = db.session.get_one(Meeting, meeting_id)
+        kept = [org for org in meeting.participant_orgs if org.id != org_id]
+        return services.update_meeting(meeting, participants=kept)
+
+    return work
+
+
+def check_in(meeting_id: int, member_id: int) -> Callable[[], object]:
+    def work() -> object:
+        member = db.session.get_one(Member, member_id)
+        return checkin.check_in(checkin.load_scan(meeting_id, member), CheckinMethod.MEETING_CODE)
+
+    return work
+
+
+def assert_consistent(meeting: Meeting, guest: Member, org_id: int) -> None:
+    db.session.expire_all()
+    attended = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(Attendance)
+        .where(Attendance.meeting_id == meeting.id, Attendance.member_id == guest.id)
+    )
+    still_invited = org_id in services.participant_org_ids(db.session.get_one(Meeting, meeting.id))
+    assert (attended, still_invited) in {(1, True), (0, False)}, (attended, still_invited)
+
+
+def run_in_order(app, first: Step, second: Step) -> None:
+    first.start()
+    assert first.ready.wait(20)
+    second.start()
+    blocked_or_done(second)
+    first.release.set()
+    second.release.set()
+    first.join(20)
+    second.join(20)
+    assert not first.is_alive() and not second.is_alive()
+    for step in (first, second):
+        assert not isinstance(step.outcome, BaseException) or isinstance(step.outcome, AppError), step.outcome
+
+
+def test_a_check_in_during_the_edit_that_removes_its_branch_is_refused(app, joint, guest, tree):
+    edit = Step(app, edit_dropping(joint.id, tree["a2"].id))
+    scan = Step(app, check_in(joint.id, guest.id))
+
+    run_in_order(app, edit, scan)
+
+    assert isinstance(edit.outcome, Meeting)
+    assert isinstance(scan.outcome, AppError) and scan.outcome.code == "not_participant"
+    assert_consistent(joint, guest, tree["a2"].id)
+
+
+def test_an_edit_during_a_check_in_sees_the_new_arrival(app, joint, guest, tree):
+    scan = Step(app, check_in(joint.id, guest.id))
+    edit = Step(app, edit_dropping(joint.id, tree["a2"].id))
+
+    run_in_order(app, scan, edit)
+
+    assert isinstance(scan.outcome, checkin.CheckinResult) and not scan.outcome.already
+    assert isinstance(edit.outcome, AppError) and edit.outcome.code == "participant_has_attendance"
+    assert_consistent(joint, guest, tree["a2"].id)
