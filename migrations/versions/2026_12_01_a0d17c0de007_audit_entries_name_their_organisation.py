@@ -17,7 +17,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "a0d17c0de007"
-down_revision = "b1a7f111de06"  # after 补录
+down_revision = "c4ec1c0de005"  # data only: last, after the schema changes of this release
 branch_labels = None
 depends_on = None
 

@@ -18,7 +18,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "acc0c0de0008"
-down_revision = "a0d17c0de007"  # after the audit backfill
+down_revision = "b1a7f111de06"  # after 补录
 branch_labels = None
 depends_on = None
 

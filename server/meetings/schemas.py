@@ -41,12 +41,6 @@ class CheckinSchema(Schema):
     )
 
     @validates_schema
-    def _whole_location(self, data: dict, **_: object) -> None:
-        missing = [key for key in ("latitude", "longitude") if data.get(key) is None]
-        if len(missing) == 1:
-            raise ValidationError("定位须同时包含纬度和经度", missing[0])
-
-    @validates_schema
     def _both_or_neither(self, data: dict, **_: object) -> None:
         """A location is a pair; half of one cannot be placed against the meeting's geofence."""
         if (data["latitude"] is None) != (data["longitude"] is None):
