@@ -14,7 +14,6 @@ queries, not per branch.
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -25,7 +24,6 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from server.auth.models import AdminUser, Role
@@ -40,6 +38,7 @@ from server.meetings.models import (
 )
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
+from server.spreadsheets import text_cell, workbook_bytes
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
 
@@ -705,15 +704,6 @@ EXPORT_COLUMNS = (
 )
 
 
-def _cell(sheet, value: Any) -> Any:
-    """Text stays text: a name starting with "=" must not become a formula in Excel."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
 def _status(requirement: Requirement) -> str:
     if requirement.ok:
         return "是"
@@ -744,10 +734,8 @@ def compliance_workbook(reports: Iterable[BranchReport]) -> bytes:
     sheet.freeze_panes = "A2"
     sheet.append([title for title, _ in EXPORT_COLUMNS])
     for row in _export_rows(reports):
-        sheet.append([_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        sheet.append([text_cell(sheet, value) for value in row])
+    return workbook_bytes(book)
 
 
 def attendance_workbook(rates: dict[str, list[dict[str, Any]]]) -> bytes:
@@ -761,7 +749,5 @@ def attendance_workbook(rates: dict[str, list[dict[str, Any]]]) -> bytes:
         sheet.append([label for label, _ in columns] + ["应参会次数", "实到次数", "出勤率"])
         for row in rows:
             rate = "" if row["rate"] is None else f"{row['rate']:.0%}"
-            sheet.append([_cell(sheet, row[key]) for _, key in columns] + [row["expected"], row["attended"], rate])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+            sheet.append([text_cell(sheet, row[key]) for _, key in columns] + [row["expected"], row["attended"], rate])
+    return workbook_bytes(book)

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
-from flask import g, render_template, request, send_file
+from flask import g, render_template, request
 
 from server.admin.access import admin_required
 from server.meetings import compliance
@@ -13,8 +12,7 @@ from server.meetings.models import MEETING_KIND_LABELS
 from server.meetings.views import bp
 from server.orgs import services as org_services
 from server.orgs.models import Organisation
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from server.spreadsheets import send_xlsx
 
 
 def _root() -> Organisation:
@@ -76,9 +74,7 @@ def compliance_page():
 def compliance_export():
     reports, _, _, label, _ = _reports()
     content = compliance.compliance_workbook(reports)
-    return send_file(
-        io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"三会一课落实情况-{label}.xlsx"
-    )
+    return send_xlsx(content, f"三会一课落实情况-{label}.xlsx")
 
 
 def _year() -> int:
@@ -103,4 +99,4 @@ def attendance_export():
     year = _year()
     rates = compliance.attendance_rates(_root(), year)
     content = compliance.attendance_workbook(rates)
-    return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"党员出勤率-{year}.xlsx")
+    return send_xlsx(content, f"党员出勤率-{year}.xlsx")
