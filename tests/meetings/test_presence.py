@@ -122,8 +122,7 @@ def test_a_member_of_another_branch_gets_one_answer_and_leaves_nothing_in_the_me
 
     assert {response.status_code for response in answers} == {404}  # not theirs: as if it did not exist
     assert all(
-        response.get_json()["error"] == {"code": "not_found", "message": "会议不存在"}
-        for response in answers
+        response.get_json()["error"] == {"code": "not_found", "message": "会议不存在"} for response in answers
     ), [response.get_json() for response in answers]
     assert attempts_at(meeting) == [] and attempts_at(not_yet_open) == []
 
