@@ -10,7 +10,7 @@ from flask import Flask, g
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import mp_config, wechat
+from server import mp_config, uploads, wechat
 from server.browser_policy import BrowserPolicy
 from server.config import PROJECT_ROOT, Config, check_production, instance_dir
 from server.db import db
@@ -74,6 +74,7 @@ def _init_extensions(app: Flask) -> None:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     _session_backend(app)
     server_session.init_app(app)
+    uploads.init_app(app)  # before CSRF, whose check reads the whole form
     csrf.init_app(app)
     limiter.init_app(app)
     wechat.init_app(app)

@@ -20,7 +20,6 @@ a branch warned today could otherwise silence it at once by entering 补录 for 
 
 from __future__ import annotations
 
-import io
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,7 +29,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
 from openpyxl.utils import get_column_letter
 
 from server.auth.models import AdminUser, Role
@@ -46,6 +44,7 @@ from server.meetings.models import (
 )
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
+from server.spreadsheets import text_cell, workbook_bytes
 from server.timezone import display_zone, local_date
 
 MONTH, QUARTER, YEAR = "month", "quarter", "year"
@@ -738,15 +737,6 @@ EXPORT_COLUMNS = (
 )
 
 
-def _cell(sheet, value: Any) -> Any:
-    """Text stays text: a name starting with "=" must not become a formula in Excel."""
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value)
-        cell.data_type = "s"
-        return cell
-    return value
-
-
 def _status(requirement: Requirement) -> str:
     if requirement.by_backfill:
         return "补录"
@@ -780,10 +770,8 @@ def compliance_workbook(reports: Iterable[BranchReport]) -> bytes:
     sheet.freeze_panes = "A2"
     sheet.append([title for title, _ in EXPORT_COLUMNS])
     for row in _export_rows(reports):
-        sheet.append([_cell(sheet, value) for value in row])
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+        sheet.append([text_cell(sheet, value) for value in row])
+    return workbook_bytes(book)
 
 
 def attendance_workbook(rates: dict[str, list[dict[str, Any]]]) -> bytes:
@@ -800,7 +788,5 @@ def attendance_workbook(rates: dict[str, list[dict[str, Any]]]) -> bytes:
         for row in rows:
             rate = "" if row["rate"] is None else f"{row['rate']:.0%}"
             figures = [row["expected"], row["attended"], rate, row["backfilled"], row["backfilled_attended"]]
-            sheet.append([_cell(sheet, row[key]) for _, key in columns] + figures)
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+            sheet.append([text_cell(sheet, row[key]) for _, key in columns] + figures)
+    return workbook_bytes(book)

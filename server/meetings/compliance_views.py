@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import io
 from datetime import date, timedelta
 
-from flask import g, render_template, request, send_file
+from flask import g, render_template, request
 
 from server.admin.access import admin_required
 from server.meetings import compliance
 from server.meetings.models import MEETING_KIND_LABELS
 from server.meetings.views import bp
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from server.spreadsheets import send_xlsx
 
 
 def _quarter(value: str | None, today: date) -> tuple[date, date, str]:
@@ -69,9 +67,7 @@ def compliance_page():
 def compliance_export():
     reports, _, _, label, _ = _reports()
     content = compliance.compliance_workbook(reports)
-    return send_file(
-        io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"三会一课落实情况-{label}.xlsx"
-    )
+    return send_xlsx(content, f"三会一课落实情况-{label}.xlsx")
 
 
 def _year() -> int:
@@ -96,4 +92,4 @@ def attendance_export():
     year = _year()
     rates = compliance.attendance_rates(g.admin.scope_path, year)
     content = compliance.attendance_workbook(rates)
-    return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name=f"党员出勤率-{year}.xlsx")
+    return send_xlsx(content, f"党员出勤率-{year}.xlsx")

@@ -30,13 +30,12 @@ from server.meetings import anchors
 from server.meetings.models import Attendance, Meeting, Minutes, MinutesAmendment, MinutesPhoto
 from server.orgs.models import Organisation
 from server.orgs.services import subtree_ids
+from server.uploads import check_photo
 
 GENESIS = "0" * 64
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
 MAX_PHOTOS = 9
 MAX_REASON = 200
 MAX_TOPIC = 200
-IMAGE_SIGNATURES = {b"\x89PNG\r\n\x1a\n": "image/png", b"\xff\xd8\xff": "image/jpeg"}
 _TICK = timedelta(microseconds=1)
 
 
@@ -198,33 +197,25 @@ def save_draft(minutes: Minutes, topic: str, content: str, decisions: str) -> Mi
     return minutes
 
 
-def _image_type(data: bytes) -> str | None:
-    return next((kind for magic, kind in IMAGE_SIGNATURES.items() if data.startswith(magic)), None)
-
-
-def _check_photo(minutes: Minutes, content_type: str, data: bytes) -> str:
-    detected = _image_type(data)
-    if detected is None or (content_type or detected).lower() != detected:
-        raise AppError("photo_type", "只能上传 JPG 或 PNG 格式的照片")
-    if len(data) > MAX_PHOTO_BYTES:
-        raise AppError("photo_too_large", "照片不能超过 5 MB")
+def _check_room_for_photo(minutes: Minutes) -> None:
     count = db.session.scalar(
         sa.select(sa.func.count()).select_from(MinutesPhoto).where(MinutesPhoto.minutes_id == minutes.id)
     )
     if count >= MAX_PHOTOS:
         raise AppError("too_many_photos", f"每份会议记录最多上传 {MAX_PHOTOS} 张照片")
-    return detected
 
 
-def add_photo(minutes: Minutes, filename: str, content_type: str, data: bytes) -> MinutesPhoto:
-    """Attach a JPG or PNG (checked by its first bytes) of at most 5 MB; at most 9 per minutes."""
+def add_photo(minutes: Minutes, filename: str, data: bytes) -> MinutesPhoto:
+    """Attach a photo that passes :func:`server.uploads.check_photo` (JPG or PNG by content, size and
+    pixels bounded); at most ``MAX_PHOTOS`` per minutes. Its type is what its bytes are, not its name."""
     _ensure_draft(minutes)
-    detected = _check_photo(minutes, content_type, data)
+    photo_type = check_photo(data).content_type
+    _check_room_for_photo(minutes)
     name = (filename or "").replace("\\", "/").rsplit("/", 1)[-1].strip()[:200] or "photo"
     photo = MinutesPhoto(
         minutes_id=minutes.id,
         filename=name,
-        content_type=detected,
+        content_type=photo_type,
         size=len(data),
         sha256=hashlib.sha256(data).hexdigest(),
         data=data,

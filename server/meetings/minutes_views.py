@@ -13,8 +13,10 @@ from server.errors import NotFound
 from server.meetings import minutes as minutes_service
 from server.meetings.models import MEETING_KIND_LABELS, MinutesAmendment, MinutesPhoto
 from server.meetings.views import _meeting, bp
+from server.uploads import MB, PHOTO_MAX_BYTES, PHOTO_TOO_LARGE, read_upload, upload_limit
 
-MAX_UPLOAD = 5 * 1024 * 1024
+#: the draft's text and a few photos in one form; more photos go in the next save
+MINUTES_FORM_MAX_BYTES = 20 * MB
 
 
 @bp.route("/<int:meeting_id>/minutes", methods=["GET"])
@@ -36,10 +38,12 @@ def minutes(meeting_id: int):
         kinds=MEETING_KIND_LABELS,
         held=meeting.starts_at <= utcnow(),
         heads=minutes_service.signed_heads(record),
+        photo_limits={"mb": PHOTO_MAX_BYTES // MB, "count": minutes_service.MAX_PHOTOS},
     )
 
 
 @bp.route("/<int:meeting_id>/minutes", methods=["POST"])
+@upload_limit(MINUTES_FORM_MAX_BYTES, f"一次提交的照片合计不能超过 {MINUTES_FORM_MAX_BYTES // MB} MB，请分几次上传")
 @writer_required
 def save_minutes(meeting_id: int):
     record = minutes_service.get_or_create_minutes(_meeting(meeting_id, write=True))
@@ -47,7 +51,8 @@ def save_minutes(meeting_id: int):
     minutes_service.save_draft(record, form.get("topic", ""), form.get("content", ""), form.get("decisions", ""))
     for upload in request.files.getlist("photos"):
         if upload.filename:
-            minutes_service.add_photo(record, upload.filename, upload.mimetype or "", upload.read(MAX_UPLOAD + 1))
+            data = read_upload(upload, PHOTO_MAX_BYTES, PHOTO_TOO_LARGE, code="photo_too_large")
+            minutes_service.add_photo(record, upload.filename, data)
     if form.get("action") == "finalise":
         minutes_service.finalise(record)
         flash("纪要已定稿并锁定；此后只能追加更正说明")

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
-from openpyxl.cell import WriteOnlyCell
+from openpyxl import Workbook
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
-from openpyxl.utils.exceptions import InvalidFileException
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from server.errors import AppError
@@ -26,6 +22,7 @@ from server.members.models import (
     Member,
 )
 from server.members.schemas import fen_to_yuan
+from server.spreadsheets import set_text, text_cell, workbook_bytes
 
 
 @dataclass(frozen=True)
@@ -93,7 +90,7 @@ def template_workbook(branch_labels: list[str]) -> bytes:
         _list_validation(sheet, letters[key], '"' + ",".join(choices) + '"')
     lists = book.create_sheet("支部列表")
     for row, label in enumerate(branch_labels, start=1):
-        _set_text(lists.cell(row=row, column=1), label)
+        set_text(lists.cell(row=row, column=1), label)
     if branch_labels:
         _list_validation(sheet, letters["branch"], f"'支部列表'!$A$1:$A${len(branch_labels)}")
     notes = book.create_sheet("填写说明")
@@ -106,32 +103,7 @@ def template_workbook(branch_labels: list[str]) -> bytes:
     ):
         notes.append([line])
     notes.column_dimensions["A"].width = 110
-    return _save(book)
-
-
-def _set_text(cell, value: Any) -> Any:
-    """Store text as text: openpyxl turns any string starting with "=" into a formula, which would let a
-    name or work unit typed by someone else run as a formula (a hyperlink, a lookup) in Excel."""
-    cell.value = value
-    if isinstance(value, str) and value.startswith("="):
-        cell.data_type = "s"
-    return cell
-
-
-def _save(book: Workbook) -> bytes:
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
-
-
-def open_workbook(content: bytes):
-    """Open an uploaded workbook, or explain in Chinese why it is not one."""
-    if not zipfile.is_zipfile(io.BytesIO(content)):
-        raise AppError("not_excel", "文件不是有效的 Excel（.xlsx）文件，请用模板填写后上传")
-    try:
-        return load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise AppError("not_excel", "文件不是有效的 Excel（.xlsx）文件，请用模板填写后上传") from exc
+    return workbook_bytes(book)
 
 
 def cell_text(value: Any) -> str | None:
@@ -216,13 +188,6 @@ def _export_row(member: Member, reveal: bool, bound: bool) -> list[Any]:
     ]
 
 
-def _export_cells(sheet, values: list[Any]) -> list[Any]:
-    return [
-        _set_text(WriteOnlyCell(sheet), value) if isinstance(value, str) and value.startswith("=") else value
-        for value in values
-    ]
-
-
 def export_workbook(members: Iterable[Member], bound_ids: set[int], reveal: bool = False) -> bytes:
     """The filtered register as a workbook; phone and ID numbers masked unless ``reveal``."""
     book = Workbook(write_only=True)
@@ -231,5 +196,5 @@ def export_workbook(members: Iterable[Member], bound_ids: set[int], reveal: bool
         sheet.column_dimensions[get_column_letter(index)].width = column.width
     sheet.append([column.title for column in EXPORT_COLUMNS])
     for member in members:
-        sheet.append(_export_cells(sheet, _export_row(member, reveal, member.id in bound_ids)))
-    return _save(book)
+        sheet.append([text_cell(sheet, value) for value in _export_row(member, reveal, member.id in bound_ids)])
+    return workbook_bytes(book)

@@ -18,7 +18,7 @@ from server.audit.services import snapshot
 from server.db import db, utcnow
 from server.errors import AppError
 from server.http import translate
-from server.members.excel import COLUMNS, TITLE_OF, cell_text, count_rows, open_workbook, read_rows
+from server.members.excel import COLUMNS, TITLE_OF, cell_text, count_rows, read_rows
 from server.members.models import (
     DUES_CATEGORY_LABELS,
     GENDER_LABELS,
@@ -31,6 +31,7 @@ from server.members.schemas import MemberInputSchema, clean_member_data
 from server.members.services import sort_key
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import within
+from server.spreadsheets import check_upload, open_upload
 
 PROGRESS_EVERY = 500
 MAX_ROWS = 20000
@@ -178,12 +179,12 @@ def _lease() -> timedelta:
 def start_import(
     filename: str, content: bytes, scope_org: Organisation | None, created_by_id: int | None
 ) -> MemberImport:
-    """Check that the upload is a workbook and queue it; the rows are checked by the job."""
-    book = open_workbook(content)
-    try:
-        read_rows(book)  # header problems are reported at once, not after a queue wait
-    finally:
-        book.close()
+    """Store an upload whose archive looks like a workbook, and queue it.
+
+    Only the zip's directory is read here (:func:`check_upload`): a file that unpacks to hundreds of MB
+    is refused at once, and nothing is parsed inside the web request. The job opens the workbook.
+    """
+    check_upload(content)
     job = MemberImport(
         filename=filename[:200],
         content=content,
@@ -269,7 +270,7 @@ def validate_rows(job: MemberImport) -> list[dict[str, Any]] | None:
     """Check every row; return the members to create, or None after recording the errors."""
     scope_org = db.session.get(Organisation, job.scope_org_id) if job.scope_org_id else None
     directory = BranchDirectory(scope_org.path if scope_org else "/")  # type: ignore[arg-type]
-    book = open_workbook(job.content or b"")
+    book = open_upload(job.content or b"")  # header problems and anything unpacked past the bounds fail the job
     try:
         declared, rows = read_rows(book)
         _save_progress(job, status=ImportStatus.VALIDATING, total_rows=_data_row_count(book, declared))

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import io
-
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
 from server.admin.access import admin_required, load_form, page_number, writer_required
 from server.audit.services import record
@@ -30,12 +28,13 @@ from server.members.schemas import MemberInputSchema, MemberUpdateSchema, clean_
 from server.members.tasks import run_member_import
 from server.orgs import services as org_services
 from server.orgs.models import Organisation, OrgKind
+from server.spreadsheets import XLSX_MAX_BYTES, XLSX_TOO_LARGE, send_xlsx
 from server.tasks import enqueue_after_commit
+from server.uploads import FORM_OVERHEAD, read_upload, upload_limit
 
 bp = Blueprint("members", __name__, url_prefix="/admin/members", template_folder="templates")
 
 PER_PAGE = 20
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _filter_from_args() -> services.MemberFilter:
@@ -118,7 +117,7 @@ def export():
         label="党员名册",
         detail={"filter": request.args.to_dict(), "reveal_personal_data": reveal},
     )
-    return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name="党员名册.xlsx")
+    return send_xlsx(content, "党员名册.xlsx")
 
 
 def _bound_member_ids(flt: services.MemberFilter) -> set[int]:
@@ -254,10 +253,11 @@ def import_form():
 def import_template():
     directory = imports.BranchDirectory(g.admin.scope_path)
     content = excel.template_workbook(directory.labels())
-    return send_file(io.BytesIO(content), mimetype=XLSX, as_attachment=True, download_name="党员名册导入模板.xlsx")
+    return send_xlsx(content, "党员名册导入模板.xlsx")
 
 
 @bp.route("/import", methods=["POST"])
+@upload_limit(XLSX_MAX_BYTES + FORM_OVERHEAD, XLSX_TOO_LARGE)
 @writer_required
 def import_upload():
     upload = request.files.get("file")
@@ -265,9 +265,10 @@ def import_upload():
         raise AppError("no_file", "请选择要导入的 Excel 文件")
     if not upload.filename.lower().endswith(".xlsx"):
         raise AppError("not_excel", "请上传 .xlsx 格式的 Excel 文件（可先下载模板）")
+    content = read_upload(upload, XLSX_MAX_BYTES, XLSX_TOO_LARGE)
     # The rows may go anywhere the template offered: the account's whole scope (all of it for a superadmin).
     scope_org = None if g.admin.scope_path == "/" else g.admin.org
-    job = imports.start_import(upload.filename, upload.read(), scope_org, g.admin.id)
+    job = imports.start_import(upload.filename, content, scope_org, g.admin.id)
     enqueue_after_commit(run_member_import, job.id)
     return redirect(url_for("members.import_status", import_id=job.id))
 

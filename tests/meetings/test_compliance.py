@@ -324,7 +324,7 @@ def test_excel_export_has_a_row_per_requirement(tree, make_org, monkeypatch, app
     assert ["甲一支部／第一党小组", "党小组会", "2025年10月", 1, 0, 0, "否", None] in rows
     assert ["乙一支部", "主题党日", "2025年10月", 1, 0, 0, "否", None] in rows
     formula_cell = next(row for row in sheet.iter_rows() if row[0].value == tricky.name)[0]
-    assert formula_cell.data_type == "s"
+    assert (formula_cell.data_type, formula_cell.quotePrefix) == ("s", True)  # text, even once edited in Excel
 
 
 def test_branches_outside_the_subtree_never_appear(tree, make_member):

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
+from PIL import Image
 
 from server.db import db, utcnow
 from server.errors import AppError
@@ -22,9 +24,17 @@ from server.meetings.models import (
     MinutesPhoto,
 )
 from tests.conftest import USING_POSTGRES
+from tests.hostile_files import jpeg_declaring, png_declaring
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
+
+def image_bytes(image_format: str, size: tuple[int, int] = (4, 3)) -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", size, "red").save(buffer, format=image_format)
+    return buffer.getvalue()
+
+
+PNG = image_bytes("PNG")
+JPEG = image_bytes("JPEG")
 
 
 def build_meeting(org, *, starts_in: timedelta = -timedelta(hours=3), title: str = "十一月主题党日") -> Meeting:
@@ -87,7 +97,7 @@ def test_draft_finalise_amend_and_verify(branch, held, make_admin):
     minutes = service.get_or_create_minutes(held)
     assert minutes.org_id == branch.id
     service.save_draft(minutes, " 学习党章 ", "全体党员学习党章第一章", "无")
-    service.add_photo(minutes, "现场.png", "image/png", PNG)
+    service.add_photo(minutes, "现场.png", PNG)
     service.finalise(minutes)
     db.session.commit()
     assert minutes.prev_hash == "0" * 64 and len(minutes.content_hash) == 64 and minutes.topic == "学习党章"
@@ -96,7 +106,7 @@ def test_draft_finalise_amend_and_verify(branch, held, make_admin):
         service.save_draft(minutes, "改写", "改写的内容", "")
     assert refused.value.code == "minutes_finalised"
     with pytest.raises(AppError) as refused:
-        service.add_photo(minutes, "补拍.png", "image/png", PNG)
+        service.add_photo(minutes, "补拍.png", PNG)
     assert refused.value.code == "minutes_finalised"
     with pytest.raises(AppError) as refused:
         service.finalise(minutes)
@@ -177,7 +187,7 @@ def test_attendance_changed_after_finalising_is_detected(branch, held, make_memb
 def test_replaced_photo_is_detected(branch, held):
     minutes = service.get_or_create_minutes(held)
     service.save_draft(minutes, "学习党章", "内容", "")
-    photo = service.add_photo(minutes, "a.jpg", "image/jpeg", JPEG)
+    photo = service.add_photo(minutes, "a.jpg", JPEG)
     service.finalise(minutes)
     db.session.commit()
     db.session.execute(sa.update(MinutesPhoto).where(MinutesPhoto.id == photo.id).values(data=JPEG + b"x"))
@@ -220,28 +230,40 @@ def test_unfinalising_minutes_directly_is_detected(branch, held):
 
 
 @pytest.mark.parametrize(
-    ("filename", "content_type", "data", "code"),
+    ("filename", "data", "code"),
     [
-        ("伪装.png", "image/png", "这其实是一段文字".encode(), "photo_type"),
-        ("a.png", "image/jpeg", PNG, "photo_type"),
-        ("a.gif", "image/gif", b"GIF89a" + b"\x00" * 10, "photo_type"),
-        ("big.jpg", "image/jpeg", JPEG + b"\x00" * (5 * 1024 * 1024), "photo_too_large"),
+        pytest.param("伪装.png", "这其实是一段文字".encode(), "photo_type", id="text"),
+        pytest.param("空壳.png", b"\x89PNG\r\n\x1a\n" + b"\x00" * 64, "photo_type", id="png-signature-only"),
+        pytest.param("a.gif", image_bytes("GIF"), "photo_type", id="gif"),
+        pytest.param("big.jpg", JPEG + b"\x00" * (5 * 1024 * 1024), "photo_too_large", id="over-5-mb"),
+        # 99 bytes that promise 900 million pixels: 2.7 GB to decode, and Pillow's own guard raises
+        pytest.param("bomb.png", png_declaring(30_000, 30_000), "photo_too_many_pixels", id="30000x30000"),
+        # 56 million: past our limit, below twice it, where Pillow only warns
+        pytest.param("huge.png", png_declaring(8_000, 7_000), "photo_too_many_pixels", id="8000x7000"),
+        pytest.param("bomb.jpg", jpeg_declaring(60_000, 60_000), "photo_too_many_pixels", id="jpeg-60000x60000"),
     ],
 )
-def test_photo_type_and_size_are_checked(held, filename, content_type, data, code):
+def test_photo_type_size_and_pixels_are_checked(held, filename, data, code):
     minutes = service.get_or_create_minutes(held)
     with pytest.raises(AppError) as refused:
-        service.add_photo(minutes, filename, content_type, data)
+        service.add_photo(minutes, filename, data)
     assert refused.value.code == code
     assert refused.value.message and not refused.value.message.isascii()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(MinutesPhoto)) == 0
+
+
+def test_a_photo_has_the_type_its_bytes_show_whatever_its_name(held):
+    minutes = service.get_or_create_minutes(held)
+    assert service.add_photo(minutes, "其实是PNG.jpg", PNG).content_type == "image/png"
+    assert service.add_photo(minutes, "现场", JPEG).content_type == "image/jpeg"
 
 
 def test_at_most_nine_photos(held):
     minutes = service.get_or_create_minutes(held)
     for n in range(service.MAX_PHOTOS):
-        service.add_photo(minutes, f"C:\\相册\\{n}.png", "image/png", PNG)
+        service.add_photo(minutes, f"C:\\相册\\{n}.png", PNG)
     with pytest.raises(AppError) as refused:
-        service.add_photo(minutes, "10.png", "image/png", PNG)
+        service.add_photo(minutes, "10.png", PNG)
     assert refused.value.code == "too_many_photos"
     assert db.session.scalar(sa.select(MinutesPhoto.filename).limit(1)) == "0.png"
 
