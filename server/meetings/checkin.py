@@ -332,7 +332,8 @@ _INSERT_ATTENDANCE = insert_unless_present(
     unique=["meeting_id", "member_id"],
     returning="id",
 )
-# The members who checked in earlier from the same coordinates get the mark too (rare: one more statement).
+# A check-in from coordinates another member already sent marks every check-in from them, itself included
+# (rare: one more statement).
 _MARK_SAME_LOCATION = (
     sa.update(_attendances)
     .where(
@@ -376,10 +377,10 @@ def _where_from(scan: Scan, reading: Reading | None, away: float | None) -> dict
     """The coordinates and marks kept with a member's own check-in at a fenced meeting (none elsewhere)."""
     if reading is None or away is None:
         return {"geo_lat": None, "geo_lng": None, "flags": ""}
+    # SAME_LOCATION is not raised here: _MARK_SAME_LOCATION marks this row with the earlier ones.
     flags = [
         flag
         for flag, raised in (
-            (CheckinFlag.SAME_LOCATION, scan.same_location),
             (CheckinFlag.FENCE_CENTRE, away <= FENCE_CENTRE_M),
             (CheckinFlag.NO_ACCURACY, reading.accuracy_m is None),
             (CheckinFlag.AFTER_REFUSALS, scan.recent_refusals > 0),

@@ -196,10 +196,11 @@ def test_repeated_and_meeting_state_refusals_do_not_count(client, make_meeting, 
 def test_identical_coordinates_from_several_members_mark_them_all_once(
     client, make_meeting, fenced, tree, make_member, shuji, token_for
 ):
-    elsewhere = make_meeting(geofence=(*VENUE, 200), title="支部党员大会")
-    scan(client, elsewhere, token_for(make_member(tree["a1"], "赵六")), **INSIDE)  # another meeting: no match
+    earlier, later = (make_meeting(geofence=(*VENUE, 200), title=title) for title in ("支部党员大会", "党课"))
+    scan(client, earlier, token_for(make_member(tree["a1"], "赵六")), **INSIDE)  # other meetings: no match
     for name in ("张三", "李四", "王五"):
         scan(client, fenced, token_for(make_member(tree["a1"], name)), **INSIDE)
+    scan(client, later, token_for(make_member(tree["a1"], "钱九")), **INSIDE)
     same_latitude = {**INSIDE, "longitude": INSIDE["longitude"] + 0.00001}
     same_longitude = {**INSIDE, "latitude": INSIDE["latitude"] + 0.00001}
     scan(client, fenced, token_for(make_member(tree["a1"], "孙七")), **same_latitude)
@@ -209,7 +210,8 @@ def test_identical_coordinates_from_several_members_mark_them_all_once(
 
     same = [{"code": "same_location", "label": "与其他党员的定位完全相同"}]
     assert flags == {"张三": same, "李四": same, "王五": same, "孙七": [], "周八": []}
-    assert arrivals_by_name(client, elsewhere, shuji, token_for) == {"赵六": []}
+    assert arrivals_by_name(client, earlier, shuji, token_for) == {"赵六": []}
+    assert arrivals_by_name(client, later, shuji, token_for) == {"钱九": []}
 
 
 @pytest.mark.parametrize("metres_north", [0, 2])
