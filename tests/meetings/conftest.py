@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 
 from server.auth.member_services import _start_session
+from server.auth.models import Role
 from server.db import db, utcnow
 from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
@@ -30,6 +31,14 @@ def make_meeting(app, tree) -> Callable[..., Meeting]:
         return meeting
 
     return make
+
+
+@pytest.fixture
+def shuji(tree, make_member, make_admin):
+    """王书记: a member of 甲一支部 with the branch's secretary account."""
+    member = make_member(tree["a1"], "王书记")
+    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=member.id, display_name="王书记")
+    return member
 
 
 @pytest.fixture

@@ -15,14 +15,6 @@ from tests.meetings.conftest import bearer
 
 
 @pytest.fixture
-def shuji(tree, make_member, make_admin):
-    """王书记: a member of 甲一支部 with the branch's secretary account."""
-    member = make_member(tree["a1"], "王书记")
-    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=member.id, display_name="王书记")
-    return member
-
-
-@pytest.fixture
 def meeting(make_meeting):
     return make_meeting()  # starts in 10 minutes; check-in is open
 

@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from server.auth.models import Role
 from server.db import db
 from server.meetings import codes
 from server.meetings.compliance import local_today
@@ -26,14 +25,6 @@ NORTH_850_M = {"latitude": 39.9163, "longitude": 116.3972, "accuracy": 20.0}  # 
 @pytest.fixture
 def member(tree, make_member):
     return make_member(tree["a1"], "张三")
-
-
-@pytest.fixture
-def shuji(tree, make_member, make_admin):
-    """王书记: a member of 甲一支部 with the branch's secretary account."""
-    secretary = make_member(tree["a1"], "王书记")
-    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=secretary.id, display_name="王书记")
-    return secretary
 
 
 @pytest.fixture
@@ -320,17 +311,21 @@ def test_in_strict_mode_the_secretary_may_still_mark_by_hand(browser, make_meeti
     assert attendance_count(strict) == 1
 
 
-def test_strict_mode_is_chosen_when_scheduling_and_editing(browser, tree, shuji):
-    secretary = browser("shuji")
-    form = {
+def strict_meeting_form(organiser, strict) -> dict:
+    return {
         "kind": "theme_day",
         "title": "组织生活会",
-        "organiser_id": tree["a1"].id,
+        "organiser_id": organiser.id,
         "day": TOMORROW,
         "starts": "09:00",
         "ends": "11:00",
-        "strict_checkin": "y",
+        "strict_checkin": strict,
     }
+
+
+def test_strict_mode_is_chosen_when_scheduling_and_editing(browser, tree, shuji):
+    secretary = browser("shuji")
+    form = strict_meeting_form(tree["a1"], "y")
     assert secretary.post("/admin/meetings/new", form).status_code == 302
     meeting = db.session.scalar(sa.select(Meeting))
     assert meeting.strict_checkin is True
@@ -349,15 +344,7 @@ def test_strict_mode_is_chosen_when_scheduling_and_editing(browser, tree, shuji)
 
 
 def test_strict_mode_is_chosen_from_the_phone(client, tree, shuji, token_for):
-    form = {
-        "kind": "theme_day",
-        "title": "组织生活会",
-        "organiser_id": tree["a1"].id,
-        "day": TOMORROW,
-        "starts": "09:00",
-        "ends": "11:00",
-        "strict_checkin": True,
-    }
+    form = strict_meeting_form(tree["a1"], True)
     response = client.post("/api/meetings", json=form, headers=bearer(token_for(shuji)))
 
     assert response.status_code == 201, response.get_json()

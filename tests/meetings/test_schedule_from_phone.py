@@ -32,14 +32,6 @@ def form(org, **overrides) -> dict:
     } | overrides
 
 
-@pytest.fixture
-def shuji(tree, make_member, make_admin):
-    """王书记: a member of 甲一支部 with the branch's secretary account."""
-    member = make_member(tree["a1"], "王书记")
-    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=member.id, display_name="王书记")
-    return member
-
-
 def meeting_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(Meeting))
 
