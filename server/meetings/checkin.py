@@ -458,9 +458,8 @@ def check_in(
             else:
                 result = _insert_once(scan, fields)
             if scan.same_location and fields["geo_lat"] is not None:
-                core_execute(
-                    _MARK_SAME_LOCATION, {"at_meeting": scan.meeting.id, "lat": reading.lat, "lng": reading.lng}
-                )
+                where = {"at_meeting": scan.meeting.id, "lat": fields["geo_lat"], "lng": fields["geo_lng"]}
+                core_execute(_MARK_SAME_LOCATION, where)
     except AppError as refusal:
         _log(scan.meeting.id, scan.member_id, method, refusal)
         keep_on_error()  # the refusal is part of the record
