@@ -1,3 +1,6 @@
+const fs = require('fs');
+const path = require('path');
+
 // A scripted `wx` for unit tests: requests are answered by a handler, modals by a queue of answers.
 function createFakeWx({ handler, modalAnswers = [], loginCodes = ['code-1', 'code-2', 'code-3'] } = {}) {
   const storage = {};
@@ -41,4 +44,13 @@ function mountPage(definition) {
 const ok = (data) => ({ statusCode: 200, data });
 const error = (statusCode, code, message) => ({ statusCode, data: { error: { code, message } } });
 
-module.exports = { createFakeWx, mountPage, ok, error };
+// A page's template rendered with ``data`` (no logic: what the member or secretary would see).
+function renderPage(name, data) {
+  const simulate = require('miniprogram-simulate'); // here, not on top: it needs the DOM only renders have
+  const template = fs.readFileSync(path.join(__dirname, '..', 'pages', name, 'index.wxml'), 'utf8');
+  const comp = simulate.render(simulate.load({ template, data }));
+  comp.attach(document.createElement('parent'));
+  return comp;
+}
+
+module.exports = { createFakeWx, mountPage, renderPage, ok, error };

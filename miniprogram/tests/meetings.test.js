@@ -1,12 +1,9 @@
-const fs = require('fs');
-const path = require('path');
-const simulate = require('miniprogram-simulate');
 const { createMeetingsPage, split } = require('../pages/meetings/logic');
 const { createMeetingPage, meetingIdFrom } = require('../pages/meeting/logic');
 const { createMyCodePage } = require('../pages/my-code/logic');
 const { ApiError } = require('../utils/api');
 const { beijing } = require('../utils/time');
-const { createFakeWx, mountPage } = require('./fake-wx');
+const { createFakeWx, mountPage, renderPage } = require('./fake-wx');
 
 function wxWithScanner(result, extra = {}) {
   const wx = createFakeWx({ handler: () => ({}) });
@@ -66,8 +63,12 @@ test('scanning the projected code checks in and shows the result', async () => {
   expect(page.data.busy).toBe(false);
 });
 
-test('a fenced meeting sends the location with the code', async () => {
-  const wx = wxWithScanner('M7.code');
+test.each([
+  ['without', {}, {}],
+  ['with', { accuracy: 35 }, { accuracy: 35 }],
+])("a fenced meeting sends the location with the code, %s the phone's accuracy", async (_, given, sent) => {
+  const place = { latitude: 39.909, longitude: 116.3978 };
+  const wx = wxWithScanner('M7.code', { getLocation: ({ success }) => success({ ...place, ...given }) });
   const api = {
     get: jest.fn().mockResolvedValue({ ...MEETING, needs_location: true }),
     post: jest.fn().mockResolvedValue({ ok: true, already: false, message: '签到成功' }),
@@ -76,36 +77,11 @@ test('a fenced meeting sends the location with the code', async () => {
   page.onLoad({ id: '7' });
   await page.onShow();
   await page.scan();
-  expect(api.post).toHaveBeenCalledWith('/api/meetings/7/checkin', { code: 'M7.code', latitude: 39.909, longitude: 116.3978 });
-});
-
-test("the phone's accuracy goes with the location", async () => {
-  const wx = wxWithScanner('M7.code', {
-    getLocation: ({ success }) => success({ latitude: 39.909, longitude: 116.3978, accuracy: 35 }),
-  });
-  const api = {
-    get: jest.fn().mockResolvedValue({ ...MEETING, needs_location: true }),
-    post: jest.fn().mockResolvedValue({ ok: true, already: false, message: '签到成功' }),
-  };
-  const page = mountPage(createMeetingPage({ api, wx }));
-  page.onLoad({ id: '7' });
-  await page.onShow();
-  await page.scan();
-  expect(api.post).toHaveBeenCalledWith('/api/meetings/7/checkin', {
-    code: 'M7.code',
-    latitude: 39.909,
-    longitude: 116.3978,
-    accuracy: 35,
-  });
+  expect(api.post).toHaveBeenCalledWith('/api/meetings/7/checkin', { code: 'M7.code', ...place, ...sent });
 });
 
 describe('a 现场核验 meeting', () => {
-  function render(data) {
-    const template = fs.readFileSync(path.join(__dirname, '..', 'pages', 'meeting', 'index.wxml'), 'utf8');
-    const comp = simulate.render(simulate.load({ template, data }));
-    comp.attach(document.createElement('parent'));
-    return comp;
-  }
+  const render = (data) => renderPage('meeting', data);
 
   test('offers my personal code instead of scanning the screen', () => {
     const texts = (comp, selector) => comp.querySelectorAll(selector).map((node) => node.dom.textContent.trim());

@@ -1,10 +1,7 @@
 // Secretary mode's scan page: scanning members' codes, and the live list polled while the page is shown.
-const fs = require('fs');
-const path = require('path');
-const simulate = require('miniprogram-simulate');
 const { createSecretaryScanPage, liveFrom, POLL_MS } = require('../pages/secretary-scan/logic');
 const { ApiError, NetworkError } = require('../utils/api');
-const { createFakeWx, mountPage } = require('./fake-wx');
+const { createFakeWx, mountPage, renderPage } = require('./fake-wx');
 
 const ARRIVALS = '/api/meetings/7/arrivals';
 
@@ -187,12 +184,7 @@ describe('scanning', () => {
 });
 
 describe('what the secretary sees', () => {
-  function render(data) {
-    const template = fs.readFileSync(path.join(__dirname, '..', 'pages', 'secretary-scan', 'index.wxml'), 'utf8');
-    const comp = simulate.render(simulate.load({ template, data }));
-    comp.attach(document.createElement('parent'));
-    return comp;
-  }
+  const render = (data) => renderPage('secretary-scan', data);
 
   const texts = (comp, selector) => comp.querySelectorAll(selector).map((node) => node.dom.textContent.replace(/\s+/g, ' ').trim());
 

@@ -333,7 +333,8 @@ _INSERT_ATTENDANCE = insert_unless_present(
     unique=["meeting_id", "member_id"],
     returning="id",
 )
-# The members who checked in earlier from the same coordinates get the mark too (rare: one more statement).
+# A check-in from coordinates another member already sent marks every check-in from them, itself included
+# (rare: one more statement).
 _MARK_SAME_LOCATION = (
     sa.update(_attendances)
     .where(
@@ -377,10 +378,10 @@ def _where_from(scan: Scan, reading: Reading | None, away: float | None) -> dict
     """The coordinates and marks kept with a member's own check-in at a fenced meeting (none elsewhere)."""
     if reading is None or away is None:
         return {"geo_lat": None, "geo_lng": None, "flags": ""}
+    # SAME_LOCATION is not raised here: _MARK_SAME_LOCATION marks this row with the earlier ones.
     flags = [
         flag
         for flag, raised in (
-            (CheckinFlag.SAME_LOCATION, scan.same_location),
             (CheckinFlag.FENCE_CENTRE, away <= FENCE_CENTRE_M),
             (CheckinFlag.NO_ACCURACY, reading.accuracy_m is None),
             (CheckinFlag.AFTER_REFUSALS, scan.recent_refusals > 0),
@@ -458,9 +459,8 @@ def check_in(
             else:
                 result = _insert_once(scan, fields)
             if scan.same_location and fields["geo_lat"] is not None:
-                core_execute(
-                    _MARK_SAME_LOCATION, {"at_meeting": scan.meeting.id, "lat": reading.lat, "lng": reading.lng}
-                )
+                where = {"at_meeting": scan.meeting.id, "lat": fields["geo_lat"], "lng": fields["geo_lng"]}
+                core_execute(_MARK_SAME_LOCATION, where)
     except AppError as refusal:
         _log(scan.meeting.id, scan.member_id, method, refusal)
         keep_on_error()  # the refusal is part of the record

@@ -78,9 +78,9 @@ def waiting_for_a_lock() -> bool:
 
 
 def blocked_or_done(step: Step, patience: float = 1.5) -> None:
-    """Wait until ``step`` waits for the other transaction's lock, or has finished without waiting."""
+    """Wait until ``step`` waits for the other transaction's lock, or has done its work without waiting."""
     deadline = time.monotonic() + (10 if USING_POSTGRES else patience)
-    while time.monotonic() < deadline and not step.done.is_set():
+    while time.monotonic() < deadline and not step.ready.is_set():
         if waiting_for_a_lock():
             return
         time.sleep(0.02)
@@ -148,3 +148,36 @@ def test_an_edit_during_a_check_in_sees_the_new_arrival(app, joint, guest, tree)
     assert isinstance(scan.outcome, checkin.CheckinResult) and not scan.outcome.already
     assert isinstance(edit.outcome, AppError) and edit.outcome.code == "participant_has_attendance"
     assert_consistent(joint, guest, tree["a2"].id)
+
+
+def test_two_scans_of_one_member_at_once_record_one_arrival(app, joint, guest):
+    first = Step(app, check_in(joint.id, guest.id))
+    second = Step(app, check_in(joint.id, guest.id))
+
+    run_in_order(app, first, second)  # on PostgreSQL the second INSERT waits for the first's row
+
+    assert isinstance(first.outcome, checkin.CheckinResult) and not first.outcome.already
+    assert isinstance(second.outcome, checkin.CheckinResult) and second.outcome.already
+    assert second.outcome.checked_in_at == first.outcome.checked_in_at
+    assert second.outcome.message.startswith("已于 ")
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="row locks are a PostgreSQL matter; SQLite has a single writer")
+def test_check_ins_of_different_members_do_not_wait_for_each_other(app, joint, guest, tree, make_member):
+    other = make_member(tree["a1"], "甲一的党员")
+    first = Step(app, check_in(joint.id, guest.id))
+    second = Step(app, check_in(joint.id, other.id))
+    first.start()
+    assert first.ready.wait(20)
+    second.start()
+
+    blocked_or_done(second)
+
+    assert second.ready.is_set() and not waiting_for_a_lock()  # decided while the first is still open
+    first.release.set()
+    second.release.set()
+    first.join(20)
+    second.join(20)
+    assert not first.outcome.already and not second.outcome.already

@@ -9,7 +9,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from server.auth.models import Role
 from server.db import db
 from server.meetings import checkin, codes
 from server.meetings.models import Attendance, AttendanceStatus, CheckinAttempt, CheckinMethod
@@ -24,13 +23,6 @@ def member(tree, make_member):
 @pytest.fixture
 def friend(tree, make_member):
     return make_member(tree["a1"], "李四")
-
-
-@pytest.fixture
-def shuji(tree, make_member, make_admin):
-    secretary = make_member(tree["a1"], "王书记")
-    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=secretary.id, display_name="王书记")
-    return secretary
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from server.auth.models import Role
 from server.db import db
 from server.meetings import codes
 from server.meetings.compliance import local_today
@@ -26,14 +25,6 @@ NORTH_850_M = {"latitude": 39.9163, "longitude": 116.3972, "accuracy": 20.0}  # 
 @pytest.fixture
 def member(tree, make_member):
     return make_member(tree["a1"], "张三")
-
-
-@pytest.fixture
-def shuji(tree, make_member, make_admin):
-    """王书记: a member of 甲一支部 with the branch's secretary account."""
-    secretary = make_member(tree["a1"], "王书记")
-    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=secretary.id, display_name="王书记")
-    return secretary
 
 
 @pytest.fixture
@@ -195,10 +186,11 @@ def test_repeated_and_meeting_state_refusals_do_not_count(client, make_meeting, 
 def test_identical_coordinates_from_several_members_mark_them_all_once(
     client, make_meeting, fenced, tree, make_member, shuji, token_for
 ):
-    elsewhere = make_meeting(geofence=(*VENUE, 200), title="支部党员大会")
-    scan(client, elsewhere, token_for(make_member(tree["a1"], "赵六")), **INSIDE)  # another meeting: no match
+    earlier, later = (make_meeting(geofence=(*VENUE, 200), title=title) for title in ("支部党员大会", "党课"))
+    scan(client, earlier, token_for(make_member(tree["a1"], "赵六")), **INSIDE)  # other meetings: no match
     for name in ("张三", "李四", "王五"):
         scan(client, fenced, token_for(make_member(tree["a1"], name)), **INSIDE)
+    scan(client, later, token_for(make_member(tree["a1"], "钱九")), **INSIDE)
     same_latitude = {**INSIDE, "longitude": INSIDE["longitude"] + 0.00001}
     same_longitude = {**INSIDE, "latitude": INSIDE["latitude"] + 0.00001}
     scan(client, fenced, token_for(make_member(tree["a1"], "孙七")), **same_latitude)
@@ -208,7 +200,8 @@ def test_identical_coordinates_from_several_members_mark_them_all_once(
 
     same = [{"code": "same_location", "label": "与其他党员的定位完全相同"}]
     assert flags == {"张三": same, "李四": same, "王五": same, "孙七": [], "周八": []}
-    assert arrivals_by_name(client, elsewhere, shuji, token_for) == {"赵六": []}
+    assert arrivals_by_name(client, earlier, shuji, token_for) == {"赵六": []}
+    assert arrivals_by_name(client, later, shuji, token_for) == {"钱九": []}
 
 
 @pytest.mark.parametrize("metres_north", [0, 2])
@@ -317,17 +310,21 @@ def test_in_strict_mode_the_secretary_may_still_mark_by_hand(browser, make_meeti
     assert attendance_count(strict) == 1
 
 
-def test_strict_mode_is_chosen_when_scheduling_and_editing(browser, tree, shuji):
-    secretary = browser("shuji")
-    form = {
+def strict_meeting_form(organiser, strict) -> dict:
+    return {
         "kind": "theme_day",
         "title": "组织生活会",
-        "organiser_id": tree["a1"].id,
+        "organiser_id": organiser.id,
         "day": TOMORROW,
         "starts": "09:00",
         "ends": "11:00",
-        "strict_checkin": "y",
+        "strict_checkin": strict,
     }
+
+
+def test_strict_mode_is_chosen_when_scheduling_and_editing(browser, tree, shuji):
+    secretary = browser("shuji")
+    form = strict_meeting_form(tree["a1"], "y")
     assert secretary.post("/admin/meetings/new", form).status_code == 302
     meeting = db.session.scalar(sa.select(Meeting))
     assert meeting.strict_checkin is True
@@ -346,15 +343,7 @@ def test_strict_mode_is_chosen_when_scheduling_and_editing(browser, tree, shuji)
 
 
 def test_strict_mode_is_chosen_from_the_phone(client, tree, shuji, token_for):
-    form = {
-        "kind": "theme_day",
-        "title": "组织生活会",
-        "organiser_id": tree["a1"].id,
-        "day": TOMORROW,
-        "starts": "09:00",
-        "ends": "11:00",
-        "strict_checkin": True,
-    }
+    form = strict_meeting_form(tree["a1"], True)
     response = client.post("/api/meetings", json=form, headers=bearer(token_for(shuji)))
 
     assert response.status_code == 201, response.get_json()
