@@ -57,14 +57,6 @@ def shuji(tree, make_member, make_admin):
 
 
 @pytest.fixture
-def shuji(tree, make_member, make_admin):
-    """王书记: a member of 甲一支部 with the branch's secretary account."""
-    member = make_member(tree["a1"], "王书记")
-    make_admin("shuji", Role.SECRETARY, tree["a1"], member_id=member.id, display_name="王书记")
-    return member
-
-
-@pytest.fixture
 def token_for(app) -> Callable:
     """A mini-program session for a member, as after binding."""
 
