@@ -42,7 +42,7 @@ def chain(tree, make_member, make_admin):
     attend(meeting, make_member(branch, "李四"), status=AttendanceStatus.LEAVE)
     record = service.get_or_create_minutes(meeting)
     service.save_draft(record, "学习党章", "全体党员学习党章第一章", "每月一次")
-    photo = service.add_photo(record, "现场.jpg", "image/jpeg", JPEG)
+    photo = service.add_photo(record, "现场.jpg", JPEG)
     service.finalise(record)
     secretary = make_admin("shuji", Role.SECRETARY, branch)
     amendment = service.amend(record, "笔误", "第一章应为总纲", secretary.id)
