@@ -3,6 +3,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The suite runs on every core (up to four), one database per worker (tests/workers.py); files stay whole
+# so a module's shared fixtures are built once. `make test PARALLEL=` runs it in one process.
+PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
 
 .PHONY: mutation setup run test test-miniprogram test-sqlite test-postgres lint format mp-config migrate seed bench bench-checkin clean
 
@@ -41,10 +44,10 @@ test-miniprogram: setup
 	npx jest --ci
 
 test-sqlite: setup
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q $(PARALLEL)
 
 test-postgres: setup
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q $(PARALLEL)
 
 lint: setup
 	$(BIN)/ruff check .

@@ -21,6 +21,9 @@ from typing import Any
 
 import pytest
 
+from tests.workers import isolate_worker
+
+isolate_worker()  # before the app reads DATABASE_URL / REDIS_URL
 _TMP = Path(tempfile.mkdtemp(prefix="edangwu-test-"))
 os.environ["INSTANCE_DIR"] = str(_TMP)
 os.environ["JOBS_DB"] = str(_TMP / "jobs.db")
