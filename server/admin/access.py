@@ -56,8 +56,26 @@ def load_form(schema: Schema, form, partial: bool = False) -> tuple[dict | None,
         return None, translate(exc.messages)  # type: ignore[return-value]
 
 
-def page_number() -> int:
+#: years a secretary may ask a report or calendar for; anything else is a mangled link
+YEARS = range(2000, 2101)
+#: database ids are 32-bit; a larger number names nothing and must not reach the query
+MAX_ID = 2**31 - 1
+MAX_PAGE = 100_000
+
+
+def bounded_int(value: str | None, allowed: range) -> int | None:
+    """``value`` as an int inside ``allowed``, or None: a query string is never trusted to be sane."""
     try:
-        return max(int(request.args.get("page", 1)), 1)
+        number = int(value or "")
     except ValueError:
-        return 1
+        return None
+    return number if number in allowed else None
+
+
+def page_number() -> int:
+    return bounded_int(request.args.get("page"), range(1, MAX_PAGE + 1)) or 1
+
+
+def id_arg(name: str) -> int | None:
+    """An id from the query string (a filter), or None when absent or impossible."""
+    return bounded_int(request.args.get(name), range(1, MAX_ID + 1))

@@ -6,7 +6,7 @@ from datetime import date, timedelta
 
 from flask import g, render_template, request
 
-from server.admin.access import admin_required
+from server.admin.access import YEARS, admin_required, bounded_int
 from server.meetings import compliance
 from server.meetings.models import MEETING_KIND_LABELS
 from server.meetings.views import bp
@@ -17,7 +17,7 @@ def _quarter(value: str | None, today: date) -> tuple[date, date, str]:
     """The quarter asked for as "2026-4", default the last finished one."""
     try:
         year, quarter = (int(part) for part in (value or "").split("-"))
-        if quarter not in (1, 2, 3, 4):
+        if quarter not in (1, 2, 3, 4) or year not in YEARS:
             raise ValueError
     except ValueError:
         last_finished = date(today.year, 3 * ((today.month - 1) // 3) + 1, 1) - timedelta(days=1)
@@ -71,10 +71,7 @@ def compliance_export():
 
 
 def _year() -> int:
-    try:
-        return int(request.args.get("year", ""))
-    except ValueError:
-        return compliance.local_today().year
+    return bounded_int(request.args.get("year"), YEARS) or compliance.local_today().year
 
 
 @bp.route("/attendance")

@@ -12,7 +12,7 @@ from flask import Blueprint, current_app, flash, g, redirect, render_template, r
 from marshmallow import ValidationError
 from werkzeug.datastructures import MultiDict
 
-from server.admin.access import admin_required, writer_required
+from server.admin.access import YEARS, admin_required, writer_required
 from server.auth.scope import MEMBER_MISSING, in_scope, require_org
 from server.db import db, utcnow
 from server.errors import AppError, NotFound
@@ -58,6 +58,8 @@ def calendar_view():
     today = utcnow().astimezone(zone).date()
     try:
         year, month = (int(part) for part in request.args.get("month", f"{today:%Y-%m}").split("-"))
+        if year not in YEARS:
+            raise ValueError
         first = date(year, month, 1)
     except ValueError:
         first = today.replace(day=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, g, jsonify, redirect, render_template, request, url_for
 
-from server.admin.access import admin_required, load_form, page_number, writer_required
+from server.admin.access import admin_required, id_arg, load_form, page_number, writer_required
 from server.audit.services import record
 from server.auth import member_services
 from server.auth.models import WechatBinding
@@ -49,7 +49,7 @@ def _filter_from_args() -> services.MemberFilter:
     return services.MemberFilter(
         scope_path=g.admin.scope_path,
         q=args.get("q") or None,
-        org_id=args.get("org_id", type=int),
+        org_id=id_arg("org_id"),
         status=enum_arg("status", MemberStatus),
         dues_category=enum_arg("dues_category", DuesCategory),
         sort=args.get("sort", "name"),
