@@ -27,6 +27,7 @@ from server.audit.models import AuditLog
 from server.db import db, utcnow
 from server.errors import AppError
 from server.meetings import anchors
+from server.meetings.checkin import hold_check_ins
 from server.meetings.models import Attendance, Meeting, Minutes, MinutesAmendment, MinutesPhoto
 from server.orgs.models import Organisation
 from server.orgs.services import subtree_ids
@@ -240,6 +241,9 @@ def finalise(minutes: Minutes) -> Minutes:
         raise AppError("checkin_still_open", "签到尚未结束，签到截止后才能定稿会议记录")
     if not minutes.topic or not minutes.content:
         raise AppError("minutes_incomplete", "请先填写会议主题和内容再定稿")
+    # A scan decided just before check-in closed may not have committed yet: wait for it, or the hash
+    # would leave out an arrival that lands a moment later and the chain would cry tampering.
+    hold_check_ins(meeting.id)
     lock_org_chain(minutes.org_id)
     db.session.refresh(minutes)  # another request may have finalised it while we waited for the lock
     _ensure_draft(minutes)

@@ -11,15 +11,18 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
 
-from server.db import db
+from server.db import db, utcnow
 from server.errors import AppError
 from server.meetings import checkin, services
-from server.meetings.models import Attendance, CheckinMethod, Meeting
+from server.meetings import minutes as minutes_service
+from server.meetings.models import Attendance, CheckinMethod, Meeting, Minutes
 from server.members.models import Member
+from server.orgs.models import Organisation
 from tests.conftest import USING_POSTGRES
 
 
@@ -181,3 +184,31 @@ def test_check_ins_of_different_members_do_not_wait_for_each_other(app, joint, g
     first.join(20)
     second.join(20)
     assert not first.outcome.already and not second.outcome.already
+
+
+def test_finalising_the_minutes_waits_for_a_check_in_decided_before_closing(app, tree, make_meeting, make_member):
+    """A scan decided in the last second of check-in commits after the secretary pressed 定稿: the minutes'
+    hash must include that arrival, or the chain would later report the record as tampered with."""
+    meeting = make_meeting(tree["a1"], starts_in=-timedelta(hours=1))
+    closes = utcnow() + timedelta(seconds=1)
+    db.session.execute(sa.update(Meeting).where(Meeting.id == meeting.id).values(checkin_closes_at=closes))
+    minutes = minutes_service.get_or_create_minutes(meeting)
+    minutes_service.save_draft(minutes, "学习党章", "全体党员学习党章第一章", "")
+    db.session.commit()
+    late = make_member(tree["a1"], "最后一刻到场的党员")
+    scan = Step(app, check_in(meeting.id, late.id))
+    scan.start()
+    assert scan.ready.wait(20)
+    time.sleep(max((closes - utcnow()).total_seconds(), 0) + 0.1)  # check-in has now closed
+    finalise = Step(app, lambda: minutes_service.finalise(db.session.get_one(Minutes, minutes.id)))
+    finalise.start()
+    blocked_or_done(finalise)
+    scan.release.set()
+    finalise.release.set()
+    scan.join(20)
+    finalise.join(20)
+
+    assert isinstance(scan.outcome, checkin.CheckinResult), scan.outcome
+    assert isinstance(finalise.outcome, Minutes), finalise.outcome
+    db.session.expire_all()
+    assert minutes_service.verify_chain(db.session.get_one(Organisation, tree["a1"].id)).problems == []
