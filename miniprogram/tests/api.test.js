@@ -146,6 +146,32 @@ describe('several calls that find the session dead at once', () => {
     expect(logins).toHaveBeenCalledTimes(1);
   });
 
+  test.each([true, false])('a call sent during the renewal, answered 401 after it, shares it (bound: %s)', async (bound) => {
+    const wx = createFakeWx({ handler: server({ bound }) });
+    const logins = jest.spyOn(wx, 'login');
+    wx.setStorageSync(TOKEN_KEY, 'tok-old');
+    const api = createClient({ wx, baseUrl: BASE, onNotBound: () => {} });
+    const request = wx.request;
+    const held = {};
+    // The login's answer, and the old-token answer to /api/meetings, wait until released.
+    wx.request = (options) => {
+      if (options.url.endsWith('/api/auth/login')) held.login = () => request(options);
+      else if (options.url.endsWith('/api/meetings') && options.header.Authorization === 'Bearer tok-old') held.second = () => request(options);
+      else request(options);
+    };
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const first = api.get('/api/home').catch((e) => e);
+    while (!held.login) await tick();
+    const second = api.get('/api/meetings').catch((e) => e); // goes out with the old token
+    held.login();
+    const firstAnswer = await first; // the renewal is over
+    held.second(); // now the old token's 401 arrives
+    const answers = [firstAnswer, await second];
+    if (bound) expect(answers.map((a) => a.path)).toEqual(['/api/home', '/api/meetings']);
+    else expect(answers.map((a) => a.code)).toEqual(['not_bound', 'not_bound']);
+    expect(logins).toHaveBeenCalledTimes(1);
+  });
+
   test('a member no longer bound is sent to the login page once, and every call is told', async () => {
     const onNotBound = jest.fn();
     const wx = createFakeWx({ handler: server({ bound: false }) });

@@ -196,11 +196,13 @@ function createClient({ wx, baseUrl, onNotBound, onSignedOut }) {
   async function call(method, path, data, { retry = true, cache = false } = {}) {
     if (signedOut) return refuseSignedOut();
     const transmit = retry ? sendWithRetry : send;
-    const sentIn = generation;
+    // A call sent while a renewal is under way carries the old token: it belongs to the session before.
+    const sentIn = renewing ? generation - 1 : generation;
+    const sentWith = token;
     let res = await transmit(method, path, data);
     if (res.statusCode === 401 && SESSION_ERRORS.includes(toError(res).code)) {
       if (signedOut) return refuseSignedOut(); // logged out while this call was on its way
-      await renewSession(sentIn);
+      if (!token || token === sentWith) await renewSession(sentIn);
       res = await transmit(method, path, data);
     }
     if (res.statusCode >= 400) throw toError(res);
