@@ -87,6 +87,20 @@ describe('login page states and where binding leads', () => {
     expect(page.data.state).toBe('ready');
   });
 
+  test('coming back online retries a failed check, but never logs in a member who logged out', async () => {
+    const wx = createFakeWx({ handler: () => ({}) });
+    const api = fakeApi({ isSignedOut: jest.fn().mockReturnValue(true) });
+    const page = mountPage(createLoginPage({ api, wx }));
+    await page.onLoad({});
+    await page.onReconnect();
+    expect(api.login).not.toHaveBeenCalled();
+    const failing = fakeApi({ login: jest.fn().mockRejectedValueOnce(new NetworkError()).mockResolvedValue({ bound: true }) });
+    const retried = mountPage(createLoginPage({ api: failing, wx }));
+    await retried.onLoad({});
+    await retried.onReconnect();
+    expect(wx.relaunched).toEqual(['/pages/home/index']);
+  });
+
   test('after binding the reminder is offered; accepting asks WeChat straight from the tap', async () => {
     const wx = createFakeWx({ handler: () => ({}), modalAnswers: [true] });
     const asked = [];

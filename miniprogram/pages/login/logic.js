@@ -47,6 +47,11 @@ function createLoginPage({ api, wx }) {
       return this.checkBound();
     },
 
+    // Back online: try again only what failed; a member who logged out still decides for themselves.
+    onReconnect() {
+      return this.data.state === 'error' ? this.checkBound() : Promise.resolve();
+    },
+
     // 登录 after a logout: the member's own tap, so the client may log in again.
     onSignIn() {
       return this.checkBound();
