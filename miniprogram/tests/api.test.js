@@ -182,6 +182,22 @@ describe('several calls that find the session dead at once', () => {
     expect(onNotBound).toHaveBeenCalledTimes(1);
     expect(wx.requests.filter((r) => r.url.endsWith('/api/auth/login'))).toHaveLength(1);
   });
+
+  test('a member unbound elsewhere leaves nothing of theirs kept on the phone', async () => {
+    let unbound = false;
+    const wx = createFakeWx({
+      handler: (req) => {
+        if (req.url.endsWith('/api/auth/login')) return ok({ bound: false, bind_ticket: 't' });
+        return unbound ? error(401, 'token_revoked', '登录已失效') : ok({ member_name: '张三' });
+      },
+    });
+    wx.setStorageSync(TOKEN_KEY, 'tok-old');
+    const api = createClient({ wx, baseUrl: BASE, onNotBound: () => {} });
+    await api.get('/api/home', { cache: true });
+    unbound = true;
+    await expect(api.get('/api/home', { cache: true })).rejects.toMatchObject({ code: 'not_bound' });
+    expect(api.cached('/api/home')).toBeNull();
+  });
 });
 
 describe('logout', () => {

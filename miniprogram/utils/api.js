@@ -76,13 +76,17 @@ function createClient({ wx, baseUrl, onNotBound, onSignedOut }) {
     return wx.getStorageSync(CACHE_INDEX_KEY) || [];
   }
 
+  function dropCaches() {
+    cachedPaths().forEach((path) => wx.removeStorageSync(CACHE_PREFIX + path));
+    wx.removeStorageSync(CACHE_INDEX_KEY);
+  }
+
   // Everything this client knows about the member, in memory and on the phone.
   function forgetMember() {
     setToken(null);
     bindTicket = null;
     member = null;
-    cachedPaths().forEach((path) => wx.removeStorageSync(CACHE_PREFIX + path));
-    wx.removeStorageSync(CACHE_INDEX_KEY);
+    dropCaches();
   }
 
   function remember(path, body) {
@@ -158,6 +162,9 @@ function createClient({ wx, baseUrl, onNotBound, onSignedOut }) {
     renewing = exchangeCode({ explicit: false })
       .then((session) => {
         if (!session.bound) {
+          // Unbound elsewhere (by the member or the secretary): what was kept belongs to someone else now.
+          member = null;
+          dropCaches();
           if (onNotBound) onNotBound();
           throw new NotBoundError(bindTicket);
         }
