@@ -1,4 +1,4 @@
-const { createClient, showError, TOKEN_KEY } = require('../utils/api');
+const { createClient, showError, TOKEN_KEY, SIGNED_OUT_KEY, NotBoundError } = require('../utils/api');
 const { createFakeWx, ok, error } = require('./fake-wx');
 
 const BASE = 'https://edangwu.example';
@@ -97,4 +97,182 @@ test('a server error without our shape still gets a readable message', async () 
   const wx = createFakeWx({ handler: () => ({ statusCode: 502, data: '<html>Bad Gateway</html>' }) });
   const api = createClient({ wx, baseUrl: BASE });
   await expect(api.get('/api/me')).rejects.toMatchObject({ status: 502, message: '服务器开小差了，请稍后再试' });
+});
+
+describe('several calls that find the session dead at once', () => {
+  // Answers 401 to the old token, and counts wx.login and /api/auth/login.
+  function server({ bound = true } = {}) {
+    return (req) => {
+      if (req.url.endsWith('/api/auth/login')) return bound ? ok({ bound: true, token: 'tok-new' }) : ok({ bound: false, bind_ticket: 't' });
+      return req.header.Authorization === 'Bearer tok-new' ? ok({ path: req.url.replace(BASE, '') }) : error(401, 'token_expired', '登录已过期');
+    };
+  }
+
+  test('share one wx.login and one login, then each is retried once', async () => {
+    const wx = createFakeWx({ handler: server() });
+    const logins = jest.spyOn(wx, 'login');
+    wx.setStorageSync(TOKEN_KEY, 'tok-old');
+    const api = createClient({ wx, baseUrl: BASE });
+    const answers = await Promise.all(['/api/home', '/api/meetings', '/api/me'].map((path) => api.get(path)));
+    expect(answers.map((a) => a.path)).toEqual(['/api/home', '/api/meetings', '/api/me']);
+    expect(logins).toHaveBeenCalledTimes(1);
+    const paths = wx.requests.map((r) => r.url.replace(BASE, ''));
+    expect(paths.filter((p) => p === '/api/auth/login')).toHaveLength(1);
+    expect(paths.filter((p) => p === '/api/home')).toHaveLength(2);
+    expect(wx.storage[TOKEN_KEY]).toBe('tok-new');
+  });
+
+  test('a 401 that arrives after the renewal retries with the new token without logging in again', async () => {
+    const wx = createFakeWx({ handler: server() });
+    const logins = jest.spyOn(wx, 'login');
+    wx.setStorageSync(TOKEN_KEY, 'tok-old');
+    const api = createClient({ wx, baseUrl: BASE });
+    const slow = { fire: null };
+    const request = wx.request;
+    // The second call's answer is held back until the first call has renewed the session.
+    wx.request = (options) => {
+      if (options.url.endsWith('/api/meetings') && options.header.Authorization === 'Bearer tok-old') {
+        wx.requests.push(options);
+        slow.fire = () => options.success(error(401, 'token_expired', '登录已过期'));
+        return;
+      }
+      request(options);
+    };
+    const first = api.get('/api/home');
+    const second = api.get('/api/meetings');
+    await first;
+    slow.fire();
+    expect((await second).path).toBe('/api/meetings');
+    expect(logins).toHaveBeenCalledTimes(1);
+  });
+
+  test.each([true, false])('a call sent during the renewal, answered 401 after it, shares it (bound: %s)', async (bound) => {
+    const wx = createFakeWx({ handler: server({ bound }) });
+    const logins = jest.spyOn(wx, 'login');
+    wx.setStorageSync(TOKEN_KEY, 'tok-old');
+    const api = createClient({ wx, baseUrl: BASE, onNotBound: () => {} });
+    const request = wx.request;
+    const held = {};
+    // The login's answer, and the old-token answer to /api/meetings, wait until released.
+    wx.request = (options) => {
+      if (options.url.endsWith('/api/auth/login')) held.login = () => request(options);
+      else if (options.url.endsWith('/api/meetings') && options.header.Authorization === 'Bearer tok-old') held.second = () => request(options);
+      else request(options);
+    };
+    const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+    const first = api.get('/api/home').catch((e) => e);
+    while (!held.login) await tick();
+    const second = api.get('/api/meetings').catch((e) => e); // goes out with the old token
+    held.login();
+    const firstAnswer = await first; // the renewal is over
+    held.second(); // now the old token's 401 arrives
+    const answers = [firstAnswer, await second];
+    if (bound) expect(answers.map((a) => a.path)).toEqual(['/api/home', '/api/meetings']);
+    else expect(answers.map((a) => a.code)).toEqual(['not_bound', 'not_bound']);
+    expect(logins).toHaveBeenCalledTimes(1);
+  });
+
+  test('a member no longer bound is sent to the login page once, and every call is told', async () => {
+    const onNotBound = jest.fn();
+    const wx = createFakeWx({ handler: server({ bound: false }) });
+    wx.setStorageSync(TOKEN_KEY, 'tok-old');
+    const api = createClient({ wx, baseUrl: BASE, onNotBound });
+    const results = await Promise.allSettled([api.get('/api/home'), api.get('/api/meetings')]);
+    expect(results.map((r) => r.reason)).toEqual([expect.any(NotBoundError), expect.any(NotBoundError)]);
+    expect(onNotBound).toHaveBeenCalledTimes(1);
+    expect(wx.requests.filter((r) => r.url.endsWith('/api/auth/login'))).toHaveLength(1);
+  });
+
+  test('a member unbound elsewhere leaves nothing of theirs kept on the phone', async () => {
+    let unbound = false;
+    const wx = createFakeWx({
+      handler: (req) => {
+        if (req.url.endsWith('/api/auth/login')) return ok({ bound: false, bind_ticket: 't' });
+        return unbound ? error(401, 'token_revoked', '登录已失效') : ok({ member_name: '张三' });
+      },
+    });
+    wx.setStorageSync(TOKEN_KEY, 'tok-old');
+    const api = createClient({ wx, baseUrl: BASE, onNotBound: () => {} });
+    await api.get('/api/home', { cache: true });
+    unbound = true;
+    await expect(api.get('/api/home', { cache: true })).rejects.toMatchObject({ code: 'not_bound' });
+    expect(api.cached('/api/home')).toBeNull();
+  });
+});
+
+describe('logout', () => {
+  function boundPhone(handler) {
+    const wx = createFakeWx({
+      handler: (req, n) => (req.url.endsWith('/api/auth/login') ? ok({ bound: true, token: 'tok-2', member: { name: '张三' } }) : handler(req, n)),
+    });
+    wx.setStorageSync(TOKEN_KEY, 'tok-1');
+    return wx;
+  }
+
+  test('tells the server, and forgets the token and what was kept of the member', async () => {
+    const wx = boundPhone(() => ok({ ok: true, member_name: '张三' }));
+    const api = createClient({ wx, baseUrl: BASE });
+    await api.get('/api/home', { cache: true });
+    expect(api.cached('/api/home')).toMatchObject({ member_name: '张三' });
+    expect(await api.logout()).toEqual({ serverNotified: true });
+    const told = wx.requests[wx.requests.length - 1];
+    expect([told.url, told.header.Authorization]).toEqual([`${BASE}/api/auth/logout`, 'Bearer tok-1']);
+    expect(wx.storage[TOKEN_KEY]).toBeUndefined();
+    expect(api.cached('/api/home')).toBeNull();
+    expect(api.hasToken()).toBe(false);
+    expect(api.member()).toBeNull();
+  });
+
+  test('works with the network down: no retry question, nothing left on the phone', async () => {
+    const wx = boundPhone(() => ({ fail: true }));
+    const api = createClient({ wx, baseUrl: BASE });
+    expect(await api.logout()).toEqual({ serverNotified: false });
+    expect(wx.modals).toEqual([]);
+    expect(wx.storage[TOKEN_KEY]).toBeUndefined();
+    expect(wx.storage[SIGNED_OUT_KEY]).toBe(true);
+  });
+
+  test('also when the server refuses it (a token that had already died)', async () => {
+    const wx = boundPhone(() => error(401, 'token_expired', '登录已过期'));
+    const api = createClient({ wx, baseUrl: BASE });
+    expect(await api.logout()).toEqual({ serverNotified: false });
+    expect(wx.requests.map((r) => r.url.replace(BASE, ''))).toEqual(['/api/auth/logout']); // no login to "fix" it
+    expect(api.isSignedOut()).toBe(true);
+  });
+
+  test('a later call does not log the member back in by itself, even after the app restarts', async () => {
+    const onSignedOut = jest.fn();
+    const wx = boundPhone(() => ok({ ok: true }));
+    const logins = jest.spyOn(wx, 'login');
+    await createClient({ wx, baseUrl: BASE }).logout();
+    const restarted = createClient({ wx, baseUrl: BASE, onSignedOut });
+    await expect(restarted.get('/api/home')).rejects.toMatchObject({ code: 'signed_out' });
+    expect(onSignedOut).toHaveBeenCalledTimes(1);
+    expect(logins).not.toHaveBeenCalled();
+    expect(wx.requests.map((r) => r.url.replace(BASE, ''))).toEqual(['/api/auth/logout']);
+    showError(wx, await restarted.get('/api/me').catch((e) => e));
+    expect(wx.toasts).toEqual([]); // the login page says it; no toast on top
+  });
+
+  test("the member's own tap on 登录 logs in again", async () => {
+    const wx = boundPhone(() => ok({ name: '张三' }));
+    const api = createClient({ wx, baseUrl: BASE });
+    await api.logout();
+    expect(await api.login()).toMatchObject({ bound: true });
+    expect(api.isSignedOut()).toBe(false);
+    expect(await api.get('/api/me')).toEqual({ name: '张三' });
+    expect(wx.requests[wx.requests.length - 1].header.Authorization).toBe('Bearer tok-2');
+  });
+
+  test('a renewal still under way when the member logs out does not log them back in', async () => {
+    const wx = createFakeWx({ handler: (req) => (req.url.endsWith('/api/auth/login') ? ok({ bound: true, token: 'tok-2' }) : error(401, 'token_expired', '过期')) });
+    wx.setStorageSync(TOKEN_KEY, 'tok-1');
+    const api = createClient({ wx, baseUrl: BASE });
+    const pending = api.get('/api/home').catch((e) => e);
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the 401 has arrived; the renewal is on its way
+    await api.logout();
+    expect(await pending).toMatchObject({ code: 'signed_out' });
+    expect(api.hasToken()).toBe(false);
+    expect(wx.storage[TOKEN_KEY]).toBeUndefined();
+  });
 });

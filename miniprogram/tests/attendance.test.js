@@ -45,8 +45,8 @@ test("opens on this year in Beijing (already next year there on 31 December's ev
   const api = { get: jest.fn().mockResolvedValue(YEAR) };
   const page = mountPage(createAttendancePage({ api, wx: phone(), now: () => new Date('2025-12-31T17:00:00Z') }));
   await page.onLoad();
-  expect(api.get).toHaveBeenCalledWith('/api/me/attendance?year=2026');
-  expect(page.data).toMatchObject({ loading: false, rateText: '50%', yearLabels: ['2026年', '2025年', '2024年', '2023年', '2022年'] });
+  expect(api.get).toHaveBeenCalledWith('/api/me/attendance?year=2026', { retry: false });
+  expect(page.data).toMatchObject({ state: 'ready', rateText: '50%', yearLabels: ['2026年', '2025年', '2024年', '2023年', '2022年'] });
 });
 
 test('choosing an earlier year loads it; a meeting opens its page', async () => {
@@ -55,18 +55,45 @@ test('choosing an earlier year loads it; a meeting opens its page', async () => 
   const page = mountPage(createAttendancePage({ api, wx, now: () => new Date('2026-11-23T06:00:00Z') }));
   await page.onLoad();
   await page.onYearChange({ detail: { value: '1' } });
-  expect(api.get).toHaveBeenLastCalledWith('/api/me/attendance?year=2025');
+  expect(api.get).toHaveBeenLastCalledWith('/api/me/attendance?year=2025', { retry: false });
   page.open({ currentTarget: { dataset: { id: 9 } } });
   expect(wx.navigated).toEqual(['/pages/meeting/index?id=9']);
 });
 
-test('a failure is a Chinese toast, not a spinner forever', async () => {
+test('a failure is an error with 重新加载, not a spinner forever; the retry loads', async () => {
   const wx = phone();
-  const api = { get: jest.fn().mockRejectedValue(new ApiError(500, 'server_error', '服务器出错了，请稍后再试')) };
+  const api = {
+    get: jest.fn().mockRejectedValueOnce(new ApiError(500, 'server_error', '服务器出错了，请稍后再试')).mockResolvedValue(YEAR),
+  };
   const page = mountPage(createAttendancePage({ api, wx }));
   await page.onLoad();
-  expect(page.data.loading).toBe(false);
-  expect(wx.toasts[0].title).toBe('服务器出错了，请稍后再试');
+  expect(page.data).toMatchObject({ state: 'error', stateMessage: '服务器出错了，请稍后再试' });
+  await page.onRetry();
+  expect(page.data.state).toBe('ready');
+});
+
+test('a year without ended meetings is empty, and says which year', async () => {
+  const api = { get: jest.fn().mockResolvedValue({ ...YEAR, expected: 0, present: 0, late: 0, leave: 0, absent: 0, attended: 0, rate: null, meetings: [] }) };
+  const page = mountPage(createAttendancePage({ api, wx: phone(), now: () => new Date('2026-01-05T06:00:00Z') }));
+  await page.onLoad();
+  expect(page.data).toMatchObject({ state: 'empty', stateMessage: '2026年还没有已结束的会议' });
+});
+
+test('pull-down refresh reloads in place and stops its spinner', async () => {
+  const wx = phone();
+  const stopped = jest.spyOn(wx, 'stopPullDownRefresh');
+  const api = { get: jest.fn().mockResolvedValue(YEAR) };
+  const page = mountPage(createAttendancePage({ api, wx }));
+  await page.onLoad();
+  const states = [];
+  const setData = page.setData;
+  page.setData = (patch) => {
+    if (patch.state) states.push(patch.state);
+    setData(patch);
+  };
+  await page.onPullDownRefresh();
+  expect(states).toEqual(['ready']); // no flash of 加载中 over the list
+  expect(stopped).toHaveBeenCalled();
 });
 
 test('the profile page leads to 我的出勤', () => {

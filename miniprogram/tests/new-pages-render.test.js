@@ -3,10 +3,13 @@ const fs = require('fs');
 const path = require('path');
 const simulate = require('miniprogram-simulate');
 const { summaryFrom } = require('../pages/attendance/logic');
+const { renderWithComponents } = require('./render');
 
 const ROOT = path.join(__dirname, '..');
 
 function render(page, data) {
+  const settings = JSON.parse(fs.readFileSync(path.join(ROOT, 'pages', page, 'index.json'), 'utf8'));
+  if (settings.usingComponents) return renderWithComponents(page, data);
   const template = fs.readFileSync(path.join(ROOT, 'pages', page, 'index.wxml'), 'utf8');
   const comp = simulate.render(simulate.load({ template, data }));
   comp.attach(document.createElement('parent'));
@@ -67,16 +70,16 @@ test('我的出勤 shows the rate, the four counts and each meeting with its sta
     rate: 0.5,
     meetings: [{ id: 9, title: '党员大会', kind_label: '支部党员大会', starts_at: '2026-06-05T01:00:00+00:00', status: 'absent', status_label: '缺席' }],
   });
-  const comp = render('attendance', { yearLabels: ['2026年'], yearIndex: 0, loading: false, ...summary });
+  const comp = render('attendance', { yearLabels: ['2026年'], yearIndex: 0, state: 'ready', ...summary });
   expect(text(comp, '.summary__rate')).toBe('50%');
   expect(comp.querySelectorAll('.tile').map((t) => t.dom.textContent.replace(/\s+/g, ''))).toEqual(['1已到', '0迟到', '0请假', '1缺席']);
-  expect(text(comp, '.status--absent')).toBe('缺席');
+  expect(text(comp, '.item .mark--absent')).toBe('缺席');
   expect(text(comp, '.item__meta')).toBe('支部党员大会 · 2026-06-05 09:00');
 });
 
 test('the meetings list shows 安排会议 to secretaries only', () => {
-  expect(render('meetings', { canCreate: true, upcoming: [], past: [] }).querySelector('.create')).toBeDefined();
-  expect(render('meetings', { canCreate: false, upcoming: [], past: [] }).querySelector('.create')).toBeUndefined();
+  expect(render('meetings', { canCreate: true, state: 'ready', upcoming: [], past: [] }).querySelector('.create')).toBeDefined();
+  expect(render('meetings', { canCreate: false, state: 'ready', upcoming: [], past: [] }).querySelector('.create')).toBeUndefined();
 });
 
 test('a meeting recorded afterwards (补录) is marked, and offers no scan and no leave', () => {
@@ -84,7 +87,7 @@ test('a meeting recorded afterwards (补录) is marked, and offers no scan and n
     { id: 1, title: '主题党日', kind_label: '主题党日', when: '2026-11-20 09:00', backfilled: true },
     { id: 2, title: '党小组会', kind_label: '党小组会', when: '2026-11-10 09:00', backfilled: false },
   ];
-  const list = render('meetings', { canCreate: false, upcoming: [], past });
+  const list = render('meetings', { canCreate: false, state: 'ready', upcoming: [], past });
   expect(list.querySelectorAll('.tag').map((tag) => tag.dom.textContent)).toEqual(['补录']);
   expect(list.querySelectorAll('.item')[0].dom.textContent).toContain('补录');
 

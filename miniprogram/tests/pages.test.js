@@ -1,8 +1,10 @@
 const { createLoginPage } = require('../pages/login/logic');
 const { createHomePage } = require('../pages/home/logic');
 const { createProfilePage } = require('../pages/profile/logic');
-const { ApiError } = require('../utils/api');
-const { createFakeWx, mountPage } = require('./fake-wx');
+const { ApiError, NetworkError, NotBoundError, createClient } = require('../utils/api');
+const { createFakeWx, mountPage, ok } = require('./fake-wx');
+
+const LINK_SCANNED = 'http://127.0.0.1:5000/m/checkin?c=M7.abc';
 
 function fakeApi(overrides) {
   return {
@@ -10,8 +12,10 @@ function fakeApi(overrides) {
     bindWithPhone: jest.fn().mockResolvedValue({ bound: true }),
     bindWithInvite: jest.fn().mockResolvedValue({ bound: true }),
     get: jest.fn(),
-    logout: jest.fn().mockResolvedValue(),
+    post: jest.fn().mockResolvedValue({ ok: true }),
+    logout: jest.fn().mockResolvedValue({ serverNotified: true }),
     unbind: jest.fn().mockResolvedValue(),
+    isSignedOut: jest.fn().mockReturnValue(false),
     ...overrides,
   };
 }
@@ -62,36 +66,202 @@ describe('login page', () => {
   });
 });
 
-describe('home page', () => {
-  test('empty states until the features exist', async () => {
+describe('login page states and where binding leads', () => {
+  test('checks first whether this WeChat is bound: loading, then the binding choices', async () => {
     const wx = createFakeWx({ handler: () => ({}) });
-    const api = fakeApi({
-      get: jest.fn().mockResolvedValue({
-        member_name: '张三',
-        branch_name: '甲一支部',
-        next_meeting: null,
-        unpaid_dues_fen: 0,
-        unread_newspapers: 0,
-        open_quizzes: 0,
-      }),
-    });
-    const page = mountPage(createHomePage({ api, wx }));
-    await page.onShow();
-    expect(page.data.greeting).toBe('张三同志，您好');
-    expect(page.data.cards.map((c) => [c.title, c.empty, c.emptyText])).toEqual([
-      ['下次会议', true, '近期没有会议安排'],
-      ['待缴党费', true, '党费已缴清'],
-      ['手机报', true, '没有未读的手机报'],
-      ['学习答题', true, '暂无进行中的答题'],
-    ]);
+    const api = fakeApi();
+    const page = mountPage(createLoginPage({ api, wx }));
+    const loading = page.onLoad({});
+    expect(page.data.state).toBe('loading');
+    await loading;
+    expect(page.data).toMatchObject({ state: 'ready', signedOut: false, mode: 'phone' });
   });
 
-  test('unpaid dues are shown in yuan', async () => {
+  test('an unreachable server is an error with retry, not a toast over a dead page', async () => {
     const wx = createFakeWx({ handler: () => ({}) });
-    const api = fakeApi({ get: jest.fn().mockResolvedValue({ member_name: '张三', unpaid_dues_fen: 4550 }) });
-    const page = mountPage(createHomePage({ api, wx }));
+    const api = fakeApi({ login: jest.fn().mockRejectedValueOnce(new NetworkError()).mockResolvedValue({ bound: false }) });
+    const page = mountPage(createLoginPage({ api, wx }));
+    await page.onLoad({});
+    expect(page.data).toMatchObject({ state: 'error', stateMessage: '网络不给力，请检查网络后重试' });
+    await page.onRetry();
+    expect(page.data.state).toBe('ready');
+  });
+
+  test('coming back online retries a failed check, but never logs in a member who logged out', async () => {
+    const wx = createFakeWx({ handler: () => ({}) });
+    const api = fakeApi({ isSignedOut: jest.fn().mockReturnValue(true) });
+    const page = mountPage(createLoginPage({ api, wx }));
+    await page.onLoad({});
+    await page.onReconnect();
+    expect(api.login).not.toHaveBeenCalled();
+    const failing = fakeApi({ login: jest.fn().mockRejectedValueOnce(new NetworkError()).mockResolvedValue({ bound: true }) });
+    const retried = mountPage(createLoginPage({ api: failing, wx }));
+    await retried.onLoad({});
+    await retried.onReconnect();
+    expect(wx.relaunched).toEqual(['/pages/home/index']);
+  });
+
+  test('after binding the reminder is offered; accepting asks WeChat straight from the tap', async () => {
+    const wx = createFakeWx({ handler: () => ({}), modalAnswers: [true] });
+    const asked = [];
+    wx.requestSubscribeMessage = (options) => {
+      asked.push({ tmplIds: options.tmplIds, modalsSoFar: wx.modals.length });
+      options.success({ [options.tmplIds[0]]: 'accept' });
+    };
+    const api = fakeApi();
+    const page = mountPage(createLoginPage({ api, wx }));
+    await page.onLoad({ next: encodeURIComponent('/pages/meeting/index?id=7') });
+    await page.onPhoneNumber({ detail: { code: 'phone-code' } });
+    expect(wx.modals[0]).toMatchObject({ title: '绑定成功', confirmText: '开启提醒', cancelText: '以后再说' });
+    expect(asked).toEqual([{ tmplIds: ['demo_meeting_reminder'], modalsSoFar: 1 }]);
+    expect(api.post).toHaveBeenCalledWith('/api/me/subscriptions', { results: { demo_meeting_reminder: 'accept' } });
+    expect(wx.relaunched).toEqual(['/pages/meeting/index?id=7']);
+  });
+
+  test('declining the reminder still goes on; a next outside our pages goes home instead', async () => {
+    const wx = createFakeWx({ handler: () => ({}), modalAnswers: [false] });
+    wx.requestSubscribeMessage = jest.fn();
+    const api = fakeApi();
+    const page = mountPage(createLoginPage({ api, wx }));
+    await page.onLoad({ next: encodeURIComponent('https://evil.example/') });
+    await page.onPhoneNumber({ detail: { code: 'phone-code' } });
+    expect(wx.requestSubscribeMessage).not.toHaveBeenCalled();
+    expect(wx.relaunched).toEqual(['/pages/home/index']);
+  });
+
+  test('logout from 我的 lands on the login page with nothing left, even with the network down', async () => {
+    const wx = createFakeWx({
+      handler: (req) => (req.url.endsWith('/api/me') ? ok({ name: '张三', branch: null, dues_base_fen: 0 }) : { fail: true }),
+    });
+    wx.setStorageSync('edangwu.token', 'tok');
+    const api = createClient({ wx, baseUrl: 'https://edangwu.example' });
+    const profile = mountPage(createProfilePage({ api, wx }));
+    await profile.onShow();
+    await profile.onLogout();
+    expect(wx.relaunched).toEqual(['/pages/login/index']);
+    expect(wx.toasts).toEqual([]);
+    expect(wx.storage['edangwu.token']).toBeUndefined();
+    const login = mountPage(createLoginPage({ api, wx }));
+    await login.onLoad({});
+    expect(login.data).toMatchObject({ state: 'ready', signedOut: true });
+  });
+});
+
+describe('home page', () => {
+  const NOW = new Date('2026-11-24T00:00:00Z'); // 08:00 in Beijing
+  const HOME = {
+    member_name: '张三',
+    branch_name: '甲一支部',
+    features: ['meetings'],
+    next_meeting: { id: 7, title: '十一月主题党日', starts_at: '2026-11-24T01:00:00+00:00', place: '三楼会议室' },
+    todos: [
+      { action: 'checkin', meeting: { id: 7, title: '十一月主题党日', starts_at: '2026-11-24T01:00:00+00:00', place: '三楼会议室' } },
+      { action: 'leave_pending', meeting: { id: 8, title: '党小组会', starts_at: '2026-11-25T06:30:00+00:00', place: '' } },
+    ],
+  };
+
+  function homeWith(get, extra = {}) {
+    const wx = createFakeWx({ handler: () => ({}) });
+    Object.assign(wx, { navigated: [], switched: [], navigateTo: ({ url }) => wx.navigated.push(url), switchTab: ({ url }) => wx.switched.push(url) }, extra);
+    const api = fakeApi({ get, cached: jest.fn().mockReturnValue(null) });
+    return { wx, api, page: mountPage(createHomePage({ api, wx, now: () => NOW })) };
+  }
+
+  test('shows only what the server knows: no dues, newspaper or quiz without those features', async () => {
+    const { page, api } = homeWith(jest.fn().mockResolvedValue(HOME));
     await page.onShow();
-    expect(page.data.cards[1]).toMatchObject({ empty: false, text: '45.50 元' });
+    expect(api.get).toHaveBeenCalledWith('/api/home', { retry: false, cache: true });
+    expect(page.data).toMatchObject({ state: 'ready', greeting: '张三同志，您好', branch: '甲一支部' });
+    expect(page.data.entries.map((e) => e.label)).toEqual(['扫码签到', '会议', '签到码', '我的出勤']);
+    expect(page.data.cards.map((c) => c.title)).toEqual(['下次会议']);
+    expect(JSON.stringify(page.data)).not.toContain('党费已缴清');
+  });
+
+  test('entries for 党费, 学习 and 手机报 appear when the server says they exist', async () => {
+    const { page } = homeWith(jest.fn().mockResolvedValue({ ...HOME, features: ['meetings', 'dues', 'study', 'newspaper'], unpaid_dues_fen: 4550 }));
+    await page.onShow();
+    expect(page.data.entries.map((e) => e.label)).toEqual(['扫码签到', '会议', '签到码', '我的出勤', '党费', '学习', '手机报']);
+    expect(page.data.cards[1]).toMatchObject({ title: '待缴党费', empty: false, text: '45.50 元' });
+  });
+
+  test("to-dos read today or tomorrow in Beijing time and open their meeting", async () => {
+    const { page, wx } = homeWith(jest.fn().mockResolvedValue(HOME));
+    await page.onShow();
+    expect(page.data.todos.map((t) => [t.actionLabel, t.title, t.when, t.place])).toEqual([
+      ['待签到', '十一月主题党日', '今天 09:00', '三楼会议室'],
+      ['请假待审批', '党小组会', '明天 14:30', ''],
+    ]);
+    page.onTodo({ currentTarget: { dataset: { link: page.data.todos[1].link } } });
+    expect(wx.navigated).toEqual(['/pages/meeting/index?id=8']);
+  });
+
+  test('quick entries switch tabs or open pages', async () => {
+    const { page, wx } = homeWith(jest.fn().mockResolvedValue(HOME));
+    await page.onShow();
+    await page.onEntry({ currentTarget: { dataset: { key: 'meetings' } } });
+    await page.onEntry({ currentTarget: { dataset: { key: 'attendance' } } });
+    expect(wx.switched).toEqual(['/pages/meetings/index']);
+    expect(wx.navigated).toEqual(['/pages/attendance/index']);
+  });
+
+  test.each([
+    ['a link from the projector', LINK_SCANNED, `/pages/meeting/index?q=${encodeURIComponent(LINK_SCANNED)}`],
+    ['a bare code from an older screen', 'M12.signed', `/pages/meeting/index?q=${encodeURIComponent('M12.signed')}`],
+  ])('扫码签到 works for any meeting: %s opens that meeting to check in', async (_, scanned, url) => {
+    const { page, wx } = homeWith(jest.fn().mockResolvedValue(HOME), { scanCode: ({ success }) => success({ result: scanned }) });
+    await page.onEntry({ currentTarget: { dataset: { key: 'scan' } } });
+    expect(wx.navigated).toEqual([url]);
+  });
+
+  test.each([
+    ["a member's personal code", 'U5.signed', '这是个人签到码，请扫会场的签到码'],
+    ['anything else', 'https://example.com/', '未识别到会议签到码，请扫会场投屏上的二维码'],
+  ])('扫码签到 on %s explains instead of opening a page', async (_, scanned, toast) => {
+    const { page, wx } = homeWith(jest.fn(), { scanCode: ({ success }) => success({ result: scanned }) });
+    await page.onScan();
+    expect(wx.navigated).toEqual([]);
+    expect(wx.toasts[0]).toMatchObject({ title: toast, icon: 'none' });
+  });
+
+  test('closing the scanner does nothing', async () => {
+    const { page, wx } = homeWith(jest.fn(), { scanCode: ({ fail }) => fail({ errMsg: 'scanCode:fail cancel' }) });
+    await page.onScan();
+    expect([wx.navigated, wx.toasts]).toEqual([[], []]);
+  });
+
+  test('a failure with nothing kept is an error with retry; the retry loads', async () => {
+    const get = jest.fn().mockRejectedValueOnce(new NetworkError()).mockResolvedValue(HOME);
+    const { page, wx } = homeWith(get);
+    await page.onShow();
+    expect(page.data).toMatchObject({ state: 'error', stateMessage: '网络不给力，请检查网络后重试' });
+    expect(wx.toasts).toEqual([]);
+    await page.onRetry();
+    expect(page.data.state).toBe('ready');
+  });
+
+  test('a failure shows the last home kept on the phone, marked as such', async () => {
+    const { page, api } = homeWith(jest.fn().mockRejectedValue(new NetworkError()));
+    api.cached.mockReturnValue(HOME);
+    await page.onShow();
+    expect(page.data).toMatchObject({ state: 'ready', stale: true, greeting: '张三同志，您好' });
+  });
+
+  test('a failed refresh keeps the page and says why; pull-down refresh stops its spinner', async () => {
+    const get = jest.fn().mockResolvedValueOnce(HOME).mockRejectedValue(new ApiError(500, 'server_error', '服务器开小差了'));
+    const { page, wx } = homeWith(get);
+    const stopped = jest.spyOn(wx, 'stopPullDownRefresh');
+    await page.onShow();
+    await page.onPullDownRefresh();
+    expect(page.data.state).toBe('ready');
+    expect(wx.toasts[0].title).toBe('服务器开小差了');
+    expect(stopped).toHaveBeenCalled();
+  });
+
+  test('a member sent to the login page sees no error', async () => {
+    const { page, wx } = homeWith(jest.fn().mockRejectedValue(new NotBoundError('t')));
+    await page.onShow();
+    expect(page.data.state).toBe('loading');
+    expect(wx.toasts).toEqual([]);
   });
 });
 

@@ -1,10 +1,19 @@
-// The mini-program's one API client. It adds the session token, logs in again once when the token has
-// expired, turns the server's error shape into a Chinese toast, and never drops a request silently on a
-// bad network: the member is asked whether to retry.
+// The mini-program's one API client. It adds the session token, logs in again when the token has died
+// (once for any number of calls that find it dead together), turns the server's error shape into a
+// Chinese toast, and never drops a request silently on a bad network: the member is asked whether to
+// retry (or, with `retry: false`, the page shows its own error state with 重新加载).
+//
+// Logging out is the member's decision and survives a restart: `wx.login` would hand a bound WeChat user
+// a new session at any moment, so after `logout()` the client no longer logs in by itself. Calls are
+// refused with `signed_out` (and `onSignedOut` sends the member to the login page) until the member
+// taps 登录 there, which calls `login()`.
 //
 // Plain CommonJS with `wx` passed in, so jest can run it against a fake `wx` or a live server.
 
 const TOKEN_KEY = 'edangwu.token';
+const SIGNED_OUT_KEY = 'edangwu.signedOut';
+const CACHE_INDEX_KEY = 'edangwu.cache';
+const CACHE_PREFIX = 'edangwu.cache:';
 const SESSION_ERRORS = ['token_expired', 'token_invalid', 'token_revoked', 'token_missing'];
 
 class ApiError extends Error {
@@ -23,6 +32,7 @@ class NetworkError extends Error {
   }
 }
 
+// The member is on their way to the login page: pages stop loading and show nothing about it.
 class NotBoundError extends Error {
   constructor(bindTicket) {
     super('请先绑定党员身份');
@@ -31,13 +41,30 @@ class NotBoundError extends Error {
   }
 }
 
+class SignedOutError extends Error {
+  constructor() {
+    super('您已退出登录，请重新登录');
+    this.code = 'signed_out';
+  }
+}
+
+// Errors after which the client has already sent the member to the login page.
+const LOGIN_NEEDED = ['not_bound', 'signed_out'];
+
 function promisify(wx, name, options) {
   return new Promise((resolve, reject) => wx[name]({ ...options, success: resolve, fail: reject }));
 }
 
-function createClient({ wx, baseUrl, onNotBound }) {
+function createClient({ wx, baseUrl, onNotBound, onSignedOut }) {
   let token = wx.getStorageSync(TOKEN_KEY) || null;
+  let signedOut = Boolean(wx.getStorageSync(SIGNED_OUT_KEY));
   let bindTicket = null;
+  let member = null;
+  // Re-login bookkeeping: `generation` counts renewals started; a call remembers the generation it was
+  // sent in, so a 401 that arrives after another call already renewed the session just retries.
+  let generation = 0;
+  let renewing = null;
+  let lastRenewal = null;
 
   function setToken(value) {
     token = value;
@@ -45,9 +72,32 @@ function createClient({ wx, baseUrl, onNotBound }) {
     else wx.removeStorageSync(TOKEN_KEY);
   }
 
-  function send(method, path, data) {
+  function cachedPaths() {
+    return wx.getStorageSync(CACHE_INDEX_KEY) || [];
+  }
+
+  function dropCaches() {
+    cachedPaths().forEach((path) => wx.removeStorageSync(CACHE_PREFIX + path));
+    wx.removeStorageSync(CACHE_INDEX_KEY);
+  }
+
+  // Everything this client knows about the member, in memory and on the phone.
+  function forgetMember() {
+    setToken(null);
+    bindTicket = null;
+    member = null;
+    dropCaches();
+  }
+
+  function remember(path, body) {
+    wx.setStorageSync(CACHE_PREFIX + path, body);
+    const paths = cachedPaths();
+    if (!paths.includes(path)) wx.setStorageSync(CACHE_INDEX_KEY, paths.concat(path));
+  }
+
+  function send(method, path, data, sessionToken = token) {
     const header = { 'Content-Type': 'application/json' };
-    if (token) header.Authorization = `Bearer ${token}`;
+    if (sessionToken) header.Authorization = `Bearer ${sessionToken}`;
     return promisify(wx, 'request', { url: baseUrl + path, method, data, header, timeout: 15000 }).then(
       (res) => res,
       () => Promise.reject(new NetworkError()),
@@ -81,13 +131,21 @@ function createClient({ wx, baseUrl, onNotBound }) {
   }
 
   // wx.login → our /api/auth/login. Bound members get a session; others a ticket to bind with.
-  async function login() {
+  // `explicit` is the member's own tap (the login page): it ends a logout. A renewal in the background
+  // that answers after the member logged out is thrown away.
+  async function exchangeCode({ explicit }) {
+    if (explicit) {
+      signedOut = false;
+      wx.removeStorageSync(SIGNED_OUT_KEY);
+    }
     const { code } = await promisify(wx, 'login', {});
     const res = await sendWithRetry('POST', '/api/auth/login', { code });
     if (res.statusCode !== 200) throw toError(res);
+    if (signedOut) throw new SignedOutError();
     if (res.data.bound) {
       setToken(res.data.token);
       bindTicket = null;
+      member = res.data.member || null;
     } else {
       setToken(null);
       bindTicket = res.data.bind_ticket;
@@ -95,9 +153,38 @@ function createClient({ wx, baseUrl, onNotBound }) {
     return res.data;
   }
 
+  // One renewal for every call that found the session dead: the first starts it, the others wait for it,
+  // and a call whose 401 arrives after a renewal it did not wait for simply retries with the new token.
+  function renewSession(sentIn) {
+    if (renewing) return renewing;
+    if (generation > sentIn && lastRenewal) return lastRenewal;
+    generation += 1;
+    renewing = exchangeCode({ explicit: false })
+      .then((session) => {
+        if (!session.bound) {
+          // Unbound elsewhere (by the member or the secretary): what was kept belongs to someone else now.
+          member = null;
+          dropCaches();
+          if (onNotBound) onNotBound();
+          throw new NotBoundError(bindTicket);
+        }
+        return session;
+      })
+      .finally(() => {
+        renewing = null;
+      });
+    lastRenewal = renewing;
+    return renewing;
+  }
+
+  function refuseSignedOut() {
+    if (onSignedOut) onSignedOut();
+    return Promise.reject(new SignedOutError());
+  }
+
   async function bind(path, payload) {
-    if (!bindTicket) await login();
-    if (!bindTicket) return { bound: true };
+    if (!bindTicket) await exchangeCode({ explicit: true });
+    if (!bindTicket) return { bound: true, member };
     const res = await sendWithRetry('POST', path, { bind_ticket: bindTicket, ...payload });
     if (res.statusCode !== 200) {
       if (res.data && res.data.error && /^bind_ticket/.test(res.data.error.code)) bindTicket = null;
@@ -105,49 +192,84 @@ function createClient({ wx, baseUrl, onNotBound }) {
     }
     setToken(res.data.token);
     bindTicket = null;
+    member = res.data.member || null;
     return res.data;
   }
 
-  // Any authenticated call. A dead token triggers one fresh login, then the call is tried once more.
-  // With `retry: false` a network failure is thrown at once instead of asking the member: a page that
-  // polls tries again on its next tick, and a modal every few seconds would bury the page.
-  async function call(method, path, data, { retry = true } = {}) {
+  // Any authenticated call. A dead session is renewed once (shared with concurrent calls), then the call
+  // is tried once more. With `retry: false` a network failure is thrown at once instead of asking the
+  // member: a page load shows its error state with 重新加载, and a poll tries again on its next tick.
+  // With `cache: true` a successful answer is kept on the phone for `cached(path)` until logout.
+  async function call(method, path, data, { retry = true, cache = false } = {}) {
+    if (signedOut) return refuseSignedOut();
     const transmit = retry ? sendWithRetry : send;
+    // A call sent while a renewal is under way carries the old token: it belongs to the session before.
+    const sentIn = renewing ? generation - 1 : generation;
+    const sentWith = token;
     let res = await transmit(method, path, data);
     if (res.statusCode === 401 && SESSION_ERRORS.includes(toError(res).code)) {
-      const session = await login();
-      if (!session.bound) {
-        if (onNotBound) onNotBound();
-        throw new NotBoundError(bindTicket);
-      }
+      if (signedOut) return refuseSignedOut(); // logged out while this call was on its way
+      if (!token || token === sentWith) await renewSession(sentIn);
       res = await transmit(method, path, data);
     }
     if (res.statusCode >= 400) throw toError(res);
+    if (cache) remember(path, res.data);
     return res.data;
   }
 
   return {
-    login,
+    login: () => exchangeCode({ explicit: true }),
     bindWithPhone: (phoneCode) => bind('/api/auth/bind/phone', { phone_code: phoneCode }),
     bindWithInvite: (inviteCode, name) => bind('/api/auth/bind/invite', { invite_code: inviteCode, name }),
     get: (path, options) => call('GET', path, undefined, options),
-    post: (path, data) => call('POST', path, data || {}),
+    post: (path, data, options) => call('POST', path, data || {}, options),
+    // Logged out on this phone at once, whatever the network says: the token, the member and every
+    // cached answer are gone before the server is told, and no later call logs in by itself. The server
+    // is then asked to end the session; if it cannot be reached the token dies on its own expiry.
+    // Resolves {serverNotified}; never rejects, so the page can always go on to the login page.
     logout: async () => {
-      await call('POST', '/api/auth/logout');
-      setToken(null);
+      const ending = token;
+      forgetMember();
+      signedOut = true;
+      wx.setStorageSync(SIGNED_OUT_KEY, true);
+      if (!ending) return { serverNotified: false };
+      const res = await send('POST', '/api/auth/logout', {}, ending).catch(() => null);
+      return { serverNotified: Boolean(res && res.statusCode === 200) };
     },
     unbind: async () => {
       await call('POST', '/api/auth/unbind');
-      setToken(null);
+      forgetMember();
     },
     hasToken: () => Boolean(token),
+    isSignedOut: () => signedOut,
+    // The member from the last login or binding ({id, name, …}), or null.
+    member: () => member,
+    // The last answer kept with `cache: true` for `path`, or null (nothing kept, or logged out since).
+    cached: (path) => wx.getStorageSync(CACHE_PREFIX + path) || null,
   };
 }
 
+// True when the client has already sent the member to the login page for this error.
+function leadsToLogin(err) {
+  return Boolean(err && LOGIN_NEEDED.includes(err.code));
+}
+
 // Show any failure as a short Chinese toast; network failures the member chose not to retry included.
+// Nothing is shown for a member who is being taken to the login page.
 function showError(wx, err) {
+  if (leadsToLogin(err)) return;
   const title = (err && err.message) || '操作失败，请稍后再试';
   wx.showToast({ title: title.slice(0, 30), icon: 'none', duration: 2500 });
 }
 
-module.exports = { createClient, showError, ApiError, NetworkError, NotBoundError, TOKEN_KEY };
+module.exports = {
+  createClient,
+  showError,
+  leadsToLogin,
+  ApiError,
+  NetworkError,
+  NotBoundError,
+  SignedOutError,
+  TOKEN_KEY,
+  SIGNED_OUT_KEY,
+};

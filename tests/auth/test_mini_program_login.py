@@ -203,7 +203,8 @@ def test_home_greets_the_member_with_empty_sections(phone, member, invite):
     p.bind_invite(invite, "张三")
     home = p.get("/api/home").get_json()
     assert home["member_name"] == "张三" and home["branch_name"] == "甲一支部"
-    assert (home["next_meeting"], home["unpaid_dues_fen"], home["open_quizzes"]) == (None, 0, 0)
+    assert (home["next_meeting"], home["todos"], home["features"]) == (None, [], ["meetings"])
+    assert "unpaid_dues_fen" not in home  # no dues feature yet: nothing to pretend about
 
 
 def test_the_profile_of_a_member_with_blanks_in_the_register_is_as_documented(phone, tree, make_member):

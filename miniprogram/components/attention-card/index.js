@@ -1,4 +1,5 @@
-// One item on the home page that may need the member's attention (a meeting, dues, a newspaper, a quiz).
+// One item on the home page that may need the member's attention: the next meeting, and (once those
+// features exist) dues, a newspaper, a quiz.
 Component({
   properties: {
     title: { type: String, value: '' },

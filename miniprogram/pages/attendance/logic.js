@@ -1,6 +1,8 @@
 // 我的出勤: the meetings of my branch or party group that have ended in a year, how I attended each,
 // and my attendance rate, counted as the branch's 出勤率 report counts them (present or late).
-const { showError } = require('../../utils/api');
+// States: loading, error with 重新加载, empty (a year without ended meetings: the year can still be
+// changed), the list; pull down to refresh.
+const { leadsToLogin } = require('../../utils/api');
 const { beijing, beijingParts } = require('../../utils/time');
 
 const YEARS_SHOWN = 5;
@@ -29,7 +31,17 @@ function summaryFrom(body) {
 
 function createAttendancePage({ api, wx, now = () => new Date() }) {
   return {
-    data: { years: [], yearLabels: [], yearIndex: 0, loading: true, rateText: '', countsText: '', tiles: [], meetings: [] },
+    data: {
+      years: [],
+      yearLabels: [],
+      yearIndex: 0,
+      state: 'loading',
+      stateMessage: '',
+      rateText: '',
+      countsText: '',
+      tiles: [],
+      meetings: [],
+    },
 
     onLoad() {
       const years = yearsUpTo(Number(beijingParts(now()).day.slice(0, 4)));
@@ -37,16 +49,31 @@ function createAttendancePage({ api, wx, now = () => new Date() }) {
       return this.load();
     },
 
-    load() {
+    load({ quiet = false } = {}) {
       const year = this.data.years[this.data.yearIndex];
-      this.setData({ loading: true });
+      if (!quiet) this.setData({ state: 'loading' });
       return api
-        .get(`/api/me/attendance?year=${year}`)
-        .then((body) => this.setData({ ...summaryFrom(body), loading: false }))
+        .get(`/api/me/attendance?year=${year}`, { retry: false })
+        .then((body) => {
+          const summary = summaryFrom(body);
+          const empty = !summary.meetings.length;
+          this.setData({ ...summary, state: empty ? 'empty' : 'ready', stateMessage: empty ? `${year}年还没有已结束的会议` : '' });
+        })
         .catch((err) => {
-          this.setData({ loading: false });
-          showError(wx, err);
+          if (!leadsToLogin(err)) this.setData({ state: 'error', stateMessage: err.message || '' });
         });
+    },
+
+    onRetry() {
+      return this.load();
+    },
+
+    onReconnect() {
+      return this.load({ quiet: true });
+    },
+
+    onPullDownRefresh() {
+      return this.load({ quiet: true }).then(() => wx.stopPullDownRefresh());
     },
 
     onYearChange(event) {
