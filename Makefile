@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: mutation setup run test test-miniprogram test-sqlite test-postgres lint format mp-config migrate seed bench bench-checkin clean
+.PHONY: mutation setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin clean screens
 
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ run: setup
 ## Write miniprogram/config.js from mp_config/ (MP_CONFIG=mp_config/<deployment>.json).
 mp-config: setup
 	$(BIN)/python scripts/mp_config_js.py
+
+## Phone screenshots: every page × state the jest render tests save with saveScreen, drawn in Chromium as a
+## 375-pixel phone, into build/screens/<page>--<state>.png with a contact sheet build/screens/index.html.
+screens: setup
+	rm -rf build/screens
+	SCREENS_DIR=$(CURDIR)/build/screens/html npx jest --ci
+	$(BIN)/python scripts/phone_screens.py build/screens/html build/screens
 
 migrate: setup
 	$(BIN)/flask --app wsgi db upgrade
