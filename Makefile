@@ -23,9 +23,15 @@ setup: $(STAMP)
 run: setup
 	scripts/run_embedded.sh
 
-## Write miniprogram/config.js from mp_config/ (MP_CONFIG=mp_config/<deployment>.json).
+## Write miniprogram/config.js from mp_config/ (MP_CONFIG=mp_config/<deployment>.json). For any deployment
+## but the demo it first refuses what cannot be released (see mp-release), then writes the app id too.
 mp-config: setup
 	$(BIN)/python scripts/mp_config_js.py
+
+## Check, without writing, that miniprogram/ is ready to upload for MP_CONFIG's deployment: its app id, not
+## touristappid; urlCheck on; https:// server and check-in link; config.js written for it.
+mp-release: setup
+	$(BIN)/python scripts/mp_release.py
 
 ## Phone screenshots: every page × state the jest render tests save with saveScreen, drawn in Chromium as a
 ## 375-pixel phone, into build/screens/<page>--<state>.png with a contact sheet build/screens/index.html.
