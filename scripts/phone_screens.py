@@ -107,8 +107,8 @@ def main(argv: list[str]) -> None:
     html_dir = Path(argv[1]) if len(argv) > 1 else ROOT / "build" / "screens" / "html"
     out_dir = Path(argv[2]) if len(argv) > 2 else ROOT / "build" / "screens"
     pngs = shoot(html_dir, out_dir)
-    for png in pngs:
-        print(png.relative_to(out_dir) if png.is_relative_to(out_dir) else png)
+    for png in pngs:  # each screen with the test that rendered it: what it shows
+        print(f"{png.name}  {meta_of(html_dir / f'{png.stem}.html').get('test', '')}")
     print(f"{len(pngs)} screens; contact sheet {contact_sheet(pngs, html_dir, out_dir)}")
 
 
