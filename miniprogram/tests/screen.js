@@ -26,19 +26,20 @@ function saveScreen(comp, page, state) {
 
 // ---- what is saved ----
 
-function screenHtml(comp, page, state) {
+// `root` is the mini-program folder (app.json, app.wxss, pages/); tests may point it elsewhere.
+function screenHtml(comp, page, state, { root = MP_ROOT } = {}) {
   const ctx = { components: new Map() };
-  const root = comp.dom;
-  const rootComponent = componentOf(root);
+  const top = comp.dom;
+  const rootComponent = componentOf(top);
   // A page rendered from its template has no class prefix and gets its index.wxss; a component rendered
   // on its own (say page-state) brings its own wxss, which is collected like any other component's.
-  const body = rootComponent ? serialize(root, ctx) : serializeChildren(root, ctx);
+  const body = rootComponent ? serialize(top, ctx) : serializeChildren(top, ctx);
   if (rootComponent) ctx.components.set(rootComponent.id, rootComponent);
 
-  const settings = pageSettings(page);
+  const settings = pageSettings(root, page);
   const styles = [
-    ['app.wxss', pageCss(readWxss(path.join(MP_ROOT, 'app.wxss')))],
-    ...(rootComponent ? [] : [[`pages/${page}/index.wxss`, pageCss(readWxss(path.join(MP_ROOT, 'pages', page, 'index.wxss')))]]),
+    ['app.wxss', pageCss(readWxss(path.join(root, 'app.wxss')))],
+    ...(rootComponent ? [] : [[`pages/${page}/index.wxss`, pageCss(readWxss(path.join(root, 'pages', page, 'index.wxss')))]]),
     ...[...ctx.components.values()].map((c) => [c.file, componentCss(c)]),
   ];
   const testName = typeof expect === 'function' && expect.getState ? expect.getState().currentTestName || '' : '';
@@ -59,9 +60,9 @@ function screenHtml(comp, page, state) {
 }
 
 // The navigation bar's title and colours (the page's index.json over app.json's window) and the tab bar.
-function pageSettings(page) {
-  const app = readJson(path.join(MP_ROOT, 'app.json')) || {};
-  const own = readJson(path.join(MP_ROOT, 'pages', page, 'index.json')) || {};
+function pageSettings(root, page) {
+  const app = readJson(path.join(root, 'app.json')) || {};
+  const own = readJson(path.join(root, 'pages', page, 'index.json')) || {};
   const window = { ...(app.window || {}), ...own };
   const route = `pages/${page}/index`;
   const tabBar = app.tabBar && app.tabBar.list.some((tab) => tab.pagePath === route) ? app.tabBar : null;
@@ -69,6 +70,7 @@ function pageSettings(page) {
     title: window.navigationBarTitleText || '',
     navBackground: window.navigationBarBackgroundColor || '#000000',
     navText: window.navigationBarTextStyle === 'black' ? '#000000' : '#ffffff',
+    custom: window.navigationStyle === 'custom', // the page draws its own bar; WeChat keeps only the capsule
     tab: Boolean(tabBar),
     tabBar,
     route,
@@ -86,13 +88,18 @@ function frame(settings, page) {
         })
         .join('')}</div>`
     : '';
+  const bars = settings.custom
+    ? [`<span class="${capsule} phone__capsule--over"><i>•••</i><i>◉</i></span>`]
+    : [
+        `<div class="phone__status" style="${nav}"><span>9:41</span><span>100%</span></div>`,
+        `<div class="phone__nav" style="${nav}">`,
+        settings.tab ? '' : '<span class="phone__back">‹</span>',
+        `<span class="phone__title">${escapeText(settings.title)}</span>`,
+        `<span class="${capsule}"><i>•••</i><i>◉</i></span></div>`,
+      ];
   return [
     settings.tab ? '<div class="phone phone--tab">' : '<div class="phone">',
-    `<div class="phone__status" style="${nav}"><span>9:41</span><span>100%</span></div>`,
-    `<div class="phone__nav" style="${nav}">`,
-    settings.tab ? '' : '<span class="phone__back">‹</span>',
-    `<span class="phone__title">${escapeText(settings.title)}</span>`,
-    `<span class="${capsule}"><i>•••</i><i>◉</i></span></div>`,
+    ...bars,
     `<div class="phone__body">${page}</div>`,
     tabs,
     '<div class="phone__fold"><span>首屏</span></div>',

@@ -126,3 +126,17 @@ test('saveScreen writes one HTML file per page and state, and refuses names that
     if (saved === undefined) delete process.env.SCREENS_DIR;
   }
 });
+
+test("a page that draws its own navigation bar keeps only WeChat's capsule over it", () => {
+  const root = fs.mkdtempSync(path.join(os.tmpdir(), 'custom-nav-'));
+  try {
+    fs.copyFileSync(path.join(ROOT, 'app.json'), path.join(root, 'app.json'));
+    fs.mkdirSync(path.join(root, 'pages', 'poster'), { recursive: true });
+    fs.writeFileSync(path.join(root, 'pages', 'poster', 'index.json'), JSON.stringify({ navigationStyle: 'custom' }));
+    const body = bodyOf(screenHtml(render('<view>自定义</view>', {}), 'poster', 'ready', { root }));
+    expect(body).not.toContain('phone__nav');
+    expect(body).toContain('phone__capsule--over');
+  } finally {
+    fs.rmSync(root, { recursive: true, force: true });
+  }
+});
