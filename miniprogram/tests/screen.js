@@ -10,13 +10,13 @@ const path = require('path');
 const MP_ROOT = path.join(__dirname, '..');
 const PHONE_CSS = path.join(__dirname, '..', '..', 'tests', 'screens', 'phone.css');
 const PHONE_WIDTH = 375; // px; WeChat's 750rpx
-const NAME = /^[a-z0-9][a-z0-9-]*$/;
+const NAME = /^[a-z0-9][a-z0-9_-]*$/i; // file-name safe: letters, digits, - and _
 
 function saveScreen(comp, page, state) {
   const dir = process.env.SCREENS_DIR;
   if (!dir) return null;
   if (!NAME.test(page) || !NAME.test(state)) {
-    throw new Error(`saveScreen(comp, page, state): use lower-case words with dashes, got "${page}", "${state}"`);
+    throw new Error(`saveScreen(comp, page, state): use words with dashes (letters, digits, - and _), got "${page}", "${state}"`);
   }
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${page}--${state}.html`);

@@ -121,7 +121,7 @@ test('saveScreen writes one HTML file per page and state, and refuses names that
     const file = saveScreen(comp, 'home', 'sample');
     expect(file).toBe(path.join(dir, 'home--sample.html'));
     expect(fs.readFileSync(file, 'utf8')).toContain('"test":"saveScreen writes one HTML file');
-    expect(() => saveScreen(comp, 'home', '../up')).toThrow(/lower-case words/);
+    expect(() => saveScreen(comp, 'home', '../up')).toThrow(/words with dashes/);
   } finally {
     if (saved === undefined) delete process.env.SCREENS_DIR;
   }
