@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # so a module's shared fixtures are built once. `make test PARALLEL=` runs it in one process.
 PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
 
-.PHONY: mutation setup run test test-miniprogram test-sqlite test-postgres lint format mp-config migrate seed bench bench-checkin clean
+.PHONY: mutation setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin clean screens
 
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -26,9 +26,22 @@ setup: $(STAMP)
 run: setup
 	scripts/run_embedded.sh
 
-## Write miniprogram/config.js from mp_config/ (MP_CONFIG=mp_config/<deployment>.json).
+## Write miniprogram/config.js from mp_config/ (MP_CONFIG=mp_config/<deployment>.json). For any deployment
+## but the demo it first refuses what cannot be released (see mp-release), then writes the app id too.
 mp-config: setup
 	$(BIN)/python scripts/mp_config_js.py
+
+## Check, without writing, that miniprogram/ is ready to upload for MP_CONFIG's deployment: its app id, not
+## touristappid; urlCheck on; https:// server and check-in link; config.js written for it.
+mp-release: setup
+	$(BIN)/python scripts/mp_release.py
+
+## Phone screenshots: every page × state the jest render tests save with saveScreen, drawn in Chromium as a
+## 375-pixel phone, into build/screens/<page>--<state>.png with a contact sheet build/screens/index.html.
+screens: setup
+	rm -rf build/screens
+	SCREENS_DIR=$(CURDIR)/build/screens/html npx jest --ci
+	$(BIN)/python scripts/phone_screens.py build/screens/html build/screens
 
 migrate: setup
 	$(BIN)/flask --app wsgi db upgrade

@@ -1,4 +1,8 @@
-"""Write miniprogram/config.js from a deployment's mp_config file: `make mp-config MP_CONFIG=mp_config/x.json`."""
+"""Write miniprogram/config.js from a deployment's mp_config file: `make mp-config MP_CONFIG=mp_config/x.json`.
+
+For a release (any deployment but the demo) the checks in scripts/mp_release.py run first, and the
+deployment's app id is written into miniprogram/project.config.json too.
+"""
 
 from __future__ import annotations
 
@@ -23,10 +27,20 @@ def render(config: dict) -> str:
     return f"// Written by `make mp-config` from mp_config/; edit that file, not this one.\nmodule.exports = {body};\n"
 
 
-def main() -> None:
-    TARGET.write_text(render(mp_config.load(os.environ.get("MP_CONFIG") or None)), encoding="utf-8")
-    print(f"wrote {TARGET}")
+def main() -> int:
+    """Write config.js; for any deployment but the demo, only once the release checks pass
+    (scripts/mp_release.py), and then the app id in project.config.json as well."""
+    from scripts import mp_release
+
+    deployment = Path(os.environ.get("MP_CONFIG") or mp_config.DEFAULT_PATH)
+    try:
+        done = mp_release.prepare(deployment)
+    except (mp_config.MpConfigError, mp_release.ReleaseRefused) as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    print("\n".join(done))
+    return 0
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())
