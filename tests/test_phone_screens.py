@@ -25,7 +25,7 @@ def sample_html(tmp_path_factory) -> Path:
     """Run the one jest test that saves the home page (with its card component), with SCREENS_DIR set."""
     html_dir = tmp_path_factory.mktemp("html")
     result = subprocess.run(
-        [NPX, "jest", "--ci", "miniprogram/tests/screen.test.js", "-t", "saveScreen writes one HTML file"],
+        [NPX, "jest", "--ci", "miniprogram/tests/screen-save.test.js", "-t", "saveScreen writes one HTML file"],
         cwd=PROJECT_ROOT,
         env=os.environ | {"SCREENS_DIR": str(html_dir)},
         capture_output=True,

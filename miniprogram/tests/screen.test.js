@@ -18,16 +18,6 @@ function render(template, data, usingComponents = {}) {
   return comp;
 }
 
-// A page's own template with the components its index.json names, as the member sees it.
-function renderPage(page, data) {
-  const template = fs.readFileSync(path.join(ROOT, 'pages', page, 'index.wxml'), 'utf8');
-  const using = {};
-  for (const [tag, where] of Object.entries(settingsOf(page).usingComponents || {})) {
-    using[tag] = loadComponent(where.replace(/^\//, ''), tag);
-  }
-  return render(template, data, using);
-}
-
 const bodyOf = (html) => html.slice(html.indexOf('<body>'));
 const stylesOf = (html) => html.slice(0, html.indexOf('<body>')).replace(/\/\*[\s\S]*?\*\//g, '');
 
@@ -100,31 +90,6 @@ test('built-in elements keep what the template said: placeholders, values, switc
   expect(body).toContain('<span class="wx-stand-in">图片 https://example.cn/a.png</span>');
   expect(body).toContain('<wx-camera mode="scanCode"><span class="wx-stand-in">扫码取景框</span></wx-camera>');
   expect(body).not.toMatch(/bindchange|bindtap/);
-});
-
-// tests/test_phone_screens.py runs this one with SCREENS_DIR and draws the page in Chromium.
-test('saveScreen writes one HTML file per page and state, and refuses names that are not file names', () => {
-  const dir = process.env.SCREENS_DIR || fs.mkdtempSync(path.join(os.tmpdir(), 'screens-'));
-  const saved = process.env.SCREENS_DIR;
-  process.env.SCREENS_DIR = dir;
-  try {
-    const comp = renderPage('home', {
-      loading: false,
-      state: 'ready',
-      greeting: '张三同志，您好',
-      branch: '甲一支部',
-      cards: [
-        { key: 'meeting', title: '下次会议', empty: true, emptyText: '近期没有会议安排' },
-        { key: 'dues', title: '待缴党费', empty: false, text: '45.50 元' },
-      ],
-    });
-    const file = saveScreen(comp, 'home', 'sample');
-    expect(file).toBe(path.join(dir, 'home--sample.html'));
-    expect(fs.readFileSync(file, 'utf8')).toContain('"test":"saveScreen writes one HTML file');
-    expect(() => saveScreen(comp, 'home', '../up')).toThrow(/words with dashes/);
-  } finally {
-    if (saved === undefined) delete process.env.SCREENS_DIR;
-  }
 });
 
 test("a page that draws its own navigation bar keeps only WeChat's capsule over it", () => {
