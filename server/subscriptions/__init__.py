@@ -1,0 +1,1 @@
+"""Members' consent to subscribe messages: how many one-time reminders each may still be sent, per template."""
