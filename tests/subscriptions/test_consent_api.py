@@ -122,3 +122,21 @@ def test_taps_at_once_lose_no_count(bound, live_server):
     assert statuses == [200] * taps
     db.session.rollback()
     assert db.session.scalar(sa.select(Subscription.remaining)) == taps
+
+
+def test_some_demo_members_have_allowed_reminders(client):
+    from server.auth.member_services import _start_session
+    from server.auth.models import WechatBinding
+    from server.demo import seed
+    from server.members.models import Member
+
+    seed(members_per_branch=6)
+    db.session.commit()
+    rows = db.session.scalars(sa.select(Subscription)).all()
+    assert rows and {row.template_id for row in rows} == {"tmpl_meeting"}  # the tests' deployment has one
+    bound = dict(db.session.execute(sa.select(WechatBinding.member_id, WechatBinding.openid)).all())
+    assert all(bound[row.member_id] == row.openid and row.remaining == 2 for row in rows)
+    token = _start_session(db.session.get(Member, rows[0].member_id), rows[0].openid).token
+    db.session.commit()
+    answer = client.get("/api/me/subscriptions", headers={"Authorization": f"Bearer {token}"}).get_json()
+    assert answer["subscriptions"][0]["status_label"] == "还可提醒 2 次"
