@@ -107,8 +107,8 @@ describe('loading and reading', () => {
     expect(page.data.state).toBe('ready');
     expect(page.data.rows.find((row) => row.label === '所在支部').value).toBe('甲一支部');
     expect(page.data.reminders).toEqual([
-      { purpose: 'meeting_reminder', title: '会议提醒', status: '还可提醒 2 次', on: true, action: '再订阅', actionLabel: '再订阅会议提醒' },
-      { purpose: 'dues_reminder', title: '党费缴纳提醒', status: '未开启', on: false, action: '开启', actionLabel: '开启党费缴纳提醒' },
+      { purpose: 'meeting_reminder', title: '会议提醒', status: '还可提醒 2 次', note: '', on: true, action: '再订阅', actionLabel: '再订阅会议提醒' },
+      { purpose: 'dues_reminder', title: '党费缴纳提醒', status: '未开启', note: '', on: false, action: '开启', actionLabel: '开启党费缴纳提醒' },
     ]);
     // the list does not raise its own "retry?" question on a bad network: the record's request already may
     expect(api.get).toHaveBeenCalledWith('/api/me/subscriptions', { retry: false });
@@ -223,6 +223,17 @@ describe('what the member sees', () => {
     expect(text(comp, '.reminder__action')).toEqual(['开启', '开启']);
     saveScreen(comp, 'profile', 'reminders-off');
   });
+});
+
+test('refused: a reminder WeChat would not deliver says why it is off', () => {
+  const refused = {
+    subscriptions: [{ ...NONE.subscriptions[0], last_choice: 'accept', refused_at: '2026-12-01T01:00:00+00:00' }],
+  };
+  const comp = renderProfile({ state: 'ready', rows: [], reminders: remindersFrom(refused) });
+  expect(text(comp, '.reminder__status')).toEqual(['未开启']);
+  expect(text(comp, '.reminder__note')).toEqual(['上次提醒未能送达，请重新开启']);
+  expect(text(comp, '.reminder__action')).toEqual(['开启']);
+  saveScreen(comp, 'profile', 'refused');
 });
 
 describe('made for older members', () => {

@@ -30,6 +30,8 @@ function remindersFrom(answer) {
       purpose: item.purpose,
       title: item.title,
       status: item.status_label,
+      // WeChat refused a reminder for want of consent (turned off in WeChat, or used up): say why it is off
+      note: !on && item.refused_at ? '上次提醒未能送达，请重新开启' : '',
       on,
       action,
       actionLabel: `${action}${item.title}`,
