@@ -97,8 +97,9 @@ def _register_blueprints(app: Flask) -> None:
     from server.members import tasks as _member_tasks  # noqa: F401  (registers the jobs)
     from server.members.views import bp as members_bp
     from server.orgs.views import bp as orgs_bp
+    from server.subscriptions import api as subscriptions_api
 
-    for blueprint in (auth_api.blp, members_api.blp, meetings_api.blp):
+    for blueprint in (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
     for blueprint in (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp):

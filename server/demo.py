@@ -19,6 +19,8 @@ from server.members.privacy import _ID_CHECK, _ID_WEIGHTS
 from server.members.services import sort_key
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import create_org
+from server.subscriptions.models import Choice, Subscription
+from server.subscriptions.services import deployment_templates
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡"
@@ -88,6 +90,35 @@ def _bind_some(rng: random.Random, members: list[Member]) -> None:
             db.session.add(WechatBinding(openid=f"demo-openid-{member.id}", member=member, method=BindMethod.PHONE))
 
 
+def _consent_some(members: list[Member]) -> None:
+    """Some members who bound WeChat have allowed reminders, so 我的 → 消息提醒 shows real counts: the branch's
+    first member (the secretary, where there is one) and every fifth other, each two meeting reminders and
+    one dues reminder, three days ago. No random numbers: the rest of the demo stays as it was."""
+    db.session.flush()
+    bindings = db.session.scalars(
+        sa.select(WechatBinding)
+        .where(WechatBinding.member_id.in_([member.id for member in members]))
+        .order_by(WechatBinding.member_id)
+    ).all()
+    templates, now = dict(deployment_templates()), utcnow()
+    for index, binding in enumerate(bindings):
+        if binding.member_id != members[0].id and index % 5:
+            continue
+        for purpose, remaining in (("meeting_reminder", 2), ("dues_reminder", 1)):
+            if purpose in templates:
+                db.session.add(
+                    Subscription(
+                        member_id=binding.member_id,
+                        template_id=templates[purpose],
+                        openid=binding.openid,
+                        remaining=remaining,
+                        last_choice=Choice.ACCEPT,
+                        last_choice_at=now - timedelta(days=3),
+                        updated_at=now,
+                    )
+                )
+
+
 def _backfilled_meeting(branch: Organisation, secretary: AdminUser, members: list[Member]) -> Meeting:
     """A theme day held during a power cut twelve days ago, entered afterwards as 补录 with most
     members present from the paper sheet: the 补录 mark shows at first open."""
@@ -130,6 +161,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
             db.session.add_all(members)
             db.session.flush()
             _bind_some(rng, members)
+            _consent_some(members)
             if b_index == 1:
                 role = Role.SECRETARY
                 accounts.append(

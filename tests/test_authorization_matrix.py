@@ -383,6 +383,10 @@ TABLE: dict[tuple[str, str], Call] = {
     ("meetings_api.my_meetings", "GET"): Call(api_member, _fixed("/api/meetings"), sides=ONE),
     ("meetings_api.my_attendance", "GET"): Call(api_member, _fixed("/api/me/attendance"), sides=ONE),
     ("meetings_api.my_checkin_code", "GET"): Call(api_member, _fixed("/api/me/checkin-code"), sides=ONE),
+    ("subscriptions_api.my_subscriptions", "GET"): Call(api_member, _fixed("/api/me/subscriptions"), sides=ONE),
+    ("subscriptions_api.record_subscriptions", "POST"): Call(
+        api_member, _fixed("/api/me/subscriptions"), lambda w, s: {"results": {"tmpl_meeting": "accept"}}, ONE
+    ),
     ("auth_api.logout", "POST"): Call(api_member, _fixed("/api/auth/logout"), lambda w, s: {}, ONE),
     ("auth_api.unbind", "POST"): Call(api_member, _fixed("/api/auth/unbind"), lambda w, s: {}, ONE),
     # the mini-program: meetings

@@ -7,6 +7,12 @@ after a worker died. The price is at most one reminder lost, if a worker dies be
 the send. When WeChat says it did nothing (busy, a rate limit) the claim is withdrawn and the job
 retried with a growing delay; when it may have delivered (no answer in time, a failing gateway) the
 reminder is recorded as uncertain and not sent again.
+
+Consent: WeChat's quota is the truth, our count (``server.subscriptions``) is what we believe and what the
+member sees. So every bound participant is tried, counted consent or not: the report of a tap can be lost
+on a poor network, and a try without consent costs one call and delivers nothing (43101). Each message
+that went out, or may have, uses one of our count; a 43101 sets it to zero, and the member's page then
+says 未开启 where it said the reminder was on.
 """
 
 from __future__ import annotations
@@ -25,6 +31,7 @@ from server.db import db, insert_unless_present, utcnow
 from server.meetings import anchors, minutes
 from server.meetings.models import Meeting, MeetingReminder, ReminderOutcome, meeting_participants
 from server.members.models import Member
+from server.subscriptions import services as consent
 from server.tasks import enqueue_after_commit, job, periodic_job
 from server.timezone import to_local
 from server.wechat import get_wechat, subscribe
@@ -144,6 +151,14 @@ def _send(openid: str, tpl: dict, data: dict[str, str], page: str) -> ReminderOu
     return ReminderOutcome.SENT
 
 
+def _count_consent(member_id: int, openid: str, template_id: str, outcome: ReminderOutcome) -> None:
+    """Keep our count of the member's consent in step with what WeChat just did."""
+    if outcome in (ReminderOutcome.SENT, ReminderOutcome.UNCERTAIN):
+        consent.used_one(member_id, openid, template_id)  # an uncertain one may have used it: show less, not more
+    elif outcome is ReminderOutcome.NOT_SUBSCRIBED:
+        consent.consent_gone(member_id, template_id)
+
+
 @job(retries=4, retry_delay=60, retry_backoff=2)
 def send_meeting_reminder(meeting_id: int) -> dict[str, int]:
     """Remind every bound participant not yet reminded this round; asked again later when WeChat is busy."""
@@ -164,7 +179,8 @@ def send_meeting_reminder(meeting_id: int) -> dict[str, int]:
         except WeChatUnavailable:
             _settle(meeting.id, round_at, member_id, None)  # not sent: this member is reminded on the retry
             raise
-        _settle(meeting.id, round_at, member_id, outcome)
+        _count_consent(member_id, openid, tpl["template_id"], outcome)
+        _settle(meeting.id, round_at, member_id, outcome)  # commits the count with the outcome
         counts[outcome.value] += 1
     log.info("meeting %s reminders: %s", meeting.id, counts)
     return counts

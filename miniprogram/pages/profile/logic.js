@@ -1,5 +1,9 @@
-// My profile: the member's own record (ID-card number masked by the server), my attendance, log out, unbind.
+// My profile: the member's own record (ID-card number masked by the server), which reminders they will
+// receive (消息提醒, with a tap to allow one more), my attendance, log out, unbind.
 const { showError } = require('../../utils/api');
+const { askFor } = require('../../utils/subscribe');
+
+const SUBSCRIPTIONS = '/api/me/subscriptions';
 
 function rowsFrom(member) {
   return [
@@ -17,16 +21,69 @@ function rowsFrom(member) {
   ].map(([label, value]) => ({ label, value }));
 }
 
+// One line per kind of reminder the deployment sends: "还可提醒 N 次" or "未开启", and what a tap does.
+function remindersFrom(answer) {
+  return ((answer && answer.subscriptions) || []).map((item) => {
+    const on = item.remaining > 0;
+    const action = on ? '再订阅' : '开启';
+    return {
+      purpose: item.purpose,
+      title: item.title,
+      status: item.status_label,
+      // WeChat refused a reminder for want of consent (turned off in WeChat, or used up): say why it is off
+      note: !on && item.refused_at ? '上次提醒未能送达，请重新开启' : '',
+      on,
+      action,
+      actionLabel: `${action}${item.title}`,
+    };
+  });
+}
+
 function createProfilePage({ api, wx }) {
   return {
-    data: { rows: [], loading: true },
+    data: { state: 'loading', stateMessage: '', rows: [], reminders: [] },
 
     onShow() {
-      return api
-        .get('/api/me')
-        .then((member) => this.setData({ rows: rowsFrom(member), loading: false }))
+      return this.load();
+    },
+
+    onRetry() {
+      this.setData({ state: 'loading', stateMessage: '' });
+      return this.load();
+    },
+
+    // Both at once; the list does not ask to retry on a bad network, so the member sees one question at most.
+    load() {
+      return Promise.all([api.get('/api/me'), api.get(SUBSCRIPTIONS, { retry: false })])
+        .then(([member, subscriptions]) =>
+          this.setData({
+            state: 'ready',
+            stateMessage: '',
+            rows: rowsFrom(member),
+            reminders: remindersFrom(subscriptions),
+          }),
+        )
         .catch((err) => {
-          this.setData({ loading: false });
+          if (err.code === 'not_bound') return; // the client is taking the member to bind
+          this.setData({ state: 'error', stateMessage: err.message || '' });
+        });
+    },
+
+    // WeChat shows its dialog only when asked straight from the tap: askFor runs before anything is awaited.
+    onSubscribe(event) {
+      const { purpose } = event.currentTarget.dataset;
+      return askFor({ wx, api, purposes: [purpose] }).then(({ accepted }) => {
+        if (accepted.includes(purpose)) wx.showToast({ title: '已开启提醒', icon: 'success' });
+        else wx.showToast({ title: '未开启，可随时再点开启', icon: 'none' });
+        return this.refreshReminders();
+      });
+    },
+
+    refreshReminders() {
+      return api
+        .get(SUBSCRIPTIONS, { retry: false })
+        .then((subscriptions) => this.setData({ reminders: remindersFrom(subscriptions) }))
+        .catch((err) => {
           if (err.code !== 'not_bound') showError(wx, err);
         });
     },
@@ -62,4 +119,4 @@ function createProfilePage({ api, wx }) {
   };
 }
 
-module.exports = { createProfilePage, rowsFrom };
+module.exports = { createProfilePage, rowsFrom, remindersFrom };

@@ -1,9 +1,10 @@
 """The simulated phone: what the WeChat app on a member's phone would do for the mini-program.
 
 These endpoints are not WeChat APIs. They let tests, the demo and a developer play the member:
-``wx.login()``, the getPhoneNumber button, ``wx.requestSubscribeMessage`` and reading the
-subscribe messages that arrived. Failures answer HTTP 400 with ``{"errCode", "errMsg"}``, the
-shape a ``wx.*`` call's fail callback receives.
+``wx.login()``, the getPhoneNumber button, ``wx.requestSubscribeMessage``, turning the
+mini-program's notifications off in WeChat's settings and reading the subscribe messages that
+arrived. Failures answer HTTP 400 with ``{"errCode", "errMsg"}``, the shape a ``wx.*`` call's
+fail callback receives.
 """
 
 from __future__ import annotations
@@ -75,13 +76,30 @@ def subscribe() -> Response:
     state = get_state()
     if any(tid not in state.templates for tid in template_ids):
         raise PhoneError(20001, "requestSubscribeMessage:fail No template data return")
-    accept = body.get("accept", True) is True
-    if accept:
-        state.grant_subscription(user, template_ids)
+    # "accept": true/false answers every template alike; "choices" ({template id: "accept" | "reject"})
+    # plays a member who ticks some switches in the dialog and not others.
+    default = "accept" if body.get("accept", True) is True else "reject"
+    choices = body.get("choices") or {}
+    if not isinstance(choices, dict) or any(value not in ("accept", "reject") for value in choices.values()):
+        raise PhoneError(-1, 'choices must map template ids to "accept" or "reject"')
+    answers = {tid: choices.get(tid, default) for tid in template_ids}
+    state.grant_subscription(user, [tid for tid, answer in answers.items() if answer == "accept"])
     # The same shape as the success callback of wx.requestSubscribeMessage.
     result: dict[str, str] = {"errMsg": "requestSubscribeMessage:ok"}
-    result.update({tid: "accept" if accept else "reject" for tid in template_ids})
+    result.update(answers)
     return jsonify(result)
+
+
+@bp.post("/notifications")
+def notifications() -> Response:
+    """The member turns the mini-program's notifications off (or on again) in WeChat's settings:
+    while off, every subscribe message to them is refused with 43101, whatever consent they gave."""
+    body = _body()
+    enabled = body.get("enabled")
+    if not isinstance(enabled, bool):
+        raise PhoneError(-1, "enabled (true or false) is required")
+    get_state().set_notifications(_user(body.get("user")), enabled)
+    return jsonify({"errMsg": "openSetting:ok", "enabled": enabled})
 
 
 @bp.get("/messages")

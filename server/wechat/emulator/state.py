@@ -128,6 +128,7 @@ class EmulatorState:
         self._phone_codes: dict[str, _Code] = {}
         self._users: dict[str, str] = {}  # openid -> user key
         self._quota: dict[tuple[str, str], int] = {}
+        self._muted: set[str] = set()  # openids that turned notifications off in WeChat's settings
         self._code2session_calls: dict[str, deque[float]] = {}
         self._messages: list[DeliveredMessage] = []
         self._next_msgid = 1_000_000_001
@@ -266,6 +267,15 @@ class EmulatorState:
                 key = (openid, template_id)
                 self._quota[key] = self._quota.get(key, 0) + 1
 
+    def set_notifications(self, user: str, enabled: bool) -> None:
+        """The user switches this mini-program's notifications in WeChat's settings; consent is kept."""
+        openid = self.openid(user)
+        with self._lock:
+            if enabled:
+                self._muted.discard(openid)
+            else:
+                self._muted.add(openid)
+
     def quota(self, openid: str, template_id: str) -> int:
         with self._lock:
             return self._quota.get((openid, template_id), 0)
@@ -293,7 +303,7 @@ class EmulatorState:
             raise EmulatorError(47003, f"argument invalid! {problem}")
         with self._lock:
             key = (openid, template_id)
-            if self._quota.get(key, 0) <= 0:
+            if self._quota.get(key, 0) <= 0 or openid in self._muted:
                 raise EmulatorError(43101, "user refuse to accept the msg")
             self._quota[key] -= 1
             msgid = self._next_msgid

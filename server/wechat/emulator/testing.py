@@ -52,6 +52,9 @@ class RunningEmulator:
     def grant_subscription(self, user: str, template_ids: Iterable[str]) -> None:
         self.state.grant_subscription(user, template_ids)
 
+    def set_notifications(self, user: str, enabled: bool) -> None:
+        self.state.set_notifications(user, enabled)
+
     def messages(self, openid: str | None = None) -> list[DeliveredMessage]:
         return self.state.messages(openid)
 
