@@ -6,6 +6,7 @@ import sqlalchemy as sa
 
 from server.db import db, utcnow
 from server.errors import AppError, NotFound
+from server.meetings.checkin import hold_check_ins
 from server.meetings.minutes import attendance_locked
 from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, LeaveRequest, LeaveStatus, Meeting
 from server.meetings.services import is_participant
@@ -51,6 +52,10 @@ def get_leave(leave_id: int) -> LeaveRequest:
 
 def decide_leave(leave: LeaveRequest, approve: bool, decided_by_id: int | None) -> LeaveRequest:
     """Approve (the member is recorded as on leave) or refuse a pending request."""
+    # One decision at a time, none while a check-in or finalising of this meeting is under way; then
+    # look again at the request and attendance, which another secretary or a scan may just have changed.
+    hold_check_ins(leave.meeting_id)
+    db.session.refresh(leave)
     if leave.status is not LeaveStatus.PENDING:
         raise AppError("leave_decided", "该请假申请已处理")
     if attendance_locked(leave.meeting_id):

@@ -19,8 +19,17 @@ import sqlalchemy as sa
 from server.db import db, utcnow
 from server.errors import AppError
 from server.meetings import checkin, services
+from server.meetings import leave as leave_service
 from server.meetings import minutes as minutes_service
-from server.meetings.models import Attendance, CheckinMethod, Meeting, Minutes
+from server.meetings.models import (
+    Attendance,
+    AttendanceStatus,
+    CheckinMethod,
+    LeaveRequest,
+    LeaveStatus,
+    Meeting,
+    Minutes,
+)
 from server.members.models import Member
 from server.orgs.models import Organisation
 from tests.conftest import USING_POSTGRES
@@ -212,3 +221,43 @@ def test_finalising_the_minutes_waits_for_a_check_in_decided_before_closing(app,
     assert isinstance(finalise.outcome, Minutes), finalise.outcome
     db.session.expire_all()
     assert minutes_service.verify_chain(db.session.get_one(Organisation, tree["a1"].id)).problems == []
+
+
+def decide(leave_id: int, approve: bool) -> Callable[[], object]:
+    def work() -> object:
+        return leave_service.decide_leave(leave_service.get_leave(leave_id), approve, None)
+
+    return work
+
+
+@pytest.mark.parametrize("second_approves", [True, False], ids=["approve-twice", "approve-and-refuse"])
+def test_two_secretaries_deciding_one_leave_at_once_decide_it_once(app, joint, guest, second_approves):
+    leave = leave_service.request_leave(joint, guest, "出差")
+    db.session.commit()
+    first = Step(app, decide(leave.id, True))
+    second = Step(app, decide(leave.id, second_approves))
+
+    run_in_order(app, first, second)
+
+    assert isinstance(first.outcome, LeaveRequest)
+    assert isinstance(second.outcome, AppError) and second.outcome.code == "leave_decided", second.outcome
+    db.session.expire_all()
+    assert db.session.get_one(LeaveRequest, leave.id).status is LeaveStatus.APPROVED
+    statuses = db.session.scalars(sa.select(Attendance.status).where(Attendance.member_id == guest.id)).all()
+    assert statuses == [AttendanceStatus.LEAVE]
+
+
+def test_a_check_in_and_a_leave_approval_at_once_leave_one_attendance(app, joint, guest):
+    leave = leave_service.request_leave(joint, guest, "身体不适")
+    db.session.commit()
+    db.session.execute(sa.update(Meeting).where(Meeting.id == joint.id).values(starts_at=utcnow()))
+    db.session.commit()
+    scan = Step(app, check_in(joint.id, guest.id))
+    approval = Step(app, decide(leave.id, True))
+
+    run_in_order(app, scan, approval)
+
+    assert isinstance(scan.outcome, checkin.CheckinResult), scan.outcome
+    assert not isinstance(approval.outcome, BaseException) or isinstance(approval.outcome, AppError), approval.outcome
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(Attendance)) == 1
