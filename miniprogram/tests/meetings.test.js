@@ -1,6 +1,5 @@
 const { createMeetingsPage, split } = require('../pages/meetings/logic');
 const { createMeetingPage, meetingIdFrom } = require('../pages/meeting/logic');
-const { createMyCodePage } = require('../pages/my-code/logic');
 const { ApiError } = require('../utils/api');
 const { beijing } = require('../utils/time');
 const { createFakeWx, mountPage, renderPage } = require('./fake-wx');
@@ -157,9 +156,6 @@ test('my status reads as a member would say it', async () => {
   await page.onShow();
   expect(page.data.statusText).toBe('已签到（迟到） · 2026-11-24 09:12');
 });
-
-test('my personal code refreshes itself before it expires', async () => {
-  const wx = createFakeWx({ handler: () => ({}) });
   const timers = [];
   const api = { get: jest.fn().mockResolvedValue({ code: 'U1.x', qr_png_base64: 'iVBOR', expires_in: 60 }) };
   const page = mountPage(createMyCodePage({ api, wx, setTimer: (fn, ms) => timers.push([fn, ms]), clearTimer: () => {} }));
