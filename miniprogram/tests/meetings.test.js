@@ -156,12 +156,3 @@ test('my status reads as a member would say it', async () => {
   await page.onShow();
   expect(page.data.statusText).toBe('已签到（迟到） · 2026-11-24 09:12');
 });
-  const timers = [];
-  const api = { get: jest.fn().mockResolvedValue({ code: 'U1.x', qr_png_base64: 'iVBOR', expires_in: 60 }) };
-  const page = mountPage(createMyCodePage({ api, wx, setTimer: (fn, ms) => timers.push([fn, ms]), clearTimer: () => {} }));
-  await page.onShow();
-  expect(page.data.image).toBe('data:image/png;base64,iVBOR');
-  expect(timers[0][1]).toBe(30000);
-  await timers[0][0]();
-  expect(api.get).toHaveBeenCalledTimes(2);
-});
