@@ -31,7 +31,14 @@ METHOD_LABELS = {
 
 
 class CheckinSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=300),
+        metadata={
+            "description": "the scanned text: the projected link <checkin_link_prefix>?c=M7.<signed>, or the bare "
+            "code M7.<signed> of an older screen; a link of another host or path is refused (code_foreign)"
+        },
+    )
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
     accuracy = fields.Float(

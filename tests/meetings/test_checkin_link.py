@@ -3,11 +3,15 @@ and the meeting fields the phone needs to offer only what the server accepts."""
 
 from __future__ import annotations
 
+import base64
+import io
 import json
 import re
 from datetime import timedelta
 
 import pytest
+import qrcode
+from PIL import Image
 
 from server import create_app, mp_config
 from server.auth.models import Role
@@ -168,3 +172,24 @@ def test_the_link_prefix_is_checked_when_the_server_starts(tmp_path, prefix, com
 
 def test_the_demo_may_use_plain_http_on_its_own_machine():
     assert mp_config.load()["checkin_link_prefix"] == "http://127.0.0.1:5000/m/checkin"
+
+
+def _modules(text: str) -> int:
+    qr = qrcode.QRCode(border=2)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return qr.modules_count
+
+
+def test_the_projected_link_stays_an_easy_qr_to_scan(app, make_meeting):
+    """Measured: the bare code of meeting 7 is 29×29 modules (version 3), its link 37×37 (version 5); even
+    a six-digit meeting id under a longer host stays within 41×41 (version 6) — a projector shows it at
+    well over 5 pixels a module, and phones read it from the back of the room."""
+    meeting = make_meeting()
+    with app.test_request_context():
+        code = codes.meeting_code(meeting)
+        link = codes.checkin_link(code)
+        big = codes.checkin_link(f"M123456.{code.partition('.')[2]}")
+    assert _modules(code) <= 33 and _modules(link) <= 37 and _modules(big) <= 41
+    image = Image.open(io.BytesIO(base64.b64decode(codes.qr_png_base64(link))))
+    assert image.size[0] <= 400  # box_size 8: sharp when the screen scales it up
