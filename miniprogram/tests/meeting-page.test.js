@@ -112,6 +112,20 @@ describe("WeChat's own 扫一扫 on the projected link", () => {
     expect(page.data).toMatchObject({ state: 'forbidden', stateMessage: '这不是本系统的签到二维码，请扫描会议现场大屏上的签到码' });
   });
 
+  test('before check-in opens, or once checked in, the scan is answered in words and nothing is posted', async () => {
+    for (const [meeting, words] of [
+      [{ ...MEETING, phase: 'upcoming' }, '签到将于 2026-11-24 08:30 开放'],
+      [{ ...MEETING, my_attendance: { status: 'present', checked_in_at: '2026-11-24T00:58:00+00:00' } }, '您已签到'],
+    ]) {
+      const wx = phone();
+      const api = serverWith(meeting);
+      const page = open(api, wx, { q: encodeURIComponent(LINK) });
+      await page.onShow();
+      expect(api.post).not.toHaveBeenCalled();
+      expect(wx.toasts).toEqual([{ title: words, icon: 'none' }]);
+    }
+  });
+
   test('an ended meeting takes no code', async () => {
     const api = serverWith({ ...MEETING, phase: 'ended', leave_open: false });
     const page = open(api, phone(), { q: encodeURIComponent(LINK) });

@@ -213,7 +213,13 @@ function createMeetingPage({ api, wx, now = () => Date.now() }) {
     // One scan with WeChat's own scanner opened the page: locate first if the meeting needs it, and post
     // the code only if it can still be alive.
     checkInWithScanned(code) {
-      if (!this.data.canScan) return Promise.resolve(); // checked in already, ended, cancelled or 现场核验
+      // Checked in already, not open yet, ended, cancelled or 现场核验: the page says which; a scan of a
+      // screen shown too early is answered in words rather than left unexplained.
+      if (!this.data.canScan) {
+        if (this.data.checkedIn) wx.showToast({ title: '您已签到', icon: 'none' });
+        else if (this.data.opensText) wx.showToast({ title: this.data.opensText, icon: 'none' });
+        return Promise.resolve();
+      }
       this.setData({ busy: true });
       const ttlMs = (this.data.meeting.checkin_code_ttl || DEFAULT_CODE_TTL) * 1000;
       return Promise.resolve(this.data.needsLocation ? this.freshPlace() : null)
