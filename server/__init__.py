@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.meetings import compliance_views as _compliance_views  # noqa: F401  (meetings blueprint routes)
     from server.meetings import minutes_views as _minutes_views  # noqa: F401  (routes on the meetings blueprint)
     from server.meetings import tasks as _meeting_tasks  # noqa: F401  (registers the jobs)
+    from server.meetings.landing import bp as checkin_link_bp
     from server.meetings.views import bp as meetings_bp
     from server.members import api as members_api
     from server.members import tasks as _member_tasks  # noqa: F401  (registers the jobs)
@@ -102,7 +103,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
-    for blueprint in (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp):
+    for blueprint in (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp):
         app.register_blueprint(blueprint)
 
 

@@ -11,6 +11,7 @@ import json
 import re
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
@@ -22,6 +23,8 @@ KEYWORD_RE = re.compile(
 )
 #: purposes the product sends messages for; a deployment maps each to one of its templates
 PURPOSES = ("meeting_reminder", "dues_reminder", "quiz_open", "newspaper_issue")
+#: hosts where a plain-http check-in link is allowed: the embedded demo on one laptop, never a phone's network
+LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 
 
 class TemplateSchema(Schema):
@@ -42,9 +45,23 @@ class TemplateSchema(Schema):
 class MpConfigSchema(Schema):
     app_id = fields.String(required=True, validate=validate.Regexp(r"^wx\w{6,30}$"))
     server_url = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
+    #: the projected check-in QR encodes ``<checkin_link_prefix>?c=M7.<signed>``; the same prefix is
+    #: registered in the WeChat console (扫普通链接二维码打开小程序) so WeChat's scanner opens the meeting page
+    checkin_link_prefix = fields.Url(required=True, require_tld=False, schemes={"http", "https"})
     subscribe_templates = fields.Dict(
         keys=fields.String(validate=validate.OneOf(PURPOSES)), values=fields.Nested(TemplateSchema), load_default=dict
     )
+
+    @validates("checkin_link_prefix")
+    def _link_prefix(self, value: str, **_: Any) -> None:
+        """WeChat opens only https links; the link carries its own ``?c=``, so the prefix has no query."""
+        parts = urlsplit(value)
+        if parts.query or parts.fragment or value.endswith("?"):
+            raise ValidationError("must not contain a query or fragment: the link adds ?c=<code>")
+        if not parts.path.strip("/"):
+            raise ValidationError("needs a path, e.g. https://dangwu.example.cn/m/checkin")
+        if parts.scheme != "https" and parts.hostname not in LOOPBACK_HOSTS:
+            raise ValidationError("must be https (http only for the demo on 127.0.0.1)")
 
 
 class MpConfigError(RuntimeError):

@@ -53,6 +53,8 @@ from server.wechat.emulator.testing import RunningEmulator, running_emulator  # 
 
 PASSWORD = "Secret#2026"
 TEMPLATES = {"tmpl_meeting": ["thing1", "time2", "thing3"]}
+#: the check-in link prefix of the tests' deployment (mp_config `checkin_link_prefix`)
+CHECKIN_LINK_PREFIX = "https://dangwu.example.cn/m/checkin"
 USING_POSTGRES = database_url().startswith("postgresql")
 USING_REDIS = redis_url() is not None
 
@@ -119,7 +121,12 @@ def _test_mp_config() -> str:
             "fields": {"thing1": "meeting_title", "time2": "starts_at", "thing3": "place"},
         }
     }
-    config = {"app_id": "wx_test_appid", "server_url": "http://127.0.0.1:5000", "subscribe_templates": templates}
+    config = {
+        "app_id": "wx_test_appid",
+        "server_url": "http://127.0.0.1:5000",
+        "checkin_link_prefix": CHECKIN_LINK_PREFIX,
+        "subscribe_templates": templates,
+    }
     path.write_text(json.dumps(config))
     return str(path)
 

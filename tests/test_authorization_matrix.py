@@ -288,6 +288,7 @@ TABLE: dict[tuple[str, str], Call] = {
     ("assets.static", "GET"): Call(public, _fixed("/static/app/admin.css"), sides=ONE),
     ("assets.vendor", "GET"): Call(public, _fixed("/static/vendor/htmx.min.js"), sides=ONE),
     ("api-docs.openapi_json", "GET"): Call(public, _fixed("/api/openapi.json"), sides=ONE),
+    ("checkin_link.landing", "GET"): Call(public, _fixed("/m/checkin?c=M1.x"), sides=ONE),
     ("auth.login", "GET"): Call(public, _fixed("/admin/login"), sides=ONE),
     ("auth.login", "POST"): Call(public, _fixed("/admin/login"), lambda w, s: {"username": "x", "password": "y"}, ONE),
     ("auth.logout", "POST"): Call(public, _fixed("/admin/logout"), lambda w, s: {}, ONE),

@@ -6,6 +6,8 @@
  * tests/test_miniprogram_contract.py, which passes the addresses and the prepared members.
  */
 const { createClient } = require('../utils/api');
+const { createMeetingPage } = require('../pages/meeting/logic');
+const { mountPage } = require('./fake-wx');
 const { beijingParts } = require('../utils/time');
 
 const SERVER = process.env.CONTRACT_SERVER;
@@ -85,6 +87,23 @@ test('the member who bound by phone checks in to a meeting once', async () => {
   expect(first).toMatchObject({ ok: true, already: false, message: '签到成功' });
   const again = await api.post(`/api/meetings/${meeting.id}/checkin`, { code: member.meeting.code });
   expect(again.message).toMatch(/^已于 \d\d:\d\d 签到$/);
+});
+
+test("a scan of the projected link with WeChat's own scanner opens the meeting and checks in", async () => {
+  const wx = nodeWx('contract-phone-user');
+  const api = createClient({ wx, baseUrl: SERVER });
+  await api.login();
+  const { linked } = member;
+  expect(linked.link).toMatch(/^https:\/\/.+\/m\/checkin\?c=M\d+\.[\w.-]+$/);
+  // What WeChat hands the page: the scanned link, URL-encoded, in options.q; the phone is at the venue.
+  wx.getLocation = ({ success }) => success({ latitude: linked.latitude, longitude: linked.longitude, accuracy: 20 });
+  const page = mountPage(createMeetingPage({ api, wx }));
+  page.onLoad({ q: encodeURIComponent(linked.link) });
+  await page.onShow();
+  expect(page.data).toMatchObject({ state: 'ready', checkedIn: true, canScan: false });
+  expect(page.data.statusText).toMatch(/^已签到 · \d{4}-\d\d-\d\d \d\d:\d\d$/);
+  const meeting = await api.get(`/api/meetings/${linked.id}`);
+  expect(meeting.my_attendance.status).toBe('present');
 });
 
 test('refusals arrive as the server error shape with a Chinese message', async () => {

@@ -1,9 +1,9 @@
 const { createMeetingsPage, split } = require('../pages/meetings/logic');
 const { createMeetingPage, meetingIdFrom } = require('../pages/meeting/logic');
-const { createMyCodePage } = require('../pages/my-code/logic');
 const { ApiError } = require('../utils/api');
 const { beijing } = require('../utils/time');
 const { createFakeWx, mountPage, renderPage } = require('./fake-wx');
+const { saveScreen } = require('./screen');
 
 function wxWithScanner(result, extra = {}) {
   const wx = createFakeWx({ handler: () => ({}) });
@@ -26,6 +26,11 @@ const MEETING = {
   my_attendance: null,
   my_leave: null,
   can_scan_members: false,
+  phase: 'open',
+  leave_open: true,
+  checkin_code_ttl: 15,
+  latitude: null,
+  longitude: null,
 };
 
 test('times are shown in Beijing time', () => {
@@ -48,7 +53,7 @@ test('the poster code opens its meeting', () => {
   expect(meetingIdFrom({ scene: 'nonsense' })).toBeNull();
 });
 
-test('scanning the projected code checks in and shows the result', async () => {
+test('scanning the projected code checks in and offers a reminder', async () => {
   const wx = wxWithScanner('M7.signed-code');
   const api = {
     get: jest.fn().mockResolvedValue(MEETING),
@@ -59,7 +64,7 @@ test('scanning the projected code checks in and shows the result', async () => {
   await page.onShow();
   await page.scan();
   expect(api.post).toHaveBeenCalledWith('/api/meetings/7/checkin', { code: 'M7.signed-code' });
-  expect(wx.toasts[0]).toMatchObject({ title: '签到成功', icon: 'success' });
+  expect(wx.modals[0]).toMatchObject({ title: '签到成功', confirmText: '提醒我' });
   expect(page.data.busy).toBe(false);
 });
 
@@ -81,14 +86,17 @@ test.each([
 });
 
 describe('a 现场核验 meeting', () => {
-  const render = (data) => renderPage('meeting', data);
+  const { offersFor } = require('../pages/meeting/logic');
+  const { renderWithComponents } = require('./render');
+  const render = (meeting) => renderWithComponents('meeting', { state: 'ready', meeting, ...offersFor(meeting) });
 
   test('offers my personal code instead of scanning the screen', () => {
     const texts = (comp, selector) => comp.querySelectorAll(selector).map((node) => node.dom.textContent.trim());
-    const strict = render({ meeting: { ...MEETING, strict_checkin: true, needs_location: true } });
+    const strict = render({ ...MEETING, strict_checkin: true, needs_location: true });
     expect(texts(strict, '.primary')).toEqual(['出示我的签到码']);
     expect(texts(strict, '.hint')).toEqual(['本次会议为现场核验签到：请向支部书记出示您的个人签到码，由书记扫码签到']);
-    const usual = render({ meeting: { ...MEETING, needs_location: true } });
+    saveScreen(strict, 'meeting', 'strict');
+    const usual = render({ ...MEETING, needs_location: true });
     expect(texts(usual, '.primary')).toEqual(['扫码签到']);
     expect(texts(usual, '.hint')).toEqual(['本次会议需定位签到，请在会场内扫码']);
   });
@@ -147,16 +155,4 @@ test('my status reads as a member would say it', async () => {
   page.onLoad({ id: '7' });
   await page.onShow();
   expect(page.data.statusText).toBe('已签到（迟到） · 2026-11-24 09:12');
-});
-
-test('my personal code refreshes itself before it expires', async () => {
-  const wx = createFakeWx({ handler: () => ({}) });
-  const timers = [];
-  const api = { get: jest.fn().mockResolvedValue({ code: 'U1.x', qr_png_base64: 'iVBOR', expires_in: 60 }) };
-  const page = mountPage(createMyCodePage({ api, wx, setTimer: (fn, ms) => timers.push([fn, ms]), clearTimer: () => {} }));
-  await page.onShow();
-  expect(page.data.image).toBe('data:image/png;base64,iVBOR');
-  expect(timers[0][1]).toBe(30000);
-  await timers[0][0]();
-  expect(api.get).toHaveBeenCalledTimes(2);
 });

@@ -1,20 +1,15 @@
 // Renders the new pages' own WXML, as the member sees them, and checks every page is registered whole.
 const fs = require('fs');
 const path = require('path');
-const simulate = require('miniprogram-simulate');
+const { renderWithComponents, componentTexts } = require('./render');
+const { offersFor } = require('../pages/meeting/logic');
+const { saveScreen } = require('./screen');
 const { summaryFrom } = require('../pages/attendance/logic');
-const { renderWithComponents } = require('./render');
 
 const ROOT = path.join(__dirname, '..');
 
-function render(page, data) {
-  const settings = JSON.parse(fs.readFileSync(path.join(ROOT, 'pages', page, 'index.json'), 'utf8'));
-  if (settings.usingComponents) return renderWithComponents(page, data);
-  const template = fs.readFileSync(path.join(ROOT, 'pages', page, 'index.wxml'), 'utf8');
-  const comp = simulate.render(simulate.load({ template, data }));
-  comp.attach(document.createElement('parent'));
-  return comp;
-}
+// With the components each page's index.json names (page-state…).
+const render = renderWithComponents;
 
 function text(comp, selector) {
   return comp.querySelector(selector).dom.textContent.trim();
@@ -32,6 +27,7 @@ test('every page in app.json has its script, template, style and settings', () =
 
 test('the 安排会议 form shows its pickers, and the geofence only when switched on', () => {
   const data = {
+    state: 'ready',
     ready: true,
     kindLabels: ['支部党员大会', '主题党日'],
     kindIndex: 1,
@@ -49,14 +45,23 @@ test('the 安排会议 form shows its pickers, and the geofence only when switch
   expect(text(off, '.scope')).toBe('全支部（甲一支部）');
   expect([text(off, '.day'), text(off, '.starts'), text(off, '.ends')]).toEqual(['2026-11-25', '09:00', '10:00']);
   expect(off.querySelector('.location')).toBeUndefined();
-  const on = render('meeting-new', { ...data, useLocation: true, locationText: '39.90900, 116.39780' });
-  expect(text(on, '.location')).toBe('会场位置：39.90900, 116.39780');
+  saveScreen(off, 'meeting-new', 'form');
+  const on = render('meeting-new', { ...data, useLocation: true, locationText: '项目部会议室' });
+  expect(text(on, '.location')).toBe('会场位置：项目部会议室');
+  expect(text(on, '.map')).toBe('在地图上选择会场');
+  saveScreen(on, 'meeting-new', 'geofence');
 });
 
 test('a member who may not schedule sees only the reason', () => {
-  const comp = render('meeting-new', { denied: '只有支部书记可以安排会议', ready: false });
-  expect(text(comp, '.denied')).toBe('只有支部书记可以安排会议');
+  const comp = render('meeting-new', { state: 'forbidden', stateMessage: '只有支部书记可以安排会议', ready: false });
+  expect(componentTexts(comp, 'page-state__text')).toEqual(['只有支部书记可以安排会议']);
+  expect(componentTexts(comp, 'page-state__retry')).toEqual([]);
   expect(comp.querySelector('.primary')).toBeUndefined();
+  saveScreen(comp, 'meeting-new', 'forbidden');
+  const failed = render('meeting-new', { state: 'error', stateMessage: '网络不给力，请检查网络后重试' });
+  expect(componentTexts(failed, 'page-state__retry')).toEqual(['重新加载']);
+  saveScreen(failed, 'meeting-new', 'error');
+  saveScreen(render('meeting-new', { state: 'loading' }), 'meeting-new', 'loading');
 });
 
 test('我的出勤 shows the rate, the four counts and each meeting with its status', () => {
@@ -91,12 +96,14 @@ test('a meeting recorded afterwards (补录) is marked, and offers no scan and n
   expect(list.querySelectorAll('.tag').map((tag) => tag.dom.textContent)).toEqual(['补录']);
   expect(list.querySelectorAll('.item')[0].dom.textContent).toContain('补录');
 
-  const meeting = { id: 1, title: '主题党日', backfilled: true, backfill_reason: '停电，纸质签到', my_attendance: null, my_leave: null };
-  const page = render('meeting', { meeting, statusText: '' });
+  const meeting = { id: 1, title: '主题党日', backfilled: true, backfill_reason: '停电，纸质签到', my_attendance: null, my_leave: null, phase: 'ended' };
+  const page = render('meeting', { state: 'ready', meeting, statusText: '', ...offersFor(meeting) });
   expect(text(page, '.backfill')).toContain('停电，纸质签到');
   expect(page.querySelector('.primary')).toBeUndefined();
   expect(page.querySelector('.leave')).toBeUndefined();
-  const onTime = render('meeting', { meeting: { ...meeting, backfilled: false, backfill_reason: null }, statusText: '' });
+  saveScreen(page, 'meeting', 'backfilled');
+  const scheduled = { ...meeting, backfilled: false, backfill_reason: null, phase: 'open' };
+  const onTime = render('meeting', { state: 'ready', meeting: scheduled, statusText: '', ...offersFor(scheduled) });
   expect(onTime.querySelector('.primary')).toBeDefined();
   expect(onTime.querySelector('.backfill')).toBeUndefined();
 });

@@ -39,4 +39,16 @@ function textOf(comp, selector) {
   return found ? found.textContent.replace(/\s+/g, ' ').trim() : undefined;
 }
 
-module.exports = { renderWithComponents, textOf, find };
+// The visible text of every node matching `selector`, trimmed.
+function texts(comp, selector) {
+  return comp.querySelectorAll(selector).map((node) => node.dom.textContent.trim());
+}
+
+// The same inside the page's components, whose classes the simulator prefixes ("main--page-state__text").
+function componentTexts(comp, className) {
+  return Array.from(comp.dom.querySelectorAll(`[class*="--${className}"]`))
+    .filter((node) => node.className.split(/\s+/).some((name) => name.endsWith(`--${className}`)))
+    .map((node) => node.textContent.trim());
+}
+
+module.exports = { renderWithComponents, textOf, find, texts, componentTexts };

@@ -1,6 +1,6 @@
 const { createMeetingNewPage, defaultTimes, anHourAfter, payloadFrom, messageOf } = require('../pages/meeting-new/logic');
 const { createMeetingsPage } = require('../pages/meetings/logic');
-const { ApiError } = require('../utils/api');
+const { ApiError, NetworkError } = require('../utils/api');
 const { createFakeWx, mountPage } = require('./fake-wx');
 
 const OPTIONS = {
@@ -189,5 +189,48 @@ describe('meetings list', () => {
     await page.onShow();
     expect(page.data.canCreate).toBeNull();
     expect(wx.toasts).toEqual([]);
+  });
+});
+
+describe('安排会议: the venue on the map, and the states of the form', () => {
+  test('the venue picked on the map becomes the geofence centre and fills an empty 地点', async () => {
+    const wx = phone();
+    wx.chooseLocation = jest.fn(({ success }) => success({ name: '项目部二楼会议室', address: '北京市西城区', latitude: 39.91, longitude: 116.4 }));
+    const api = { get: jest.fn().mockResolvedValue(OPTIONS), post: jest.fn().mockResolvedValue({ id: 33 }) };
+    const page = await openForm(api, wx);
+    await page.pickOnMap();
+    expect(page.data).toMatchObject({ useLocation: true, locationText: '项目部二楼会议室', place: '项目部二楼会议室' });
+    page.onTitleInput({ detail: { value: '主题党日' } });
+    await page.submit();
+    expect(api.post.mock.calls[0][1]).toMatchObject({ geo_lat: 39.91, geo_lng: 116.4, geo_radius_m: 200, place: '项目部二楼会议室' });
+  });
+
+  test('a place already typed is kept; closing the map changes nothing', async () => {
+    const wx = phone();
+    wx.chooseLocation = jest
+      .fn()
+      .mockImplementationOnce(({ fail }) => fail({ errMsg: 'chooseLocation:fail cancel' }))
+      .mockImplementationOnce(({ success }) => success({ name: '', address: '北京市西城区', latitude: 39.91, longitude: 116.4 }));
+    const page = await openForm({ get: jest.fn().mockResolvedValue(OPTIONS) }, wx);
+    page.onPlaceInput({ detail: { value: '三楼会议室' } });
+    await page.pickOnMap();
+    expect(page.data).toMatchObject({ useLocation: false, location: null });
+    expect(wx.toasts).toEqual([]);
+    await page.pickOnMap();
+    expect(page.data).toMatchObject({ useLocation: true, locationText: '北京市西城区', place: '三楼会议室' });
+  });
+
+  test('a network failure is an error with a retry, not a refusal', async () => {
+    const api = { get: jest.fn().mockRejectedValueOnce(new NetworkError()).mockResolvedValue(OPTIONS) };
+    const page = await openForm(api);
+    expect(page.data).toMatchObject({ state: 'error', stateMessage: '网络不给力，请检查网络后重试', denied: '' });
+    await page.onRetry();
+    expect(page.data).toMatchObject({ state: 'ready', ready: true });
+  });
+
+  test('a refusal is forbidden, with the reason', async () => {
+    const api = { get: jest.fn().mockRejectedValue(new ApiError(403, 'not_secretary', '只有支部书记可以安排会议')) };
+    const page = await openForm(api);
+    expect(page.data).toMatchObject({ state: 'forbidden', stateMessage: '只有支部书记可以安排会议' });
   });
 });

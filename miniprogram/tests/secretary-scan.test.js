@@ -1,7 +1,9 @@
 // Secretary mode's scan page: scanning members' codes, and the live list polled while the page is shown.
-const { createSecretaryScanPage, liveFrom, POLL_MS } = require('../pages/secretary-scan/logic');
+const { createSecretaryScanPage, liveFrom, POLL_MS, SAME_CODE_MS } = require('../pages/secretary-scan/logic');
 const { ApiError, NetworkError } = require('../utils/api');
-const { createFakeWx, mountPage, renderPage } = require('./fake-wx');
+const { createFakeWx, mountPage } = require('./fake-wx');
+const { renderWithComponents, componentTexts } = require('./render');
+const { saveScreen } = require('./screen');
 
 const ARRIVALS = '/api/meetings/7/arrivals';
 
@@ -35,6 +37,10 @@ const AFTER = {
 function secretaryPhone(scanned = 'U5.code') {
   const wx = createFakeWx({ handler: () => ({}) });
   wx.scanCode = ({ success, fail }) => (scanned instanceof Error ? fail({ errMsg: scanned.message }) : success({ result: scanned }));
+  wx.vibrated = 0;
+  wx.vibrateShort = () => {
+    wx.vibrated += 1;
+  };
   return wx;
 }
 
@@ -184,7 +190,7 @@ describe('scanning', () => {
 });
 
 describe('what the secretary sees', () => {
-  const render = (data) => renderPage('secretary-scan', data);
+  const render = (data) => renderWithComponents('secretary-scan', { state: 'ready', scanned: [], ...data });
 
   const texts = (comp, selector) => comp.querySelectorAll(selector).map((node) => node.dom.textContent.replace(/\s+/g, ' ').trim());
 
@@ -198,6 +204,7 @@ describe('what the secretary sees', () => {
     expect(texts(comp, '.arrivals .status')).toEqual(['迟到', '已到']);
     expect(texts(comp, '.last')).toEqual(['李四：签到成功（迟到）']);
     expect(comp.querySelector('.stale')).toBeUndefined();
+    saveScreen(comp, 'secretary-scan', 'list');
   });
 
   test('a check-in to look at carries its marks in words', () => {
@@ -217,8 +224,109 @@ describe('what the secretary sees', () => {
 
   test('before anyone has come, and when refused', () => {
     expect(texts(render(liveFrom({ ...BEFORE, arrivals: [] })), '.arrivals .empty')).toEqual(['还没有人签到']);
-    const refused = render({ denied: '只有本支部书记或上级党组织管理员可以查看签到情况' });
-    expect(texts(refused, '.denied')).toEqual(['只有本支部书记或上级党组织管理员可以查看签到情况']);
+    const empty = render(liveFrom({ ...BEFORE, arrivals: [] }));
+    saveScreen(empty, 'secretary-scan', 'empty');
+    const refused = render({ state: 'forbidden', stateMessage: '只有本支部书记或上级党组织管理员可以查看签到情况' });
+    expect(componentTexts(refused, 'page-state__text')).toEqual(['只有本支部书记或上级党组织管理员可以查看签到情况']);
     expect(refused.querySelector('.primary')).toBeUndefined();
+    saveScreen(refused, 'secretary-scan', 'forbidden');
+  });
+});
+
+describe('continuous scanning with the camera on the page', () => {
+  function continuousPage(post, clock) {
+    const wx = secretaryPhone();
+    wx.showModal = jest.fn();
+    const api = { get: jest.fn().mockResolvedValue(BEFORE), post: jest.fn(post) };
+    const page = mountPage(createSecretaryScanPage({ api, wx, now: () => clock.at }));
+    page.onLoad({ id: '7' });
+    return { wx, api, page };
+  }
+  const member = (name) => () => Promise.resolve({ member_name: name, message: '签到成功', already: false });
+
+  test('each new code is posted once, buzzes the phone and joins the running list', async () => {
+    const clock = { at: Date.parse('2026-11-24T00:58:00Z') };
+    const names = { 'U5.a': '李四', 'U6.b': '赵六' };
+    const { wx, api, page } = continuousPage((path, body) => member(names[body.code])(), clock);
+    await page.onShow();
+    page.toggleContinuous();
+    expect(page.data.continuous).toBe(true);
+    await page.onScanCode({ detail: { result: 'U5.a' } });
+    clock.at += 800;
+    await page.onScanCode({ detail: { result: 'U5.a' } }); // the camera still sees 李四's phone
+    clock.at += 1200;
+    await page.onScanCode({ detail: { result: 'U6.b' } });
+    expect(api.post.mock.calls.map(([, body]) => body.code)).toEqual(['U5.a', 'U6.b']);
+    expect(wx.vibrated).toBe(2);
+    expect(page.data.scanned.map((s) => s.name)).toEqual(['赵六', '李四']);
+    expect(page.data.scanned[0]).toMatchObject({ time: '08:58', message: '签到成功' });
+    clock.at += SAME_CODE_MS;
+    await page.onScanCode({ detail: { result: 'U5.a' } }); // a while later it counts again (the server says 已签到)
+    expect(api.post).toHaveBeenCalledTimes(3);
+
+    const comp = renderWithComponents('secretary-scan', { ...page.data });
+    expect(comp.querySelector('.camera')).toBeDefined();
+    expect(comp.querySelector('.scanned .card__title').dom.textContent).toBe('本机已签到 3 人');
+    expect(comp.querySelector('.primary')).toBeUndefined();
+    saveScreen(comp, 'secretary-scan', 'continuous');
+  });
+
+  test('a code seen while the last one is still being posted waits for the camera to report it again', async () => {
+    const clock = { at: 0 };
+    let finish;
+    const slowFirst = () => (finish ? member('赵六')() : new Promise((resolve) => (finish = resolve)));
+    const { api, page } = continuousPage(slowFirst, clock);
+    await page.onShow();
+    const first = page.onScanCode({ detail: { result: 'U5.a' } });
+    await page.onScanCode({ detail: { result: 'U6.b' } });
+    expect(api.post).toHaveBeenCalledTimes(1);
+    finish({ member_name: '李四', message: '签到成功' });
+    await first;
+    await page.onScanCode({ detail: { result: 'U6.b' } });
+    expect(api.post).toHaveBeenCalledTimes(2);
+  });
+
+  test('a refused code is said on the page, no buzz', async () => {
+    const clock = { at: 0 };
+    const { wx, page } = continuousPage(() => Promise.reject(new ApiError(400, 'code_expired', '党员的签到码已过期，请让其刷新后再扫')), clock);
+    await page.onShow();
+    await page.onScanCode({ detail: { result: 'U5.old' } });
+    expect(wx.vibrated).toBe(0);
+    expect(page.data.lastScan).toBe('未签到：党员的签到码已过期，请让其刷新后再扫');
+  });
+
+  test('without the camera permission it explains and offers the settings', async () => {
+    const { wx, page } = continuousPage(member('x'), { at: 0 });
+    page.toggleContinuous();
+    page.onCameraError({ detail: { errMsg: 'insertCamera:fail auth deny' } });
+    expect(page.data.continuous).toBe(false);
+    expect(wx.showModal).toHaveBeenCalledWith(expect.objectContaining({ title: '无法使用相机', confirmText: '去设置' }));
+  });
+});
+
+describe('the states of the page', () => {
+  test('loading, then a first poll lost on the network is an error with a retry', async () => {
+    const loading = renderWithComponents('secretary-scan', { state: 'loading' });
+    expect(componentTexts(loading, 'page-state__text')).toEqual(['加载中…']);
+    saveScreen(loading, 'secretary-scan', 'loading');
+    const api = { get: jest.fn().mockRejectedValueOnce(new NetworkError()).mockResolvedValue(BEFORE) };
+    const page = openPage(api);
+    await page.onShow();
+    expect(page.data).toMatchObject({ state: 'error', stateMessage: '网络不给力，名单稍后自动刷新' });
+    const comp = renderWithComponents('secretary-scan', page.data);
+    expect(componentTexts(comp, 'page-state__retry')).toEqual(['重新加载']);
+    saveScreen(comp, 'secretary-scan', 'error');
+    await page.onRetry();
+    expect(page.data.state).toBe('ready');
+    page.onUnload();
+  });
+
+  test('a meeting that does not exist for this secretary says 会议不存在', async () => {
+    const api = { get: jest.fn().mockRejectedValue(new ApiError(404, 'not_found', '会议不存在')) };
+    const page = openPage(api);
+    await page.onShow();
+    expect(page.data).toMatchObject({ state: 'forbidden', stateMessage: '会议不存在' });
+    await jest.advanceTimersByTimeAsync(POLL_MS * 2);
+    expect(polls(api)).toBe(1);
   });
 });

@@ -91,6 +91,7 @@ def meeting_detail(meeting_id: int):
     meeting.my_attendance = services.attendance_of(meeting, member)
     meeting.my_leave = services.leave_of(meeting, member)
     meeting.can_scan_members = secretary is not None
+    meeting.checkin_code_ttl = current_app.config["MEETING_CODE_TTL"]
     return meeting
 
 
@@ -119,9 +120,11 @@ def check_in(payload: dict, meeting_id: int):
 @blp.doc(security=BEARER)
 def my_checkin_code():
     """My personal check-in code, for the secretary to scan where there is no projector."""
-    code = codes.member_code(current_identity().id)
+    member = current_identity()
+    code = codes.member_code(member.id)
     return {
         "code": code,
+        "member_name": member.name,
         "qr_png_base64": codes.qr_png_base64(code),
         "expires_in": current_app.config["MEMBER_CODE_TTL"],
     }

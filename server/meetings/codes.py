@@ -6,6 +6,10 @@ Two kinds:
   it was shown — a photo forwarded to someone at home is already dead when it arrives;
 - a member's personal code, shown in the mini-program for the secretary to scan where there is no
   projector: signed with the app's key, valid ``MEMBER_CODE_TTL`` seconds.
+
+The projected meeting code is shown as a link, ``<checkin_link_prefix>?c=M12.<signed>`` (the prefix from
+the deployment's mp_config), so WeChat's own 扫一扫 opens the mini-program's meeting page with the link in
+``options.q`` (扫普通链接二维码打开小程序). ``parse`` takes that link or the bare code an older screen shows.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ import base64
 import io
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qs, urlsplit
 
 import qrcode
 from flask import current_app
@@ -36,9 +41,39 @@ class ParsedCode:
     signed: str
 
 
+FOREIGN_LINK = "这不是本系统的签到二维码，请扫描会议现场大屏上的签到码"
+
+
+def link_prefix() -> str:
+    return current_app.extensions["mp_config"]["checkin_link_prefix"]
+
+
+def checkin_link(code: str) -> str:
+    """The link the projected QR encodes; the code's characters need no escaping in a query."""
+    return f"{link_prefix()}?c={code}"
+
+
+def _same_place(link: str, prefix: str) -> bool:
+    """Scheme, host (any case) and path as the prefix has them: a look-alike host is not ours."""
+    got, want = urlsplit(link), urlsplit(prefix)
+    return (got.scheme.lower(), got.netloc.lower(), got.path) == (want.scheme.lower(), want.netloc.lower(), want.path)
+
+
+def code_from_link(text: str) -> str:
+    """The code inside a scanned link of ours; the bare code as it is."""
+    text = (text or "").strip()
+    if not text.lower().startswith(("http://", "https://")):
+        return text
+    if not _same_place(text, link_prefix()):
+        raise AppError("code_foreign", FOREIGN_LINK)
+    values = parse_qs(urlsplit(text).query).get("c") or [""]
+    return values[0]
+
+
 def parse(code: str) -> ParsedCode:
-    """Split ``M12.<signed>`` / ``U34.<signed>``; anything else is not one of our codes."""
-    prefix, _, signed = (code or "").strip().partition(".")
+    """Split ``M12.<signed>`` / ``U34.<signed>``, bare or inside our check-in link; anything else is not
+    one of our codes."""
+    prefix, _, signed = code_from_link(code).strip().partition(".")
     if len(prefix) < 2 or prefix[0] not in (MEETING_PREFIX, MEMBER_PREFIX) or not prefix[1:].isdigit() or not signed:
         raise AppError("code_invalid", "无法识别的签到码，请扫描会议现场的签到二维码")
     return ParsedCode(prefix[0], int(prefix[1:]), signed)

@@ -2,6 +2,7 @@
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from server.meetings import phase as phases
 from server.meetings.compliance import ABSENT
 from server.meetings.forms import MeetingFormSchema
 from server.meetings.models import (
@@ -30,7 +31,14 @@ METHOD_LABELS = {
 
 
 class CheckinSchema(Schema):
-    code = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    code = fields.String(
+        required=True,
+        validate=validate.Length(min=3, max=300),
+        metadata={
+            "description": "the scanned text: the projected link <checkin_link_prefix>?c=M7.<signed>, or the bare "
+            "code M7.<signed> of an older screen; a link of another host or path is refused (code_foreign)"
+        },
+    )
     latitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-90, max=90))
     longitude = fields.Float(load_default=None, allow_none=True, validate=validate.Range(min=-180, max=180))
     accuracy = fields.Float(
@@ -80,10 +88,20 @@ class MeetingBriefSchema(Schema):
             "description": "现场核验: members show their personal code; a scan of the projected code does not count"
         }
     )
+    phase = fields.Function(
+        lambda m: phases.phase_of(m),
+        metadata={
+            "type": "string",
+            "enum": list(phases.PHASES),
+            "description": "upcoming (check-in not open yet), open (check-in open), closed (check-in over, "
+            "meeting not ended), ended, cancelled",
+        },
+    )
 
 
 class MemberCodeSchema(Schema):
     code = fields.String(required=True)
+    member_name = fields.String(required=True, metadata={"description": "whose code it is, shown under it"})
     qr_png_base64 = fields.String(required=True, metadata={"description": "the code as a QR image"})
     expires_in = fields.Integer(required=True, metadata={"description": "seconds; refresh before then"})
 
@@ -96,6 +114,17 @@ class MyAttendanceSchema(Schema):
 class MeetingDetailSchema(MeetingBriefSchema):
     checkin_opens_at = fields.DateTime()
     checkin_closes_at = fields.DateTime()
+    latitude = fields.Float(
+        attribute="geo_lat", allow_none=True, metadata={"description": "venue (WGS-84), for directions; or null"}
+    )
+    longitude = fields.Float(attribute="geo_lng", allow_none=True)
+    leave_open = fields.Function(
+        lambda m: phases.leave_open(m),
+        metadata={"type": "boolean", "description": "leave may still be asked for (before the start)"},
+    )
+    checkin_code_ttl = fields.Integer(
+        metadata={"description": "seconds a projected code stays valid: a scan older than this is dead"}
+    )
     my_attendance = fields.Nested(MyAttendanceSchema, allow_none=True)
     my_leave = fields.Nested(lambda: LeaveSchema(), allow_none=True)
     can_scan_members = fields.Boolean(metadata={"description": "secretary mode is available"})

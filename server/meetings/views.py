@@ -326,8 +326,9 @@ def live_code(meeting_id: int):
         raise AppError("backfilled", "补录的会议不进行现场签到")
     if meeting.strict_checkin:
         return render_template("meetings/_live_strict.html")
-    code = codes.meeting_code(meeting)
-    return render_template("meetings/_live_code.html", meeting=meeting, code=code, image=codes.qr_png_base64(code))
+    # A link, not the bare code: WeChat's own scanner then opens the meeting page and checks in.
+    link = codes.checkin_link(codes.meeting_code(meeting))
+    return render_template("meetings/_live_code.html", meeting=meeting, code=link, image=codes.qr_png_base64(link))
 
 
 @bp.route("/<int:meeting_id>/live/arrivals")

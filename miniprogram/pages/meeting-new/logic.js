@@ -88,6 +88,8 @@ function locate(wx) {
 function createMeetingNewPage({ api, wx, now = () => new Date() }) {
   return {
     data: {
+      state: 'loading',
+      stateMessage: '',
       ready: false,
       denied: '',
       branch: null,
@@ -113,16 +115,32 @@ function createMeetingNewPage({ api, wx, now = () => new Date() }) {
 
     onLoad() {
       this.setData(defaultTimes(now()));
+      return this.loadOptions();
+    },
+
+    // 403: this member may not schedule (the reason, no retry); anything else: an error with a retry.
+    loadOptions() {
       return api
         .get('/api/meetings/options')
         .then((options) => this.offer(options))
-        .catch((err) => this.setData({ denied: err.message || '暂时无法安排会议，请稍后再试' }));
+        .catch((err) => {
+          if (err && err.code === 'not_bound') return;
+          const message = (err && err.message) || '暂时无法安排会议，请稍后再试';
+          if (err && (err.status === 403 || err.status === 404)) this.setData({ state: 'forbidden', stateMessage: message, denied: message });
+          else this.setData({ state: 'error', stateMessage: message });
+        });
+    },
+
+    onRetry() {
+      this.setData({ state: 'loading', stateMessage: '' });
+      return this.loadOptions();
     },
 
     offer(options) {
       const scopes = scopesFrom(options);
       const kindIndex = Math.max(0, options.kinds.findIndex((k) => k.value === DEFAULT_KIND));
       this.setData({
+        state: 'ready',
         ready: true,
         branch: options.branch,
         kinds: options.kinds,
@@ -182,6 +200,31 @@ function createMeetingNewPage({ api, wx, now = () => new Date() }) {
         const location = { latitude: place.latitude, longitude: place.longitude };
         const locationText = `${place.latitude.toFixed(5)}, ${place.longitude.toFixed(5)}`;
         this.setData({ useLocation: true, location, locationText });
+      });
+    },
+
+    // The venue picked on WeChat's map (wx.chooseLocation): for a secretary scheduling from the office,
+    // not standing in the room. Its name fills an empty 地点.
+    pickOnMap() {
+      const here = this.data.location || {};
+      return new Promise((resolve) =>
+        wx.chooseLocation({
+          ...(here.latitude !== undefined ? { latitude: here.latitude, longitude: here.longitude } : {}),
+          success: resolve,
+          fail: (err) => {
+            if (!(err && err.errMsg && /cancel/.test(err.errMsg))) {
+              wx.showToast({ title: '未能打开地图，请允许小程序使用位置信息', icon: 'none' });
+            }
+            resolve(null);
+          },
+        }),
+      ).then((picked) => {
+        if (!picked) return;
+        const location = { latitude: picked.latitude, longitude: picked.longitude };
+        const locationText = picked.name || picked.address || `${picked.latitude.toFixed(5)}, ${picked.longitude.toFixed(5)}`;
+        const patch = { useLocation: true, location, locationText };
+        if (!this.data.place.trim() && picked.name) patch.place = picked.name;
+        this.setData(patch);
       });
     },
 
