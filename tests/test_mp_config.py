@@ -66,6 +66,7 @@ def a_deployment(tmp_path, **changes):
     raw = json.loads(mp_config.DEFAULT_PATH.read_text()) | {
         "app_id": RELEASE_APP_ID,
         "server_url": "https://dangwu.example.cn",
+        "checkin_link_prefix": "https://dangwu.example.cn/m/checkin",
     }
     path.write_text(json.dumps(raw | changes, ensure_ascii=False, indent=2))
     return path
@@ -184,7 +185,7 @@ def test_the_checkin_link_must_be_https_when_the_deployment_has_one(tmp_path, pr
     if refused:
         assert f'"checkin_link_prefix" is "{prefix}"' in problems[0]
         assert 'set "checkin_link_prefix" to an https:// address' in problems[0]
-    # a deployment file without the key (before it was required) has nothing to refuse
+    # an https prefix beside an https server has nothing to refuse
     assert address_problems(a_deployment(tmp_path)) == []
 
 
