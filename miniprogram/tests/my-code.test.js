@@ -6,7 +6,9 @@ const { createFakeWx, mountPage } = require('./fake-wx');
 const { renderWithComponents, texts, componentTexts } = require('./render');
 const { saveScreen } = require('./screen');
 
-const CODE = { code: 'U1.x', member_name: '周九', qr_png_base64: 'iVBOR', expires_in: 60 };
+// a real QR image, so the screenshot shows what the secretary would scan
+const QR = require('fs').readFileSync(require('path').join(__dirname, 'fixtures', 'member-code.b64'), 'utf8');
+const CODE = { code: 'U1.x', member_name: '周九', qr_png_base64: QR, expires_in: 60 };
 
 // Timers the test runs by hand: `tick()` fires the pending one (if not cleared).
 function manualTimers() {
@@ -53,7 +55,7 @@ test('shows my name and code, keeps the screen on, and counts down to the next r
   await page.onShow();
   expect(wx.screen).toEqual([true]);
   expect(api.get).toHaveBeenCalledWith('/api/me/checkin-code', { retry: false });
-  expect(page.data).toMatchObject({ state: 'ready', memberName: '周九', image: 'data:image/png;base64,iVBOR', countdown: 30 });
+  expect(page.data).toMatchObject({ state: 'ready', memberName: '周九', image: `data:image/png;base64,${QR}`, countdown: 30 });
   expect(timers.live()[0].ms).toBe(1000);
   await timers.tick();
   expect(page.data.countdown).toBe(29);
@@ -85,7 +87,7 @@ test('a failure after a code keeps it on screen and says when it retries', async
   const { timers, page } = setUp([CODE, new NetworkError(), CODE]);
   await page.onShow();
   for (let i = 0; i < 30; i += 1) await timers.tick();
-  expect(page.data).toMatchObject({ state: 'ready', failed: true, countdown: 5, image: 'data:image/png;base64,iVBOR' });
+  expect(page.data).toMatchObject({ state: 'ready', failed: true, countdown: 5, image: `data:image/png;base64,${QR}` });
   const comp = render(page.data);
   expect(texts(comp, '.failed')).toEqual(['网络不给力，5 秒后重试']);
   saveScreen(comp, 'my-code', 'retrying');

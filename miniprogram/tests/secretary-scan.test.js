@@ -261,12 +261,15 @@ describe('continuous scanning with the camera on the page', () => {
     expect(page.data.scanned.map((s) => s.name)).toEqual(['赵六', '李四']);
     expect(page.data.scanned[0]).toMatchObject({ time: '08:58', message: '签到成功' });
     clock.at += SAME_CODE_MS;
-    await page.onScanCode({ detail: { result: 'U5.a' } }); // a while later it counts again (the server says 已签到)
+    api.post.mockImplementationOnce(() => Promise.resolve({ member_name: '李四', message: '已于 08:58 签到', already: true }));
+    await page.onScanCode({ detail: { result: 'U5.a' } }); // a while later it is posted again: the server says 已签到
     expect(api.post).toHaveBeenCalledTimes(3);
+    expect(page.data.lastScan).toBe('李四：已于 08:58 签到');
+    expect(page.data.scanned.map((s) => s.name)).toEqual(['赵六', '李四']); // not counted twice
 
     const comp = renderWithComponents('secretary-scan', { ...page.data });
     expect(comp.querySelector('.camera')).toBeDefined();
-    expect(comp.querySelector('.scanned .card__title').dom.textContent).toBe('本机已签到 3 人');
+    expect(comp.querySelector('.scanned .card__title').dom.textContent).toBe('本机已签到 2 人');
     expect(comp.querySelector('.primary')).toBeUndefined();
     saveScreen(comp, 'secretary-scan', 'continuous');
   });

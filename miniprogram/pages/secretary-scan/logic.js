@@ -156,7 +156,9 @@ function createSecretaryScanPage({ api, wx, now = () => Date.now() }) {
       return api.post(`/api/meetings/${this.data.id}/scan-member`, { code }).then((result) => {
         const line = `${result.member_name}：${result.message}`;
         const entry = { key: `${now()}-${code}`, name: result.member_name, message: result.message, time: clock(new Date(now()).toISOString()) };
-        this.setData({ lastScan: line, scanned: [entry, ...this.data.scanned].slice(0, SCANNED_SHOWN) });
+        // A member checked in before (here or elsewhere) is said so in the last-scan line, not counted again.
+        const scanned = result.already ? this.data.scanned : [entry, ...this.data.scanned].slice(0, SCANNED_SHOWN);
+        this.setData({ lastScan: line, scanned });
         wx.vibrateShort({ type: 'medium' });
         wx.showToast({ title: `${result.member_name} ${result.message}`, icon: 'none' });
         return this.refresh(); // the list shows the member at once, not at the next tick
