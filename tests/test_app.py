@@ -4,7 +4,7 @@ import pytest
 
 
 def test_health_reports_database_reachable(client):
-    assert client.get("/healthz").get_json() == {"ok": True}
+    assert client.get("/healthz").get_json() == {"ok": True, "checks": {"database": "ok", "jobs": "ok"}}
 
 
 def test_openapi_contract_lists_the_mini_program_endpoints(client):

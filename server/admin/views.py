@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, g, redirect, render_template, url_for
 
+from server import health
 from server.admin.access import admin_required, page_number
 from server.audit.models import AuditLog
 from server.auth.scope import in_scope, scope_roots
@@ -49,5 +50,4 @@ def home():
 
 @root.route("/healthz")
 def healthz():
-    db.session.execute(sa.text("SELECT 1"))
-    return {"ok": True}
+    return health.report()

@@ -216,3 +216,18 @@ def test_reminders_due_while_the_queue_is_down_go_out_once_it_is_back(
     assert run_pending_jobs() == 1
     assert messages_per_member(emulator, openids) == [1, 1]
     assert queue_reminders(now=later + timedelta(minutes=30)) == []
+
+
+def test_the_health_check_says_the_job_queue_is_down_and_recovers_by_itself(
+    stack: Stack, redis_server: RedisServer, redis_down
+) -> None:
+    assert requests.get(f"{stack.url}/healthz", timeout=5).json() == {
+        "ok": True,
+        "checks": {"database": "ok", "jobs": "ok"},
+    }
+    redis_down()
+    answer = requests.get(f"{stack.url}/healthz", timeout=5)
+    assert answer.status_code == 503  # the balancer takes this instance out of rotation
+    assert answer.json() == {"ok": False, "checks": {"database": "ok", "jobs": "down"}}
+    redis_server.start()
+    assert requests.get(f"{stack.url}/healthz", timeout=5).status_code == 200
