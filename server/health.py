@@ -1,7 +1,9 @@
 """What `/healthz` reports: can this instance serve right now?
 
-nginx and the operator's monitoring poll it; a 503 takes the instance out of rotation and says which
-dependency is down (never how it is configured: no addresses, no error text).
+Monitoring polls it and reads which dependency is down (never how it is configured: no addresses, no
+error text). Only a database this instance cannot reach makes it 503, the answer that takes an instance
+out of rotation: with Redis down, members still check in and pay through every instance (admin pages
+answer 503 themselves), and taking every instance out because of a shared dependency would stop them too.
 """
 
 from __future__ import annotations
@@ -45,5 +47,5 @@ def _up(name: str, check: Callable[[], None]) -> bool:
 
 def report() -> tuple[dict, int]:
     results = {name: _up(name, check) for name, check in CHECKS.items()}
-    ok = all(results.values())
-    return {"ok": ok, "checks": {name: "ok" if up else "down" for name, up in results.items()}}, 200 if ok else 503
+    body = {"ok": all(results.values()), "checks": {name: "ok" if up else "down" for name, up in results.items()}}
+    return body, 200 if results["database"] else 503
