@@ -21,6 +21,7 @@ from datetime import date, datetime
 from typing import Any
 
 import requests
+from urllib3.exceptions import NewConnectionError
 from wechatpayv3 import WeChatPay, WeChatPayType
 from wechatpayv3.utils import aes_decrypt
 
@@ -160,7 +161,9 @@ class WeChatPayClient:
         except requests.Timeout as exc:
             raise WeChatPayUnavailable(0, TIMEOUT, f"{what}: no answer in time", uncertain=effect) from exc
         except requests.ConnectionError as exc:
-            raise WeChatPayUnavailable(0, UNREACHABLE, f"{what}: {exc}", uncertain=effect) from exc
+            # A refused or failed connection never reached WeChat; a connection lost later may have.
+            never_sent = _caused_by(exc, NewConnectionError)
+            raise WeChatPayUnavailable(0, UNREACHABLE, f"{what}: {exc}", uncertain=effect and not never_sent) from exc
         except requests.RequestException as exc:
             raise WeChatPayUnavailable(0, UNREACHABLE, f"{what}: {exc}", uncertain=effect) from exc
         except Exception as exc:  # wechatpayv3: "failed to verify the signature" and the like
@@ -353,6 +356,18 @@ class WeChatPayClient:
             transaction=transaction,
             refund=refund,
         )
+
+
+def _caused_by(exc: BaseException, kind: type[BaseException]) -> bool:
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, kind) or any(isinstance(arg, kind) for arg in seen.args):
+            return True
+        reason = getattr(seen, "reason", None)
+        if isinstance(reason, kind):
+            return True
+        seen = seen.__cause__ or seen.__context__ or (reason if isinstance(reason, BaseException) else None)
+    return False
 
 
 def _json_or_none(body: Any) -> Any:
