@@ -137,6 +137,14 @@ def test_a_closed_order_cannot_be_paid_and_a_paid_one_cannot_be_closed(wechatpay
     assert paid.value.code == "ORDERPAID"
 
 
+def test_a_payment_racing_the_close_ends_paid_and_notified(wechatpay, emulator):
+    prepay_id = place(wechatpay, emulator)
+    wechatpay.close_order("DUES202612000001")
+    emulator.confirm_payment(prepay_id, "alice", even_if_closed=True)
+    assert wechatpay.query_order("DUES202612000001").trade_state == "SUCCESS"
+    assert [n.event_type for n in emulator.notifications("DUES202612000001")] == ["TRANSACTION.SUCCESS"]
+
+
 def test_an_order_past_its_expiry_cannot_be_paid(wechatpay, emulator):
     params = wechatpay.payment_params(place(wechatpay, emulator, time_expire=expiry(5)))
     emulator.advance(6 * 60)

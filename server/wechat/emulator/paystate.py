@@ -277,8 +277,12 @@ class PayState:
                 raise PayError(400, "ORDERPAID", "该订单已支付")
             order.trade_state = "CLOSED"  # closing a closed order again is accepted, as on WeChat
 
-    def pay(self, prepay_id: str, openid: str | None = None) -> Order:
-        """The member confirmed payment on the phone: the order succeeds and its notification is queued."""
+    def pay(self, prepay_id: str, openid: str | None = None, *, even_if_closed: bool = False) -> Order:
+        """The member confirmed payment on the phone: the order succeeds and its notification is queued.
+
+        ``even_if_closed`` plays the race in which the member's payment went through as we closed the
+        order (or as it expired): WeChat's order ends SUCCESS and is notified like any other.
+        """
         with self._lock:
             order = self.order_by_prepay(prepay_id)
             now = self.now()
@@ -286,12 +290,13 @@ class PayState:
                 raise PayError(403, "PAYER_MISMATCH", "支付用户与下单用户不一致")
             if order.trade_state in ("SUCCESS", "REFUND"):
                 raise PayError(400, "ORDERPAID", "该订单已支付")
-            if order.trade_state == "CLOSED":
-                raise PayError(400, "ORDER_CLOSED", "订单已关闭")
-            if now > order.created_at + PREPAY_TTL:
-                raise PayError(400, "PREPAY_EXPIRED", "prepay_id已过期")
-            if order.time_expire is not None and now > order.time_expire:
-                raise PayError(400, "ORDER_EXPIRED", "订单已过期")
+            if not even_if_closed:
+                if order.trade_state == "CLOSED":
+                    raise PayError(400, "ORDER_CLOSED", "订单已关闭")
+                if now > order.created_at + PREPAY_TTL:
+                    raise PayError(400, "PREPAY_EXPIRED", "prepay_id已过期")
+                if order.time_expire is not None and now > order.time_expire:
+                    raise PayError(400, "ORDER_EXPIRED", "订单已过期")
             order.trade_state = "SUCCESS"
             order.success_at = now
             order.transaction_id = (

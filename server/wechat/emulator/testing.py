@@ -101,9 +101,10 @@ class RunningEmulator:
         body = {**params, "user": user, "action": "cancel" if cancel else "confirm"}
         return requests.post(f"{self.base_url}/_phone/pay", json=body, timeout=5).json()
 
-    def confirm_payment(self, prepay_id: str, user: str | None = None) -> Order:
-        """The member pays (no paySign check): the order is SUCCESS and its notification is due now."""
-        return self.pay.pay(prepay_id, self.openid(user) if user else None)
+    def confirm_payment(self, prepay_id: str, user: str | None = None, *, even_if_closed: bool = False) -> Order:
+        """The member pays (no paySign check): the order is SUCCESS and its notification is due now.
+        ``even_if_closed``: the payment went through although the order was closed or expired (a race)."""
+        return self.pay.pay(prepay_id, self.openid(user) if user else None, even_if_closed=even_if_closed)
 
     def notifications(self, out_trade_no: str | None = None, event_type: str | None = None) -> list[Notification]:
         return self.pay.find(out_trade_no, event_type)
