@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from server.wechat.emulator.paystate import RETRY_SCHEDULE
+from server.wechat.emulator.paynotify import RETRY_SCHEDULE
 from server.wechat.emulator.testing import pay_settings_for, running_emulator
 from server.wechat.pay import InvalidNotification, WeChatPayClient
 

@@ -22,7 +22,7 @@ from werkzeug.serving import make_server
 
 from server import mp_config
 from server.wechat.emulator.app import create_emulator_app, emulator_state
-from server.wechat.emulator.paystate import Dispatcher
+from server.wechat.emulator.paynotify import Dispatcher
 
 log = logging.getLogger("wechat_emulator")
 

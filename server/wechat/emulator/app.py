@@ -3,7 +3,8 @@
 Each WeChat surface is one blueprint over the same ``EmulatorState``: ``mp`` (the mini-program
 server APIs on api.weixin.qq.com), ``phone`` (the simulated member's phone) and ``pay`` (WeChat Pay v3
 on api.mch.weixin.qq.com, with the phone's ``wx.requestPayment``), whose merchant state
-(``paystate.PayState``) hangs off the same state as ``state.pay`` and shares its clock and lock.
+(``paystate.PayState``, notifications in ``paynotify``) hangs off the same state as ``state.pay``
+and shares its clock and lock.
 """
 
 from __future__ import annotations

@@ -23,7 +23,8 @@ from typing import Any
 from flask import Blueprint, Response, request
 
 from server.wechat.emulator.paybill import has_trades, trade_bill
-from server.wechat.emulator.paystate import BEIJING, PayError, PayState, verify
+from server.wechat.emulator.paynotify import BEIJING, verify
+from server.wechat.emulator.paystate import PayError, PayState
 from server.wechat.emulator.state import Delay, EmulatorError, HttpFailure, get_state
 
 bp = Blueprint("wechat_pay", __name__)

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from server.wechat.emulator.paystate import BEIJING, Order, PayState, Refund
+from server.wechat.emulator.paynotify import BEIJING
+from server.wechat.emulator.paystate import Order, PayState, Refund
 
 HEADER = (
     "交易时间,公众账号ID,商户号,特约商户号,设备号,微信订单号,商户订单号,用户标识,交易类型,交易状态,付款银行,"

@@ -14,7 +14,8 @@ from flask import Flask
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from server.wechat.emulator.app import create_emulator_app, emulator_state
-from server.wechat.emulator.paystate import Attempt, Dispatcher, Notification, Order, PayState, Transport
+from server.wechat.emulator.paynotify import Attempt, Dispatcher, Notification, Transport
+from server.wechat.emulator.paystate import Order, PayState
 from server.wechat.emulator.state import DeliveredMessage, EmulatorState
 from server.wechat.pay.settings import (
     DEFAULT_NOTIFY_URL,
