@@ -7,6 +7,9 @@ BIN=.venv/bin
 PORT="${PORT:-5000}"
 EMULATOR_PORT="${EMULATOR_PORT:-8900}"
 export WECHAT_API_BASE="${WECHAT_API_BASE:-http://127.0.0.1:${EMULATOR_PORT}}"
+# WeChat Pay v3 is served by the same emulator, with its test-only keys (server/wechat/emulator/keys/).
+export WECHATPAY_API_BASE="${WECHATPAY_API_BASE:-${WECHAT_API_BASE}}"
+export WECHATPAY_NOTIFY_URL="${WECHATPAY_NOTIFY_URL:-http://127.0.0.1:${PORT}/api/wechatpay/notify}"
 # Always against the emulator: should DATABASE_URL name PostgreSQL, this is still no production deployment.
 export EDANGWU_STAGING="${EDANGWU_STAGING:-1}"
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
+from server.wechat.pay import settings as pay_settings
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The emulator's and the demo's settings: the embedded default, refused in production (``check_production``).
 DEFAULT_WECHAT_API_BASE = "http://127.0.0.1:8900"
@@ -145,6 +147,32 @@ class Config:
         self.WECHAT_CONNECT_TIMEOUT = _float_env("WECHAT_CONNECT_TIMEOUT", 3)
         self.WECHAT_READ_TIMEOUT = _float_env("WECHAT_READ_TIMEOUT", 5)
 
+        # WeChat Pay v3 (server/wechat/pay/): the emulator and its test-only keys by default, refused in
+        # production. Keys inline (PEM) or from a file; the platform key is "微信支付公钥" and its id.
+        self.WECHATPAY_API_BASE = os.environ.get("WECHATPAY_API_BASE", DEFAULT_WECHAT_API_BASE)
+        self.WECHATPAY_MCHID = os.environ.get("WECHATPAY_MCHID", pay_settings.TEST_MCHID)
+        self.WECHATPAY_MERCHANT_SERIAL = os.environ.get("WECHATPAY_MERCHANT_SERIAL", pay_settings.TEST_MERCHANT_SERIAL)
+        self.WECHATPAY_MERCHANT_PRIVATE_KEY = pay_settings.read_key(
+            os.environ.get("WECHATPAY_MERCHANT_PRIVATE_KEY"),
+            os.environ.get("WECHATPAY_MERCHANT_PRIVATE_KEY_FILE") or pay_settings.TEST_MERCHANT_PRIVATE_KEY_FILE,
+        )
+        self.WECHATPAY_APIV3_KEY = os.environ.get("WECHATPAY_APIV3_KEY", pay_settings.TEST_APIV3_KEY)
+        self.WECHATPAY_PLATFORM_PUBLIC_KEY = pay_settings.read_key(
+            os.environ.get("WECHATPAY_PLATFORM_PUBLIC_KEY"),
+            os.environ.get("WECHATPAY_PLATFORM_PUBLIC_KEY_FILE") or pay_settings.TEST_PLATFORM_PUBLIC_KEY_FILE,
+        )
+        self.WECHATPAY_PLATFORM_PUBLIC_KEY_ID = os.environ.get(
+            "WECHATPAY_PLATFORM_PUBLIC_KEY_ID", pay_settings.TEST_PLATFORM_PUBLIC_KEY_ID
+        )
+        # Where WeChat POSTs payment and refund notifications: https, reachable from the internet.
+        self.WECHATPAY_NOTIFY_URL = os.environ.get("WECHATPAY_NOTIFY_URL", pay_settings.DEFAULT_NOTIFY_URL)
+        self.WECHATPAY_CONNECT_TIMEOUT = _float_env("WECHATPAY_CONNECT_TIMEOUT", 3)
+        self.WECHATPAY_READ_TIMEOUT = _float_env("WECHATPAY_READ_TIMEOUT", 10)
+        # A notification signed more than this many seconds from our clock is refused (WeChat: 5 minutes).
+        self.WECHATPAY_CALLBACK_MAX_SKEW = _int_env(
+            "WECHATPAY_CALLBACK_MAX_SKEW", pay_settings.CALLBACK_MAX_SKEW_SECONDS
+        )
+
         # Per-deployment mini-program settings (app id, templates), checked at start-up.
         self.MP_CONFIG = os.environ.get("MP_CONFIG") or str(PROJECT_ROOT / "mp_config" / "demo.json")
 
@@ -228,6 +256,7 @@ def production_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
                     f"{name} 仍为演示值 {config[name]}：请填写微信公众平台上本小程序的真实值",
                 )
             )
+    problems.extend(wechatpay_problems(config))
     key = config["SECRET_KEY"]
     if not config["SECRET_KEY_FROM_ENVIRONMENT"]:
         problems.append(
@@ -243,6 +272,50 @@ def production_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
                 'generate one with python3 -c "import secrets; print(secrets.token_hex(32))"',
                 f"SECRET_KEY {'仍为占位值' if key == PLACEHOLDER else '过短'}："
                 '请用 python3 -c "import secrets; print(secrets.token_hex(32))" 生成',
+            )
+        )
+    return problems
+
+
+def wechatpay_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """WeChat Pay settings still pointing at the emulator or holding its test-only values."""
+    problems = []
+    base = config["WECHATPAY_API_BASE"]
+    if base == DEFAULT_WECHAT_API_BASE or _is_local(base) or not base.startswith("https://"):
+        problems.append(
+            (
+                f"WECHATPAY_API_BASE is {base}, not WeChat Pay: set WECHATPAY_API_BASE=https://api.mch.weixin.qq.com",
+                f"WECHATPAY_API_BASE 为 {base}，不是微信支付：请设置 WECHATPAY_API_BASE=https://api.mch.weixin.qq.com",
+            )
+        )
+    tests = {
+        "WECHATPAY_MCHID": pay_settings.TEST_MCHID,
+        "WECHATPAY_MERCHANT_SERIAL": pay_settings.TEST_MERCHANT_SERIAL,
+        "WECHATPAY_APIV3_KEY": pay_settings.TEST_APIV3_KEY,
+        "WECHATPAY_PLATFORM_PUBLIC_KEY_ID": pay_settings.TEST_PLATFORM_PUBLIC_KEY_ID,
+    }
+    for name, test_value in tests.items():
+        if config[name] in (test_value, PLACEHOLDER, ""):
+            problems.append(
+                (
+                    f"{name} is the emulator's test value: set the merchant's own, from the WeChat Pay console",
+                    f"{name} 仍为模拟器的测试值：请填写微信支付商户平台上的真实值",
+                )
+            )
+    for name in ("WECHATPAY_MERCHANT_PRIVATE_KEY", "WECHATPAY_PLATFORM_PUBLIC_KEY"):
+        if pay_settings.is_test_key(config[name]):
+            problems.append(
+                (
+                    f"{name} is the emulator's public test key: set {name}_FILE to the merchant's own key file",
+                    f"{name} 仍为模拟器公开的测试密钥：请用 {name}_FILE 指定商户自己的密钥文件",
+                )
+            )
+    notify = config["WECHATPAY_NOTIFY_URL"]
+    if not notify.startswith("https://") or _is_local(notify):
+        problems.append(
+            (
+                f"WECHATPAY_NOTIFY_URL is {notify}: WeChat Pay only notifies a public https address",
+                f"WECHATPAY_NOTIFY_URL 为 {notify}：微信支付只向公网 https 地址发送通知",
             )
         )
     return problems

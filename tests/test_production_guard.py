@@ -10,10 +10,27 @@ import threading
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.serialization import (
+    Encoding,
+    NoEncryption,
+    PrivateFormat,
+    PublicFormat,
+)
 
 from server import create_app
 from server.config import ProductionConfigError, embedded_secret_key
 from server.mp_config import MpConfigError
+
+
+def _pem_pair() -> tuple[str, str]:
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private = key.private_bytes(Encoding.PEM, PrivateFormat.PKCS8, NoEncryption()).decode()
+    return private, key.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo).decode()
+
+
+MERCHANT_KEY, _ = _pem_pair()
+_, PLATFORM_KEY = _pem_pair()
 
 PRODUCTION = {
     "DATABASE_URL": "postgresql://edangwu@127.0.0.1:1/edangwu",  # never connected to: the check comes first
@@ -21,6 +38,14 @@ PRODUCTION = {
     "WECHAT_API_BASE": "https://api.weixin.qq.com",
     "WECHAT_APPID": "wx8a1b2c3d4e5f6a7b",
     "WECHAT_SECRET": "5f4dcc3b5aa765d61d8327deb882cf99",
+    "WECHATPAY_API_BASE": "https://api.mch.weixin.qq.com",
+    "WECHATPAY_MCHID": "1611223344",
+    "WECHATPAY_MERCHANT_SERIAL": "5157F09EFDC096DE15EBE81A47057A7232F1B8E1",
+    "WECHATPAY_MERCHANT_PRIVATE_KEY": MERCHANT_KEY,
+    "WECHATPAY_APIV3_KEY": "a9f3c2e1b7d84f60a1b2c3d4e5f60718",
+    "WECHATPAY_PLATFORM_PUBLIC_KEY": PLATFORM_KEY,
+    "WECHATPAY_PLATFORM_PUBLIC_KEY_ID": "PUB_KEY_ID_0116112233442026112000112233445566",
+    "WECHATPAY_NOTIFY_URL": "https://dangwu.example.com/api/wechatpay/notify",
 }
 
 
@@ -62,6 +87,17 @@ def start(tmp_path: Path):
         ({"SECRET_KEY": None}, "SECRET_KEY"),
         ({"SECRET_KEY": "CHANGE_ME"}, "SECRET_KEY"),
         ({"SECRET_KEY": "short-key"}, "SECRET_KEY"),
+        ({"WECHATPAY_API_BASE": None}, "WECHATPAY_API_BASE"),  # the emulator
+        ({"WECHATPAY_API_BASE": "http://api.mch.weixin.qq.com"}, "WECHATPAY_API_BASE"),
+        ({"WECHATPAY_MCHID": None}, "WECHATPAY_MCHID"),
+        ({"WECHATPAY_MCHID": "CHANGE_ME"}, "WECHATPAY_MCHID"),
+        ({"WECHATPAY_MERCHANT_SERIAL": None}, "WECHATPAY_MERCHANT_SERIAL"),
+        ({"WECHATPAY_APIV3_KEY": None}, "WECHATPAY_APIV3_KEY"),
+        ({"WECHATPAY_PLATFORM_PUBLIC_KEY_ID": None}, "WECHATPAY_PLATFORM_PUBLIC_KEY_ID"),
+        ({"WECHATPAY_MERCHANT_PRIVATE_KEY": None}, "WECHATPAY_MERCHANT_PRIVATE_KEY"),  # the committed test key
+        ({"WECHATPAY_PLATFORM_PUBLIC_KEY": None}, "WECHATPAY_PLATFORM_PUBLIC_KEY"),
+        ({"WECHATPAY_NOTIFY_URL": None}, "WECHATPAY_NOTIFY_URL"),
+        ({"WECHATPAY_NOTIFY_URL": "http://dangwu.example.com/api/wechatpay/notify"}, "WECHATPAY_NOTIFY_URL"),
     ],
 )
 def test_production_refuses_to_start_and_names_the_setting(environment, tmp_path, changes, setting):

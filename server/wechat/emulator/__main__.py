@@ -3,7 +3,11 @@
 The appid and secret come from ``WECHAT_APPID`` / ``WECHAT_SECRET`` (the same variables the app
 reads, so both sides agree without extra setup); subscribe-message templates from a JSON file
 ``{"<template_id>": ["thing1", "time2", ...]}`` given by ``--templates``, else the deployment's
-mp_config (``MP_CONFIG``, default ``mp_config/demo.json``).
+mp_config (``MP_CONFIG``, default ``mp_config/demo.json``). WeChat Pay's merchant takes
+``WECHATPAY_MCHID``, ``WECHATPAY_MERCHANT_SERIAL``, ``WECHATPAY_APIV3_KEY`` and
+``WECHATPAY_PLATFORM_PUBLIC_KEY_ID`` from the environment too (else the test-only values of
+``server/wechat/pay/settings.py``); its keys are always the committed test-only keys. Payment and refund
+notifications are sent by a background thread on WeChat's retry schedule.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ from pathlib import Path
 from werkzeug.serving import make_server
 
 from server import mp_config
-from server.wechat.emulator.app import create_emulator_app
+from server.wechat.emulator.app import create_emulator_app, emulator_state
+from server.wechat.emulator.paynotify import Dispatcher
 
 log = logging.getLogger("wechat_emulator")
 
@@ -44,7 +49,15 @@ def main(argv: list[str] | None = None) -> None:
     appid = os.environ.get("WECHAT_APPID", "wx_demo_appid")
     secret = os.environ.get("WECHAT_SECRET", "demo_secret")
     templates = load_templates(args.templates)
-    app = create_emulator_app(appid, secret, templates)
+    pay_env = {
+        "mchid": "WECHATPAY_MCHID",
+        "merchant_serial": "WECHATPAY_MERCHANT_SERIAL",
+        "apiv3_key": "WECHATPAY_APIV3_KEY",
+        "platform_public_key_id": "WECHATPAY_PLATFORM_PUBLIC_KEY_ID",
+    }
+    pay_settings = {key: os.environ[name] for key, name in pay_env.items() if os.environ.get(name)}
+    app = create_emulator_app(appid, secret, templates, pay_settings=pay_settings)
+    Dispatcher(emulator_state(app).pay).start()
     server = make_server(args.host, args.port, app, threaded=True)
     log.info(
         "WeChat emulator for %s on http://%s:%s (%d templates)",

@@ -1,8 +1,10 @@
 """Application factory of the WeChat emulator.
 
 Each WeChat surface is one blueprint over the same ``EmulatorState``: ``mp`` (the mini-program
-server APIs on api.weixin.qq.com) and ``phone`` (the simulated member's phone). WeChat Pay v3
-will be one more blueprint (``pay.py``) registered here, reading the same state.
+server APIs on api.weixin.qq.com), ``phone`` (the simulated member's phone) and ``pay`` (WeChat Pay v3
+on api.mch.weixin.qq.com, with the phone's ``wx.requestPayment``), whose merchant state
+(``paystate.PayState``, notifications in ``paynotify``) hangs off the same state as ``state.pay``
+and shares its clock and lock.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from collections.abc import Callable
 
 from flask import Flask, Response, jsonify
 
-from server.wechat.emulator import mp, phone
+from server.wechat.emulator import mp, pay, phone
+from server.wechat.emulator.paystate import load_pay_state
 from server.wechat.emulator.state import EXTENSION_KEY, EmulatorState
 
 
@@ -25,11 +28,13 @@ def create_emulator_app(
     code_ttl: int = 300,
     issue_unionid: bool = False,
     clock: Callable[[], float] = time.time,
+    pay_settings: dict[str, str] | None = None,
 ) -> Flask:
     """A WSGI app that plays WeChat for one mini-program.
 
     ``templates`` maps each subscribe-message template id to its field keys, e.g.
-    ``{"tmpl_meeting": ["thing1", "time2"]}``.
+    ``{"tmpl_meeting": ["thing1", "time2"]}``. ``pay_settings`` overrides the merchant's test-only values
+    (keyword arguments of ``paystate.load_pay_state``: ``mchid``, ``merchant_serial``, ``apiv3_key``, …).
     """
     app = Flask(__name__)
     state = EmulatorState(
@@ -41,9 +46,12 @@ def create_emulator_app(
         issue_unionid=issue_unionid,
         clock=clock,
     )
+    state.pay = load_pay_state(appid=appid, now=state.now, lock=state._lock, **(pay_settings or {}))
     app.extensions[EXTENSION_KEY] = state
     app.register_blueprint(mp.bp)
     app.register_blueprint(phone.bp)
+    app.register_blueprint(pay.bp)
+    app.register_blueprint(pay.phone_bp)
 
     @app.get("/")
     def index() -> Response:

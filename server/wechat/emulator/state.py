@@ -135,6 +135,8 @@ class EmulatorState:
         self._failures: dict[str, deque[Step]] = {}
         self._calls: dict[str, int] = {}
         self.tokens_issued = 0
+        #: WeChat Pay v3 for this app's merchant (``paystate.PayState``), attached by the app factory.
+        self.pay: Any = None
 
     # -- time ---------------------------------------------------------------
 
