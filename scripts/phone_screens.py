@@ -10,25 +10,18 @@ from __future__ import annotations
 import html
 import json
 import re
-import shutil
 import sys
 from pathlib import Path
 
 from playwright.sync_api import Browser, Playwright, sync_playwright
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run as a script by `make screens`
+
+from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
+
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-# As in tests/browser/conftest.py: Debian's Chromium, kept from trying to reach the internet.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--font-render-hinting=none",
-]
+# text drawn the same on every machine, so screenshots can be compared
+SCREEN_ARGS = [*CHROMIUM_ARGS, "--font-render-hinting=none"]
 PHONE = {"width": 375, "height": 667}
 # the first-screen line only where the page is longer than the phone
 DROP_FOLD_ON_SHORT_PAGES = (
@@ -45,7 +38,7 @@ def meta_of(page_html: Path) -> dict:
 def launch(playwright: Playwright) -> Browser:
     if not Path(CHROMIUM).exists():
         raise SystemExit("Chromium is missing: run `make setup` (installs Debian's chromium)")
-    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=SCREEN_ARGS)
 
 
 def shoot(html_dir: Path, out_dir: Path, browser: Browser | None = None) -> list[Path]:

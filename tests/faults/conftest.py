@@ -7,7 +7,6 @@ import itertools
 import os
 import re
 from collections.abc import Callable, Iterator
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -17,14 +16,14 @@ from huey.storage import SqliteStorage
 from openpyxl import Workbook
 
 from server.auth.models import Role
-from server.db import db, utcnow
-from server.meetings.models import Meeting, MeetingKind
-from server.meetings.services import create_meeting
+from server.db import db
+from server.meetings.models import Meeting
 from server.members.excel import COLUMNS
 from server.members.models import Member, MemberImport
 from server.tasks import huey
 from server.wechat.emulator.testing import RunningEmulator
 from tests.faults.processes import FlaskProcess
+from tests.meetings.factories import schedule_theme_day_tomorrow
 
 IMPORT = "/admin/members/import"
 SEND = "/cgi-bin/message/subscribe/send"
@@ -140,17 +139,7 @@ def bound_members(tree, make_member, phone, emulator) -> Callable[..., list[str]
 @pytest.fixture
 def meeting_tomorrow(tree) -> Meeting:
     """A theme day of 甲一支部 starting in 20 hours: its reminder is due."""
-    starts = utcnow() + timedelta(hours=20)
-    meeting = create_meeting(
-        kind=MeetingKind.THEME_DAY,
-        title="十二月主题党日",
-        organiser=tree["a1"],
-        starts_at=starts,
-        ends_at=starts + timedelta(hours=2),
-        place="三楼会议室",
-    )
-    db.session.commit()
-    return meeting
+    return schedule_theme_day_tomorrow(tree["a1"])
 
 
 def messages_per_member(emulator: RunningEmulator, openids: list[str]) -> list[int]:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from server.db import db
-from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, Meeting
+from server.db import db, utcnow
+from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, Meeting, MeetingKind
+from server.meetings.services import create_meeting
 from server.timezone import display_zone
 
 
@@ -46,3 +47,18 @@ def attend(meeting, *members, status=AttendanceStatus.PRESENT):
             )
         )
     db.session.commit()
+
+
+def schedule_theme_day_tomorrow(organiser, title: str = "十二月主题党日") -> Meeting:
+    """A theme day scheduled through the service, starting in 20 hours: its day-before reminder is due."""
+    starts = utcnow() + timedelta(hours=20)
+    meeting = create_meeting(
+        kind=MeetingKind.THEME_DAY,
+        title=title,
+        organiser=organiser,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
+        place="三楼会议室",
+    )
+    db.session.commit()
+    return meeting

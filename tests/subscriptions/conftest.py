@@ -7,15 +7,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
-from datetime import timedelta
 
 import pytest
 import requests
 
-from server.db import db, utcnow
-from server.meetings.models import Meeting, MeetingKind
-from server.meetings.services import create_meeting
+from server.meetings.models import Meeting
 from tests.conftest import Phone
+from tests.meetings.factories import schedule_theme_day_tomorrow
 
 _users = itertools.count()
 
@@ -40,17 +38,7 @@ def meeting_tomorrow(tree) -> Callable[..., Meeting]:
     """A theme day of 甲一支部 starting in 20 hours: its reminder is due."""
 
     def make(title: str = "十二月主题党日") -> Meeting:
-        starts = utcnow() + timedelta(hours=20)
-        meeting = create_meeting(
-            kind=MeetingKind.THEME_DAY,
-            title=title,
-            organiser=tree["a1"],
-            starts_at=starts,
-            ends_at=starts + timedelta(hours=2),
-            place="三楼会议室",
-        )
-        db.session.commit()
-        return meeting
+        return schedule_theme_day_tomorrow(tree["a1"], title)
 
     return make
 
