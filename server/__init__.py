@@ -90,6 +90,7 @@ def _register_blueprints(app: Flask) -> None:
     from server.auth.views import bp as auth_bp
     from server.dues import bases as _dues_bases  # noqa: F401  (register edits enter the base history)
     from server.dues import tasks as _dues_tasks  # noqa: F401  (registers the jobs)
+    from server.dues.views import bp as dues_bp
     from server.meetings import api as meetings_api
     from server.meetings import compliance_views as _compliance_views  # noqa: F401  (meetings blueprint routes)
     from server.meetings import minutes_views as _minutes_views  # noqa: F401  (routes on the meetings blueprint)
@@ -104,7 +105,7 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
-    for blueprint in (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp):
+    for blueprint in (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, dues_bp):
         app.register_blueprint(blueprint)
 
 
