@@ -221,8 +221,15 @@ def mark_bills_paid(
     if voluntary_extra_fen:
         latest = max(rows, key=lambda row: row.month).id
         db.session.execute(sa.update(bills).where(bills.c.id == latest).values(voluntary_extra_fen=voluntary_extra_fen))
-    db.session.expire_all()  # loaded bills must not show their old status
+    _expire_bills({row.id for row in rows})  # loaded bills must not show their old status
     return sorted(row.id for row in rows)
+
+
+def _expire_bills(ids: set[int]) -> None:
+    """Bills of ``ids`` already loaded in the session are read again on next use (not the whole session)."""
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, DuesBill) and obj.id in ids:
+            db.session.expire(obj)
 
 
 def reopen_bills(bill_ids: Sequence[int], payment_id: int) -> list[int]:
@@ -239,7 +246,7 @@ def reopen_bills(bill_ids: Sequence[int], payment_id: int) -> list[int]:
         .returning(bills.c.id)
     )
     ids = sorted(db.session.scalars(statement))
-    db.session.expire_all()
+    _expire_bills(set(ids))
     return ids
 
 
