@@ -105,7 +105,11 @@ def upgrade():
     )
     with op.batch_alter_table('dues_bills', schema=None) as batch_op:
         batch_op.create_index('ix_dues_bills_org_month_status', ['org_id', 'month', 'status'], unique=False)
-        batch_op.create_index(batch_op.f('ix_dues_bills_paid_by_payment_id'), ['paid_by_payment_id'], unique=False)
+        batch_op.create_index(
+            'ix_dues_bills_paid_by_payment_id', ['paid_by_payment_id'], unique=False,
+            postgresql_where=sa.text('paid_by_payment_id IS NOT NULL'),
+            sqlite_where=sa.text('paid_by_payment_id IS NOT NULL'),
+        )
 
     op.create_table('dues_brackets',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -192,7 +196,7 @@ def downgrade():
 
     op.drop_table('dues_brackets')
     with op.batch_alter_table('dues_bills', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_dues_bills_paid_by_payment_id'))
+        batch_op.drop_index('ix_dues_bills_paid_by_payment_id')
         batch_op.drop_index('ix_dues_bills_org_month_status')
 
     op.drop_table('dues_bills')

@@ -99,3 +99,23 @@ def _register_edits_enter_the_history(session: Session, _context, _instances) ->
             session.add(row)
         row.base_fen, row.source, row.set_by_id, row.org_id = obj.dues_base_fen, BaseSource.REGISTER, None, obj.org_id
     session.info.pop("dues_base_synced", None)
+
+
+def sync_register(month: date) -> int:
+    """Bring ``members.dues_base_fen`` up to the history's base for ``month`` (a base set last year "from
+    January" takes effect in the register when January comes); returns how many members changed. One
+    Core UPDATE, so the listener above does not write the value back into the history."""
+    latest = (
+        sa.select(DuesBase.base_fen)
+        .where(DuesBase.member_id == Member.id, DuesBase.effective_month <= month)
+        .order_by(DuesBase.effective_month.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    statement = (
+        sa.update(Member)
+        .where(latest.is_not(None), Member.dues_base_fen != latest)
+        .values(dues_base_fen=latest)
+        .execution_options(synchronize_session=False)
+    )
+    return db.session.execute(statement).rowcount or 0

@@ -101,7 +101,10 @@ def generate_bills(month: date, *, member_ids: Iterable[int] | None = None) -> i
     ).where(sa.or_(members.c.join_date.is_(None), members.c.join_date < next_month))
     if member_ids is not None:
         source = source.where(members.c.id.in_(list(member_ids)))
-    src = source.subquery("src")
+    # OFFSET 0 keeps PostgreSQL from folding this subquery into the outer SELECT, which would copy the
+    # base's correlated lookup into every branch of the amount's CASE (eleven index probes a member
+    # instead of one: 10 s instead of 3 for 140,000 members).
+    src = source.offset(0).subquery("src")
     settings = DuesBranchSettings.__table__
     now = utcnow()
     select = (
@@ -130,6 +133,9 @@ def generate_bills(month: date, *, member_ids: Iterable[int] | None = None) -> i
         .on_conflict_do_nothing(index_elements=["member_id", "month"])
         .returning(bills.c.id)  # counted here: a driver may not report INSERT … SELECT's row count
     )
+    if db.session.get_bind().dialect.name == "postgresql":
+        # JIT compiling this one big statement costs about a second and saves nothing.
+        db.session.execute(sa.text("SET LOCAL jit = off"))
     return len(db.session.execute(statement).all())
 
 

@@ -198,6 +198,13 @@ class DuesBill(db.Model):
             "(status = 'paid') = (paid_by_payment_id IS NOT NULL AND paid_at IS NOT NULL)", name="paid_has_payment"
         ),
         sa.Index("ix_dues_bills_org_month_status", "org_id", "month", "status"),
+        # Only paid bills have a payment: a partial index costs nothing when the month's bills are made.
+        sa.Index(
+            "ix_dues_bills_paid_by_payment_id",
+            "paid_by_payment_id",
+            postgresql_where=sa.text("paid_by_payment_id IS NOT NULL"),
+            sqlite_where=sa.text("paid_by_payment_id IS NOT NULL"),
+        ),
     )
 
     #: surrogate key
@@ -219,7 +226,7 @@ class DuesBill(db.Model):
     status: Mapped[BillStatus] = mapped_column(enum_column(BillStatus, "dues_bill_status"), default=BillStatus.UNPAID)
     #: the payment that paid it; the payment table adds its foreign key. Set only by
     #: ``bills.mark_bills_paid`` (a conditional UPDATE … WHERE status = 'unpaid'), so once.
-    paid_by_payment_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    paid_by_payment_id: Mapped[int | None] = mapped_column(sa.BigInteger)
     #: when it was paid (UTC)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: 自愿多交党费: paid on top of ``amount_fen`` with this bill, fen

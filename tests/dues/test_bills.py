@@ -206,3 +206,18 @@ def test_waiving_follows_the_transition_table(arrears):
     bills.mark_bills_paid([bill.id], 9)
     with pytest.raises(AppError):
         bills.change_status(bill, BillStatus.WAIVED)
+
+
+def test_the_monthly_job_makes_this_months_bills_once_and_updates_the_register(rules, tree, make_member):
+    from server.dues.tasks import make_current_bills, monthly_bills
+
+    member = make_member(tree["a1"], dues_base_yuan=Decimal("4000"), join_date=date(2020, 1, 1), full_member_date=None)
+    set_base(member, add_months(THIS, -1), 600_000, set_by_id=None, source=BaseSource.MANUAL)
+    db.session.execute(sa.update(type(member)).where(type(member).id == member.id).values(dues_base_fen=400_000))
+    db.session.commit()
+    assert make_current_bills() == 1
+    monthly_bills.call_local()  # the scheduled job itself: nothing new
+    db.session.expire_all()
+    assert _count() == 1
+    assert member.dues_base_fen == 600_000
+    assert _bill(member, THIS).base_fen == 600_000
