@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import random
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 
 from server.db import db, utcnow
 from server.dues import bills
@@ -19,6 +19,7 @@ from server.dues.months import add_months, current_month
 from server.dues.rules import ensure_rules_2008
 from server.members.models import DuesCategory, Member
 from server.orgs.models import Organisation
+from server.timezone import display_zone
 
 _payment_ids = itertools.count(1)
 
@@ -32,6 +33,7 @@ def seed_dues(rng: random.Random, branches: list[Organisation], members: list[Me
     this = current_month()
     first = add_months(this, -11)
     january = this.replace(month=1)
+    now = utcnow() - timedelta(minutes=5)
     if branches:
         db.session.add(DuesBranchSettings(org_id=branches[0].id, farmer_fen=50, allow_pay_ahead=True, ahead_months=3))
     for member in members:
@@ -58,7 +60,9 @@ def seed_dues(rng: random.Random, branches: list[Organisation], members: list[Me
             chunk = payable[start : start + step]
             if not chunk:
                 continue
-            paid_at = utcnow() - timedelta(days=(this - chunk[-1].month).days - rng.randint(1, 20))
+            # paid some days into the chunk's last month (Beijing), never later than now
+            month_start = datetime.combine(chunk[-1].month, time(9), tzinfo=display_zone())
+            paid_at = min(month_start + timedelta(days=rng.randint(0, 25), minutes=rng.randint(0, 600)), now)
             ids = [bill.id for bill in chunk]
             extra = 1000 if rng.random() < 0.03 else 0  # 自愿多交 10 yuan now and then
             bills.mark_bills_paid(
