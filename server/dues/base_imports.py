@@ -2,9 +2,10 @@
 uploaded back; every row checked, all rows saved or none, each problem named by row and column in Chinese.
 
 Unlike the member register's import this runs inside the request: a base file is one branch's or one
-general branch's members (at most MAX_ROWS rows), checked in well under a second. The upload's size is
-bounded before it is read (``upload_limit`` and ``read_upload`` in the view) and every byte unpacked is
-counted (``spreadsheets.open_upload``).
+general branch's members (at most MAX_ROWS rows), checked in well under a second. So the upload is held
+to MAX_BYTES before it is read (``upload_limit`` and ``read_upload`` in the view) and every byte
+unpacked is counted (``spreadsheets.open_upload``). A committee-wide file belongs in a job like the
+register's import; not built yet.
 """
 
 from __future__ import annotations
@@ -31,6 +32,11 @@ from server.spreadsheets import open_upload, set_text, workbook_bytes
 
 SHEET_TITLE = "缴费基数"
 MAX_ROWS = 3000
+#: A filled-in template of MAX_ROWS rows is about 90 KB. The bound is far below the register import's
+#: 5 MB because this file is parsed inside the web request: the costliest file it lets through
+#: (distinct strings that barely compress, see bench/upload_bench.py) unpacks to about 4 MB of strings.
+MAX_BYTES = 512 * 1024
+TOO_LARGE = "缴费基数文件不能超过 512 KB：请只保留模板中的列，或按支部分批导入"
 #: (key, title, width, required)
 COLUMNS = (
     ("member_id", "党员编号", 10, True),

@@ -31,7 +31,7 @@ from server.members.models import DUES_CATEGORY_LABELS, DuesCategory, Member
 from server.members.services import get_member
 from server.orgs import services as org_services
 from server.orgs.models import Organisation, OrgKind
-from server.spreadsheets import XLSX_MAX_BYTES, XLSX_TOO_LARGE, send_xlsx
+from server.spreadsheets import send_xlsx
 from server.uploads import FORM_OVERHEAD, read_upload, upload_limit
 
 bp = Blueprint("dues", __name__, url_prefix="/admin/dues", template_folder="templates")
@@ -175,7 +175,7 @@ def bases_template():
 
 
 @bp.route("/bases/import", methods=["POST"])
-@upload_limit(XLSX_MAX_BYTES + FORM_OVERHEAD, XLSX_TOO_LARGE)
+@upload_limit(base_imports.MAX_BYTES + FORM_OVERHEAD, base_imports.TOO_LARGE)
 @writer_required
 def bases_import():
     upload = request.files.get("file")
@@ -183,7 +183,7 @@ def bases_import():
         raise AppError("no_file", "请选择要导入的 Excel 文件")
     if not upload.filename.lower().endswith(".xlsx"):
         raise AppError("not_excel", "请上传 .xlsx 格式的 Excel 文件（可先下载模板）")
-    content = read_upload(upload, XLSX_MAX_BYTES, XLSX_TOO_LARGE)
+    content = read_upload(upload, base_imports.MAX_BYTES, base_imports.TOO_LARGE)
     outcome = base_imports.import_bases(content, g.admin.scope_path, g.admin.id)
     if outcome.errors:
         return render_template("dues/import_errors.html", errors=outcome.errors, filename=upload.filename), 400

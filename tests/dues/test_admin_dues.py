@@ -166,3 +166,17 @@ def test_only_the_superadmin_adds_a_rule_and_only_for_a_future_month(people, bro
     assert _actions("dues_rule.create") == 2  # the 2008 rules seeded by the fixture, and this one
     page = browser("shuji").get("/admin/dues/rules").get_data(as_text=True)
     assert "中组发〔2008〕3号" in page and "待施行" in page and "3000.00 元以下（含）" in page
+
+
+def test_an_oversized_base_file_is_refused_before_it_is_read(people, browser):
+    from server.dues.base_imports import MAX_BYTES
+    from tests.hostile_files import UnreadableBody
+
+    secretary = browser("shuji")
+    response = secretary.client.post(
+        "/admin/dues/bases/import",
+        input_stream=UnreadableBody(MAX_BYTES + 200 * 1024),  # past the file bound and the form overhead
+        content_type="multipart/form-data; boundary=x",
+    )
+    assert response.status_code == 413
+    assert "512 KB" in response.get_data(as_text=True)
