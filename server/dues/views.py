@@ -18,7 +18,6 @@ from server.dues import base_imports, bases, bills, excel, rules
 from server.dues.models import (
     BASE_SOURCE_LABELS,
     BILL_STATUS_LABELS,
-    BRACKET_CATEGORIES,
     BackpayApproval,
     BaseSource,
     BillStatus,
@@ -385,6 +384,3 @@ def save_settings(org_id: int):
     db.session.add(settings)
     flash(f"已保存{org.name}的党费设置")
     return redirect(url_for("dues.settings_page", org_id=org.id))
-
-
-__all__ = ["BRACKET_CATEGORIES", "bp"]
