@@ -122,6 +122,21 @@ def test_the_sql_of_the_monthly_job_computes_what_dues_for_computes(rules, tree,
         assert _bill(member, THIS).amount_fen == dues_for(table, category, base, farmer_fen)
 
 
+def test_the_sql_agrees_with_dues_for_at_every_bracket_edge(rules, tree, make_member):
+    table = rule_table(rules)
+    cases = [
+        (category, upper + offset)
+        for category, rows in table.brackets.items()
+        for upper, _ in rows
+        if upper is not None
+        for offset in (-1, 0, 1)
+    ]
+    made = [(make_member(tree["a1"], dues_category=c, dues_base_yuan=Decimal(b) / 100), c, b) for c, b in cases]
+    bills.generate_bills(THIS)
+    for member, category, base in made:
+        assert _bill(member, THIS).amount_fen == dues_for(table, category, base), (category, base)
+
+
 # --- paying ---------------------------------------------------------------------------------------------
 
 
