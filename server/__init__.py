@@ -88,6 +88,9 @@ def _register_blueprints(app: Flask) -> None:
     from server.admin.views import root as root_bp
     from server.auth import api as auth_api
     from server.auth.views import bp as auth_bp
+    from server.dues import bases as _dues_bases  # noqa: F401  (register edits enter the base history)
+    from server.dues import tasks as _dues_tasks  # noqa: F401  (registers the jobs)
+    from server.dues.views import bp as dues_bp
     from server.meetings import api as meetings_api
     from server.meetings import compliance_views as _compliance_views  # noqa: F401  (meetings blueprint routes)
     from server.meetings import minutes_views as _minutes_views  # noqa: F401  (routes on the meetings blueprint)
@@ -103,7 +106,8 @@ def _register_blueprints(app: Flask) -> None:
     for blueprint in (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
-    for blueprint in (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp):
+    pages = (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp, dues_bp)
+    for blueprint in pages:
         app.register_blueprint(blueprint)
 
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from server.auth.admin_services import create_admin
 from server.auth.models import AdminUser, BindMethod, Role, WechatBinding
 from server.db import db, utcnow
+from server.dues.demo import seed_dues
 from server.meetings import backfill
 from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
@@ -144,6 +145,8 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
     if db.session.scalar(sa.select(AdminUser.id).limit(1)):
         return []
     rng = random.Random(seed_value)
+    all_members: list[Member] = []
+    all_branches: list[Organisation] = []
     committee = create_org("中建华东工程有限公司党委", OrgKind.COMMITTEE, None)
     accounts = [create_admin("admin", DEMO_PASSWORD, "系统管理员", Role.SUPERADMIN, None)]
     accounts.append(create_admin("dangwei", DEMO_PASSWORD, "党委组织部 陈静", Role.ORG_ADMIN, committee))
@@ -160,6 +163,8 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
                 member.group = groups[index % 2] if groups else None
             db.session.add_all(members)
             db.session.flush()
+            all_members.extend(members)
+            all_branches.append(branch)
             _bind_some(rng, members)
             _consent_some(members)
             if b_index == 1:
@@ -171,6 +176,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
                 )
                 if g_index == 1:
                     _backfilled_meeting(branch, accounts[-1], members)
+    seed_dues(rng, all_branches, all_members)
     return [
         (account.username, DEMO_PASSWORD, account.role.label + "：" + (account.org.name if account.org else "全部"))
         for account in accounts

@@ -28,6 +28,10 @@ from server.auth.member_services import _start_session
 from server.auth.models import AdminUser, Role
 from server.auth.passwords import hash_password
 from server.db import db, utcnow
+from server.dues.bills import generate_bills
+from server.dues.models import DuesBill
+from server.dues.months import add_months, current_month
+from server.dues.rules import ensure_rules_2008
 from server.meetings.models import LeaveRequest, Meeting, MeetingKind, Minutes, MinutesPhoto
 from server.members.models import ImportStatus, MemberImport
 from server.orgs.models import Organisation
@@ -66,6 +70,7 @@ class World:
     leaves: dict[str, int] = field(default_factory=dict)
     photos: dict[str, int] = field(default_factory=dict)
     imports: dict[str, int] = field(default_factory=dict)
+    bills: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -146,6 +151,10 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
         db.session.add_all([photo, job])
         db.session.flush()
         world.leaves[side], world.photos[side], world.imports[side] = leave.id, photo.id, job.id
+    ensure_rules_2008()
+    generate_bills(current_month(), member_ids=[a_member.id, b_member.id])
+    for side, member in (("a", a_member), ("b", b_member)):
+        world.bills[side] = db.session.scalar(sa.select(DuesBill.id).where(DuesBill.member_id == member.id))
     for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):
         world.tokens[role] = _start_session(member, f"openid-{role}").token
     db.session.commit()
@@ -195,6 +204,13 @@ def own_import(role: str, side: str) -> str:
     if role == READER:
         return E403
     return OK if (role, side) == (SECRETARY, "a") else E404
+
+
+def superadmin_write(role: str, side: str) -> str:
+    """Only the superadmin may (the national rules); every other account gets 403."""
+    if role not in ADMINS:
+        return LOGIN
+    return OK if role == SUPERADMIN else E403
 
 
 def api_member(role: str, side: str) -> str:
@@ -377,6 +393,47 @@ TABLE: dict[tuple[str, str], Call] = {
     ),
     ("meetings.amend_minutes", "POST"): Call(
         admin_write, lambda w, s: _m(w, s) + "/minutes/amend", lambda w, s: {"reason": "笔误", "content": "更正"}
+    ),
+    # party dues
+    ("dues.rules_page", "GET"): Call(admin_page, _fixed("/admin/dues/rules"), sides=ONE),
+    ("dues.add_rule", "POST"): Call(
+        superadmin_write,
+        _fixed("/admin/dues/rules"),
+        lambda w, s: (
+            {"effective_month": f"{add_months(current_month(), 2):%Y-%m}", "title": "新规"}
+            | {"employed": "3000:0.5, *:1", "retired": "*:0.5", "fixed_low_yuan": "0.2"}
+            | {"farmer_min_yuan": "0.2", "farmer_max_yuan": "1"}
+        ),
+        ONE,
+    ),
+    ("dues.bases_page", "GET"): Call(admin_page, _fixed("/admin/dues/bases"), sides=ONE),
+    ("dues.bases_template", "GET"): Call(writer_page, _fixed("/admin/dues/bases/template.xlsx"), sides=ONE),
+    ("dues.bases_import", "POST"): Call(writer_page, _fixed("/admin/dues/bases/import"), lambda w, s: _xlsx(), ONE),
+    ("dues.bills_page", "GET"): Call(admin_page, _fixed("/admin/dues/bills"), sides=ONE),
+    ("dues.bills_export", "GET"): Call(admin_page, _fixed("/admin/dues/bills.xlsx"), sides=ONE),
+    ("dues.member_dues", "GET"): Call(admin_read, lambda w, s: f"/admin/dues/members/{w.members[s]}"),
+    ("dues.set_base", "POST"): Call(
+        admin_write,
+        lambda w, s: f"/admin/dues/members/{w.members[s]}/base",
+        lambda w, s: {"effective_month": f"{current_month():%Y-%m}", "base_yuan": "5200.50"},
+    ),
+    ("dues.approve_backpay", "POST"): Call(
+        admin_write,
+        lambda w, s: f"/admin/dues/members/{w.members[s]}/backpay",
+        lambda w, s: {"from_month": f"{add_months(current_month(), -9):%Y-%m}", "reason": "长期外派"},
+    ),
+    ("dues.bill_status", "POST"): Call(
+        admin_write,
+        lambda w, s: f"/admin/dues/bills/{w.bills[s]}/status",
+        lambda w, s: {"status": "waived", "note": "困难党员"},
+    ),
+    ("dues.settings_page", "GET"): Call(
+        admin_read, lambda w, s: f"/admin/dues/settings/{w.orgs['a1' if s == 'a' else 'b1']}"
+    ),
+    ("dues.save_settings", "POST"): Call(
+        admin_write,
+        lambda w, s: f"/admin/dues/settings/{w.orgs['a1' if s == 'a' else 'b1']}",
+        lambda w, s: {"farmer_yuan": "0.5", "allow_pay_ahead": "on", "ahead_months": "3"},
     ),
     # the mini-program: the member's own things
     ("members_api.me", "GET"): Call(api_member, _fixed("/api/me"), sides=ONE),

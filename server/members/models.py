@@ -144,6 +144,9 @@ class MemberTransfer(db.Model):
     reason: Mapped[str] = mapped_column(sa.String(200), default="")
     #: when (UTC)
     moved_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    #: 党费缴至: the month (its first day) to which dues were paid when they moved, as the transfer
+    #: letter states it; filled by the dues package (server/dues/bills.py) when the transfer is saved
+    dues_paid_to_month: Mapped[date | None]
 
     from_org: Mapped[Organisation] = relationship(foreign_keys=[from_org_id])
     to_org: Mapped[Organisation] = relationship(foreign_keys=[to_org_id])

@@ -1,0 +1,38 @@
+"""Dues jobs: each month's bills.
+
+The job first brings the register's ``dues_base_fen`` up to the base history for the month (a base set
+"from January" shows in the register once January comes). It runs twice a day (Beijing 00:07 and
+06:07) and makes the current month's bills for every member who owes them: the first run of a month
+makes them, the others find them there and make nothing (``bills.generate_bills`` is one INSERT … ON
+CONFLICT DO NOTHING), so a lost run, a retry or two workers at once change nothing twice.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from huey import crontab
+
+from server.audit.context import SYSTEM, acting_as
+from server.db import db
+from server.dues.bases import sync_register
+from server.dues.bills import generate_bills
+from server.dues.months import current_month
+from server.tasks import periodic_job
+
+log = logging.getLogger(__name__)
+
+
+def make_current_bills() -> int:
+    month = current_month()
+    with acting_as(SYSTEM):
+        sync_register(month)
+        made = generate_bills(month)
+        db.session.commit()
+    log.info("dues bills for %s: %d made", month, made)
+    return made
+
+
+@periodic_job(crontab(minute="7", hour="16,22"), retries=3, retry_delay=60)  # UTC: 00:07 and 06:07 in Beijing
+def monthly_bills() -> int:
+    return make_current_bills()
