@@ -57,10 +57,10 @@ test-miniprogram: setup
 	npx jest --ci
 
 test-sqlite: setup
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q $(PARALLEL)
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q --durations=15 $(PARALLEL)
 
 test-postgres: setup
-	$(BIN)/pytest -q $(PARALLEL)
+	$(BIN)/pytest -q --durations=15 $(PARALLEL)
 
 lint: setup
 	$(BIN)/ruff check .
