@@ -1,0 +1,26 @@
+// Words the 党费 pages share: months as members say them, and how a payment was made.
+
+// "2026-11" → "2026年11月"; anything else is shown as it came.
+function monthLabel(month) {
+  const match = /^(\d{4})-(\d{2})$/.exec(String(month || ''));
+  return match ? `${match[1]}年${Number(match[2])}月` : String(month || '');
+}
+
+// ["2026-11", "2026-12", "2027-01"] → "2026年11月—2027年1月（3个月）" when consecutive, else each one.
+function monthsText(months) {
+  const list = (months || []).map(String).sort();
+  if (!list.length) return '';
+  if (list.length === 1) return monthLabel(list[0]);
+  const index = (m) => Number(m.slice(0, 4)) * 12 + Number(m.slice(5, 7));
+  const consecutive = list.every((m, i) => i === 0 || index(m) === index(list[i - 1]) + 1);
+  if (consecutive) return `${monthLabel(list[0])}—${monthLabel(list[list.length - 1])}（${list.length}个月）`;
+  return list.map(monthLabel).join('、');
+}
+
+const CHANNEL_LABELS = { wechat: '微信支付', cash: '现金', transfer: '转账' };
+
+function channelLabel(channel) {
+  return CHANNEL_LABELS[channel] || '其他';
+}
+
+module.exports = { monthLabel, monthsText, channelLabel };
