@@ -137,12 +137,12 @@ describe('缴费记录', () => {
   const PAYMENTS = {
     items: [
       { id: 31, paid_at: '2026-12-01T02:05:00+00:00', amount_fen: 5500, extra_fen: 1000, channel: 'wechat', months: ['2026-08', '2026-09', '2026-10'], payer_name: '李四', refunded_fen: 1500 },
-      { id: 30, paid_at: '2026-07-01T01:30:00+00:00', amount_fen: 1500, extra_fen: 0, channel: 'cash', months: ['2026-07'], payer_name: null, refunded_fen: 0 },
+      { id: 30, paid_at: '2026-07-01T01:30:00+00:00', amount_fen: 1500, extra_fen: 0, channel: 'cash', months: ['2026-07'], payer_name: '王书记', refunded_fen: 0 },
     ],
   };
 
   async function loaded(get) {
-    const page = mountPage(createDuesHistoryPage({ api: { get }, wx: phone() }));
+    const page = mountPage(createDuesHistoryPage({ api: { get, member: () => ({ name: '张三' }) }, wx: phone() }));
     await page.onLoad();
     return render('dues-history', page.data);
   }

@@ -235,19 +235,27 @@ describe('请人代缴', () => {
     expect(page.data.phase).toBe('paid');
     expect(wx.modals).toEqual([]);
   });
+
+  test("an answer that does not name whose dues they are is not offered for paying", async () => {
+    const { page, api } = await opened({ options: { token: 'tok/1' } });
+    expect(page.data).toMatchObject({ state: 'error', rows: [] });
+    expect(page.data.stateMessage).toContain('代缴链接');
+    expect(api.post).not.toHaveBeenCalled();
+  });
 });
 
 describe('history and receipt', () => {
   const PAYMENTS = {
     items: [
       { id: 31, paid_at: '2026-12-01T02:05:00+00:00', amount_fen: 5500, extra_fen: 1000, channel: 'wechat', months: ['2026-08', '2026-09', '2026-10'], payer_name: '李四', refunded_fen: 1500 },
-      { id: 30, paid_at: '2026-06-30T16:30:00+00:00', amount_fen: 1500, extra_fen: 0, channel: 'cash', months: ['2026-07'], payer_name: null, refunded_fen: 1500 },
+      { id: 30, paid_at: '2026-06-30T16:30:00+00:00', amount_fen: 1500, extra_fen: 0, channel: 'cash', months: ['2026-07'], payer_name: '王书记', refunded_fen: 1500 },
+      { id: 29, paid_at: '2026-06-01T01:00:00+00:00', amount_fen: 1500, extra_fen: 0, channel: 'wechat', months: ['2026-06'], payer_name: '张三', refunded_fen: 0 },
     ],
   };
 
   test('each payment with its months, Beijing time, channel, 代缴人 and refunds; a tap opens its receipt', async () => {
     const wx = phone();
-    const api = { get: jest.fn().mockResolvedValue(PAYMENTS) };
+    const api = { get: jest.fn().mockResolvedValue(PAYMENTS), member: () => ({ id: 5, name: '张三' }) };
     const page = mountPage(createDuesHistoryPage({ api, wx }));
     await page.onLoad();
     expect(api.get).toHaveBeenCalledWith('/api/dues/payments', { retry: false });
@@ -260,7 +268,9 @@ describe('history and receipt', () => {
       payer: '代缴人：李四',
       refund: '已退款 15.00 元',
     });
+    // the secretary who recorded cash is no 代缴人, nor am I on my own payment
     expect(page.data.payments[1]).toMatchObject({ when: '2026-07-01 00:30', channel: '现金', payer: '', refund: '已全额退款 15.00 元' });
+    expect(page.data.payments[2]).toMatchObject({ payer: '', refund: '' });
     page.open({ currentTarget: { dataset: { id: 31 } } });
     expect(wx.navigated).toEqual(['/pages/dues-receipt/index?id=31']);
   });
@@ -294,6 +304,8 @@ describe('history and receipt', () => {
     expect(api.get).toHaveBeenCalledWith('/api/dues/payments/31/receipt', { retry: false });
     expect(page.data.receipt).toMatchObject({ amountText: '55.00', monthsText: '2026年8月—2026年10月（3个月）', paidAt: '2026-12-01 10:05', receiptNo: 'DF2026120100031', payer: '李四', extraText: '10.00 元' });
     expect(receiptView({ ...RECEIPT, payer_name: '张三' }).payer).toBe('');
+    expect(receiptView({ ...RECEIPT, channel: 'cash', payer_name: '王书记' }).payer).toBe('');
+    expect(receiptView({ ...RECEIPT, payer_name: '张三', by_proxy: true }).payer).toBe('张三'); // the server's flag wins
   });
 
   test('a receipt without a valid id or one the server refuses is an error, not a spinner', async () => {

@@ -23,4 +23,15 @@ function channelLabel(channel) {
   return CHANNEL_LABELS[channel] || '其他';
 }
 
-module.exports = { monthLabel, monthsText, channelLabel };
+// Who paid for someone else (代缴), or ''. The server names a payer on every payment: the member on a
+// WeChat payment of their own, the relative on a 代缴, and the secretary who recorded a cash or transfer
+// payment, who is no 代缴人. A `by_proxy` flag from the server settles it; without one a WeChat payment
+// whose payer is not the member (by name, when the name is known) is a 代缴.
+function proxyPayer(payment, ownName) {
+  const payer = payment.payer_name || '';
+  if (typeof payment.by_proxy === 'boolean') return payment.by_proxy ? payer : '';
+  if (payment.channel !== 'wechat' || !payer || !ownName) return '';
+  return payer !== ownName ? payer : '';
+}
+
+module.exports = { monthLabel, monthsText, channelLabel, proxyPayer };

@@ -2,7 +2,7 @@
 // was paid, who paid when a relative did, and what was refunded. A payment opens its receipt.
 const { leadsToLogin, showError } = require('../../utils/api');
 const { yuan } = require('../../utils/money');
-const { monthsText, channelLabel } = require('../../utils/dues');
+const { monthsText, channelLabel, proxyPayer } = require('../../utils/dues');
 const { beijing } = require('../../utils/time');
 
 const PAYMENTS_PATH = '/api/dues/payments';
@@ -13,7 +13,8 @@ function refundText(item) {
   return refunded >= item.amount_fen ? `已全额退款 ${yuan(refunded)} 元` : `已退款 ${yuan(refunded)} 元`;
 }
 
-function paymentRow(item) {
+function paymentRow(item, ownName) {
+  const payer = proxyPayer(item, ownName);
   return {
     id: item.id,
     amountText: yuan(item.amount_fen),
@@ -21,7 +22,7 @@ function paymentRow(item) {
     extraText: item.extra_fen ? `含自愿多交 ${yuan(item.extra_fen)} 元` : '',
     when: beijing(item.paid_at),
     channel: channelLabel(item.channel),
-    payer: item.payer_name ? `代缴人：${item.payer_name}` : '',
+    payer: payer ? `代缴人：${payer}` : '',
     refund: refundText(item),
   };
 }
@@ -39,7 +40,8 @@ function createDuesHistoryPage({ api, wx }) {
       return api
         .get(PAYMENTS_PATH, { retry: false })
         .then((body) => {
-          const payments = (body.items || []).map(paymentRow);
+          const me = typeof api.member === 'function' ? api.member() : null;
+          const payments = (body.items || []).map((item) => paymentRow(item, me && me.name));
           this.setData({ payments, state: payments.length ? 'ready' : 'empty', stateMessage: payments.length ? '' : '还没有缴费记录' });
         })
         .catch((err) => {

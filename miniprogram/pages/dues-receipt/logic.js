@@ -2,7 +2,7 @@
 // (Beijing time), the receipt number, and who paid when a relative did (代缴).
 const { leadsToLogin } = require('../../utils/api');
 const { yuan } = require('../../utils/money');
-const { monthsText, channelLabel } = require('../../utils/dues');
+const { monthsText, channelLabel, proxyPayer } = require('../../utils/dues');
 const { beijing } = require('../../utils/time');
 
 function receiptView(body) {
@@ -15,8 +15,8 @@ function receiptView(body) {
     monthsText: monthsText(body.months) || '无（自愿多交）',
     channel: channelLabel(body.channel),
     paidAt: beijing(body.paid_at),
-    // 代缴 only when someone other than the member paid
-    payer: body.payer_name && body.payer_name !== body.member_name ? body.payer_name : '',
+    // 代缴 only when someone other than the member paid (not the secretary recording cash)
+    payer: proxyPayer(body, body.member_name),
   };
 }
 

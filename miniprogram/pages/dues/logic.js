@@ -11,7 +11,7 @@
 // back to the choice with nothing marked paid.
 //
 // 请人代缴: the member makes a token and shares this page with it; the relative who opens it sees whose
-// dues these are and pays them with `for_token`.
+// dues these are (the answer must name the member) and pays them with `for_token`.
 const { leadsToLogin, showError } = require('../../utils/api');
 const { yuan, fenFromYuan } = require('../../utils/money');
 const { monthLabel, monthsText } = require('../../utils/dues');
@@ -162,6 +162,11 @@ function createDuesPage({ api, wx, timers = { setTimeout, clearTimeout }, now = 
     },
 
     show(body) {
+      // A relative must see whose dues these are: an answer without the member's name is not theirs to pay.
+      if (this.data.forToken && !body.member_name) {
+        this.setData({ state: 'error', stateMessage: '暂时无法打开这个代缴链接，请稍后再试或请对方重新发送' });
+        return;
+      }
       const { choices, blocked } = choicesFrom(body);
       this.choices = choices;
       this.chosen = 0;
