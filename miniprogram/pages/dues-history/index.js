@@ -1,0 +1,3 @@
+const { createDuesHistoryPage } = require('./logic');
+
+Page(createDuesHistoryPage({ api: require('../../utils/client'), wx }));

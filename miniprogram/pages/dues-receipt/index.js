@@ -1,0 +1,3 @@
+const { createDuesReceiptPage } = require('./logic');
+
+Page(createDuesReceiptPage({ api: require('../../utils/client'), wx }));

@@ -1,0 +1,3 @@
+const { createDuesPage } = require('./logic');
+
+Page(createDuesPage({ api: require('../../utils/client'), wx }));
