@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import threading
 
+import pytest
 import sqlalchemy as sa
 
 from server.db import db
@@ -14,6 +15,17 @@ from server.dues.reminders import send_reminders, status_text
 from tests.dues.ledger_helpers import THIS, make_months, pay_all_but
 
 _users = itertools.count()
+FIELDS = {"amount1": "amount", "character_string2": "months", "phrase3": "status"}
+
+
+@pytest.fixture(autouse=True)
+def dues_template(app, emulator, monkeypatch):
+    """The tests' deployment has only the meeting template (other tests count on it): add the dues
+    reminder's, as mp_config/demo.json has it, for these tests only."""
+    monkeypatch.setitem(emulator.state.templates, "tmpl_dues", list(FIELDS))
+    templates = app.extensions["mp_config"]["subscribe_templates"]
+    tpl = {"template_id": "tmpl_dues", "page": "pages/home/index", "fields": FIELDS, "fields_": FIELDS}
+    monkeypatch.setitem(templates, "dues_reminder", tpl)
 
 
 def _bound(tree, make_member, phone, name: str, number: str):
