@@ -52,7 +52,7 @@ from server.tasks import huey, run_pending_jobs  # noqa: E402
 from server.wechat.emulator.testing import RunningEmulator, running_emulator  # noqa: E402
 
 PASSWORD = "Secret#2026"
-TEMPLATES = {"tmpl_meeting": ["thing1", "time2", "thing3"], "tmpl_dues": ["amount1", "character_string2", "phrase3"]}
+TEMPLATES = {"tmpl_meeting": ["thing1", "time2", "thing3"]}
 #: the check-in link prefix of the tests' deployment (mp_config `checkin_link_prefix`)
 CHECKIN_LINK_PREFIX = "https://dangwu.example.cn/m/checkin"
 USING_POSTGRES = database_url().startswith("postgresql")
@@ -119,12 +119,7 @@ def _test_mp_config() -> str:
             "template_id": "tmpl_meeting",
             "page": "pages/home/index",
             "fields": {"thing1": "meeting_title", "time2": "starts_at", "thing3": "place"},
-        },
-        "dues_reminder": {
-            "template_id": "tmpl_dues",
-            "page": "pages/home/index",
-            "fields": {"amount1": "amount", "character_string2": "months", "phrase3": "status"},
-        },
+        }
     }
     config = {
         "app_id": "wx_test_appid",
