@@ -12,6 +12,7 @@ from server.auth.admin_services import create_admin
 from server.auth.models import AdminUser, BindMethod, Role, WechatBinding
 from server.db import db, utcnow
 from server.dues.demo import seed_dues
+from server.dues.ledger_demo import seed_ledger
 from server.meetings import backfill
 from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
@@ -177,6 +178,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
                 if g_index == 1:
                     _backfilled_meeting(branch, accounts[-1], members)
     seed_dues(rng, all_branches, all_members)
+    seed_ledger(all_branches, all_members)
     return [
         (account.username, DEMO_PASSWORD, account.role.label + "：" + (account.org.name if account.org else "全部"))
         for account in accounts

@@ -29,6 +29,7 @@ from server.auth.models import AdminUser, Role
 from server.auth.passwords import hash_password
 from server.db import db, utcnow
 from server.dues.bills import generate_bills
+from server.dues.ledger_models import DuesRemittance
 from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
 from server.dues.rules import ensure_rules_2008
@@ -71,6 +72,7 @@ class World:
     photos: dict[str, int] = field(default_factory=dict)
     imports: dict[str, int] = field(default_factory=dict)
     bills: dict[str, int] = field(default_factory=dict)
+    remittances: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -155,6 +157,14 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
     generate_bills(current_month(), member_ids=[a_member.id, b_member.id])
     for side, member in (("a", a_member), ("b", b_member)):
         world.bills[side] = db.session.scalar(sa.select(DuesBill.id).where(DuesBill.member_id == member.id))
+    for side, key in (("a", "a1"), ("b", "b1")):
+        month = add_months(current_month(), -1)
+        remittance = DuesRemittance(
+            from_org_id=tree[key].id, to_org_id=tree[key].parent_id, first_month=month, last_month=month, amount_fen=100
+        )
+        db.session.add(remittance)
+        db.session.flush()
+        world.remittances[side] = remittance.id
     for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):
         world.tokens[role] = _start_session(member, f"openid-{role}").token
     db.session.commit()
@@ -296,6 +306,11 @@ def _xlsx() -> dict[str, Any]:
 
 ONE = ("a",)
 
+
+def _branch(w: World, s: str) -> int:
+    return w.orgs["a1" if s == "a" else "b1"]
+
+
 TABLE: dict[tuple[str, str], Call] = {
     # public
     ("root.home", "GET"): Call(public, _fixed("/"), sides=ONE),
@@ -434,6 +449,21 @@ TABLE: dict[tuple[str, str], Call] = {
         admin_write,
         lambda w, s: f"/admin/dues/settings/{w.orgs['a1' if s == 'a' else 'b1']}",
         lambda w, s: {"farmer_yuan": "0.5", "allow_pay_ahead": "on", "ahead_months": "3"},
+    ),
+    ("dues.arrears_page", "GET"): Call(admin_read, lambda w, s: f"/admin/dues/arrears?org_id={_branch(w, s)}"),
+    ("dues.ledger_page", "GET"): Call(admin_read, lambda w, s: f"/admin/dues/ledger?org_id={_branch(w, s)}"),
+    ("dues.ledger_export", "GET"): Call(admin_read, lambda w, s: f"/admin/dues/ledger.xlsx?org_id={_branch(w, s)}"),
+    ("dues.remittances_page", "GET"): Call(admin_read, lambda w, s: f"/admin/dues/remittances?org_id={_branch(w, s)}"),
+    ("dues.add_remittance", "POST"): Call(
+        admin_write,
+        _fixed("/admin/dues/remittances"),
+        lambda w, s: (
+            {"org_id": _branch(w, s), "amount_yuan": "100"}
+            | {"first_month": f"{add_months(current_month(), -3):%Y-%m}", "last_month": f"{current_month():%Y-%m}"}
+        ),
+    ),
+    ("dues.reverse_remittance", "POST"): Call(
+        admin_write, lambda w, s: f"/admin/dues/remittances/{w.remittances[s]}/reverse", lambda w, s: {"note": "记错"}
     ),
     # the mini-program: the member's own things
     ("members_api.me", "GET"): Call(api_member, _fixed("/api/me"), sides=ONE),

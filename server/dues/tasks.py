@@ -36,3 +36,11 @@ def make_current_bills() -> int:
 @periodic_job(crontab(minute="7", hour="16,22"), retries=3, retry_delay=60)  # UTC: 00:07 and 06:07 in Beijing
 def monthly_bills() -> int:
     return make_current_bills()
+
+
+@periodic_job(crontab(minute="13", hour="2"), retries=4, retry_delay=120)  # UTC: 10:13 in Beijing
+def arrears_reminders() -> dict[str, int]:
+    """Daily, so a lost run is made up the next day; each member is reminded at most once a month."""
+    from server.dues.reminders import send_reminders
+
+    return send_reminders()

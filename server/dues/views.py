@@ -384,3 +384,7 @@ def save_settings(org_id: int):
     db.session.add(settings)
     flash(f"已保存{org.name}的党费设置")
     return redirect(url_for("dues.settings_page", org_id=org.id))
+
+
+# the ledger pages, arrears and remittances register themselves on this blueprint
+from server.dues import ledger_views as _ledger_views  # noqa: E402, F401

@@ -66,3 +66,15 @@ const missing = pageData("missing-data");
 if (missing) {
   draw("chart-missing", { ...bars(missing, true), grid: { left: 110, right: 30, top: 40, bottom: 20 } });
 }
+
+const ledger = pageData("ledger-data");
+if (ledger) {
+  const line = (name, data) => ({ name, type: "bar", data });
+  draw("chart-ledger", {
+    legend: { bottom: 0 },
+    grid: { left: 60, right: 20, top: 40, bottom: 50 },
+    xAxis: { type: "category", data: ledger.months },
+    yAxis: { type: "value" },
+    series: [line("应缴", ledger.expected), line("已缴", ledger.paid), { ...line("当月收缴", ledger.collected), type: "line" }],
+  });
+}
