@@ -156,7 +156,8 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
     for side, member in (("a", a_member), ("b", b_member)):
         world.bills[side] = db.session.scalar(sa.select(DuesBill.id).where(DuesBill.member_id == member.id))
     for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):
-        world.tokens[role] = _start_session(member, f"openid-{role}").token
+        # shaped like WeChat's (28 characters): WeChat Pay refuses an order for anything else
+        world.tokens[role] = _start_session(member, f"o-matrix-{role}".ljust(28, "x")).token
     db.session.commit()
     return world
 
@@ -215,6 +216,23 @@ def superadmin_write(role: str, side: str) -> str:
 
 def api_member(role: str, side: str) -> str:
     return OK if role in PHONES else E401
+
+
+def api_own_bill(role: str, side: str) -> str:
+    """Paying a bill: the member whose bill it is; any other member is told it does not exist."""
+    if role not in PHONES:
+        return E401
+    return OK if (role, side) in {(MEMBER_A, "a"), (MEMBER_B, "b")} else E404
+
+
+def api_missing(role: str, side: str) -> str:
+    """A member's own record that the world has none of (no payment yet): missing to every member."""
+    return E404 if role in PHONES else E401
+
+
+def refused_without_signature(role: str, side: str) -> str:
+    """WeChat Pay's notify URL: whoever posts, without WeChat's signature it is refused (401)."""
+    return E401
 
 
 def _takes_part(role: str, side: str) -> bool:
@@ -446,6 +464,20 @@ TABLE: dict[tuple[str, str], Call] = {
         api_member, _fixed("/api/me/subscriptions"), lambda w, s: {"results": {"tmpl_meeting": "accept"}}, ONE
     ),
     ("auth_api.logout", "POST"): Call(api_member, _fixed("/api/auth/logout"), lambda w, s: {}, ONE),
+    # the mini-program: dues
+    ("dues_api.my_dues", "GET"): Call(api_member, _fixed("/api/dues/me"), sides=ONE),
+    ("dues_api.my_payments", "GET"): Call(api_member, _fixed("/api/dues/payments"), sides=ONE),
+    ("dues_api.make_proxy_token", "POST"): Call(api_member, _fixed("/api/dues/proxy-tokens"), lambda w, s: {}, ONE),
+    ("dues_api.place_order", "POST"): Call(
+        api_own_bill, _fixed("/api/dues/orders"), lambda w, s: {"bill_ids": [w.bills[s]]}
+    ),
+    ("dues_api.order_status", "GET"): Call(
+        api_missing, _fixed("/api/dues/orders/D20261201000000ABCDEF0123"), sides=ONE
+    ),
+    ("dues_api.receipt", "GET"): Call(api_missing, _fixed("/api/dues/payments/1/receipt"), sides=ONE),
+    ("wechatpay.notify", "POST"): Call(
+        refused_without_signature, _fixed("/api/wechatpay/notify"), lambda w, s: {"id": "x"}, ONE
+    ),
     ("auth_api.unbind", "POST"): Call(api_member, _fixed("/api/auth/unbind"), lambda w, s: {}, ONE),
     # the mini-program: meetings
     ("meetings_api.meeting_detail", "GET"): Call(api_meeting, _api),

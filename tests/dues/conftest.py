@@ -1,9 +1,22 @@
 from __future__ import annotations
 
-import pytest
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from server.auth.member_services import _start_session
 from server.db import db
+from server.dues.bills import generate_bills
+from server.dues.models import DuesBill
+from server.dues.months import add_months, current_month
 from server.dues.rules import ensure_rules_2008
+from server.members.models import Member
+from server.orgs.models import Organisation
+from server.wechat.emulator.testing import flask_transport
 
 
 @pytest.fixture
@@ -12,3 +25,55 @@ def rules(app):
     rule = ensure_rules_2008()
     db.session.commit()
     return rule
+
+
+# -- paying: our adapter aimed at the session's emulator, its notifications straight into the app ---------
+
+
+@dataclass
+class Payer:
+    """A member with a mini-program session whose WeChat user is ``user`` on the emulator."""
+
+    member: Member
+    user: str
+    token: str
+    client: FlaskClient
+
+    def get(self, path: str):
+        return self.client.get(path, headers={"Authorization": f"Bearer {self.token}"})
+
+    def post(self, path: str, json: Any = None):
+        return self.client.post(path, json=json, headers={"Authorization": f"Bearer {self.token}"})
+
+
+@pytest.fixture
+def paying(app, emulator, monkeypatch):
+    """The app's WeChat Pay set to the emulator (on its clock), notifications delivered into the app."""
+    monkeypatch.setitem(app.config, "WECHATPAY_API_BASE", emulator.base_url)
+    monkeypatch.setitem(app.config, "WECHATPAY_CLOCK", emulator.state.now)
+    original = emulator.pay.transport
+    emulator.use_transport(flask_transport(app))
+    held = emulator.pay.held
+    yield emulator
+    emulator.use_transport(original)
+    emulator.pay.held = held
+
+
+@pytest.fixture
+def make_payer(app, client, paying, make_member) -> Callable[..., Payer]:
+    def make(org: Organisation, user: str, **fields: Any) -> Payer:
+        member = make_member(org, **fields)
+        token = _start_session(member, paying.openid(user)).token
+        db.session.commit()
+        return Payer(member, user, token, app.test_client())
+
+    return make
+
+
+def owe_months(member: Member, count: int) -> list[DuesBill]:
+    """Bills of this month and the ``count - 1`` before it, oldest first."""
+    this_month = current_month()
+    for back in range(count):
+        generate_bills(add_months(this_month, -back), member_ids=[member.id])
+    db.session.commit()
+    return list(db.session.scalars(sa.select(DuesBill).where(DuesBill.member_id == member.id).order_by(DuesBill.month)))
