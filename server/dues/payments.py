@@ -58,6 +58,8 @@ QUERY_EVERY = timedelta(seconds=5)
 #: 10,000 yuan of 自愿多交 in one payment: anything more is a typo
 MAX_EXTRA_FEN = 1_000_000
 ORDER_MISSING = "订单不存在"
+#: the statuses from which WeChat's SUCCESS moves a payment to PAID (or UNAPPLIED): PAYMENT_TRANSITIONS
+APPLICABLE = (PaymentStatus.PENDING, PaymentStatus.CLOSED)
 
 
 def move(payment: DuesPayment, new: PaymentStatus) -> None:
@@ -222,9 +224,20 @@ def apply_transaction(transaction: Transaction, *, payment: DuesPayment | None =
     if transaction.trade_state != "SUCCESS":
         return False
     payment = check_matches(payment or lock_payment(transaction.out_trade_no), transaction)
-    if payment.status not in (PaymentStatus.PENDING, PaymentStatus.CLOSED):
+    if payment.status not in APPLICABLE:
         return False  # applied already (or refunded since): a duplicate changes nothing
     paid_at = transaction.success_time or utcnow()
+    # The claim is one conditional UPDATE: with the row lock above on PostgreSQL, and on SQLite (where
+    # FOR UPDATE means nothing) it is the one place where racing deliveries queue; one wins.
+    claimed = db.session.execute(
+        sa.update(DuesPayment)
+        .where(DuesPayment.id == payment.id, DuesPayment.status.in_(APPLICABLE))
+        .values(status=PaymentStatus.PAID, transaction_id=transaction.transaction_id, paid_at=paid_at)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    if claimed != 1:
+        db.session.refresh(payment)
+        return False
     bill_ids = [line.bill_id for line in payment.lines]
     try:
         with db.session.begin_nested():
@@ -235,14 +248,15 @@ def apply_transaction(transaction: Transaction, *, payment: DuesPayment | None =
                 voluntary_extra_fen=payment.extra_fen,
                 paid_at=paid_at,
             )
-        new = PaymentStatus.PAID
     except BillsNotPayable:
         log.warning("payment %s arrived for bills paid otherwise: unapplied", payment.out_trade_no)
-        new = PaymentStatus.UNAPPLIED
-    move(payment, new)
-    payment.transaction_id = transaction.transaction_id
-    payment.paid_at = paid_at
-    db.session.flush()
+        db.session.execute(
+            sa.update(DuesPayment)
+            .where(DuesPayment.id == payment.id)
+            .values(status=PaymentStatus.UNAPPLIED)
+            .execution_options(synchronize_session=False)
+        )
+    db.session.refresh(payment)
     return True
 
 

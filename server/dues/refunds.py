@@ -46,6 +46,8 @@ def _lines(payment: DuesPayment, bill_ids: Sequence[int] | None) -> list[DuesPay
 
 def _amount(payment: DuesPayment, lines: list[DuesPaymentBill]) -> int:
     """The months' amounts, plus the voluntary extra if the payment's latest month is among them."""
+    if not payment.lines:
+        return payment.amount_fen
     latest = max(payment.lines, key=lambda line: line.month)
     return sum(line.amount_fen for line in lines) + (payment.extra_fen if latest in lines else 0)
 

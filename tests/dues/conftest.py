@@ -16,7 +16,7 @@ from server.dues.months import add_months, current_month
 from server.dues.rules import ensure_rules_2008
 from server.members.models import Member
 from server.orgs.models import Organisation
-from server.wechat.emulator.testing import flask_transport
+from server.wechat.emulator.testing import flask_transport, running_emulator
 
 
 @pytest.fixture
@@ -47,16 +47,14 @@ class Payer:
 
 
 @pytest.fixture
-def paying(app, emulator, monkeypatch):
-    """The app's WeChat Pay set to the emulator (on its clock), notifications delivered into the app."""
-    monkeypatch.setitem(app.config, "WECHATPAY_API_BASE", emulator.base_url)
-    monkeypatch.setitem(app.config, "WECHATPAY_CLOCK", emulator.state.now)
-    original = emulator.pay.transport
-    emulator.use_transport(flask_transport(app))
-    held = emulator.pay.held
-    yield emulator
-    emulator.use_transport(original)
-    emulator.pay.held = held
+def paying(app, monkeypatch):
+    """A fresh WeChat emulator (its trade bill lists only this test's payments) as the app's WeChat Pay,
+    on its clock, its notifications delivered straight into the app."""
+    with running_emulator("wx_test_appid", "test_secret") as emulator:
+        monkeypatch.setitem(app.config, "WECHATPAY_API_BASE", emulator.base_url)
+        monkeypatch.setitem(app.config, "WECHATPAY_CLOCK", emulator.state.now)
+        emulator.use_transport(flask_transport(app))
+        yield emulator
 
 
 @pytest.fixture

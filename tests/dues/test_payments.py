@@ -155,3 +155,61 @@ def test_a_new_order_for_the_same_bills_closes_the_older_one(rules, tree, make_p
     statuses = dict(db.session.execute(sa.select(DuesPayment.out_trade_no, DuesPayment.status)).all())
     assert statuses == {first["order_no"]: PaymentStatus.CLOSED, second["order_no"]: PaymentStatus.PENDING}
     assert paying.request_payment("alice", first["payment"])["errMsg"] != "requestPayment:ok"  # closed at WeChat
+
+
+def test_an_unpaid_order_past_expiry_is_closed_and_a_late_payment_still_counts(rules, tree, make_payer, paying):
+    from datetime import timedelta
+
+    from server.db import utcnow
+    from server.dues.payments import close_expired
+
+    payer = make_payer(tree["a1"], "alice")
+    bills = owe_months(payer.member, 2)
+    unpaid = payer.post("/api/dues/orders", json={"bill_ids": [bills[0].id]}).get_json()
+    landed = payer.post("/api/dues/orders", json={"bill_ids": [bills[1].id]}).get_json()
+    assert paying.request_payment("alice", landed["payment"])["errMsg"] == "requestPayment:ok"
+    paying.hold_notifications()  # the payment landed, its notification did not
+    assert close_expired(utcnow() + timedelta(hours=1)) == 2
+    db.session.commit()
+    statuses = dict(db.session.execute(sa.select(DuesPayment.out_trade_no, DuesPayment.status)).all())
+    assert statuses == {unpaid["order_no"]: PaymentStatus.CLOSED, landed["order_no"]: PaymentStatus.PAID}
+    assert [b.status for b in bills_of(payer.member)] == [BillStatus.UNPAID, BillStatus.PAID]
+
+
+def test_a_payment_for_a_closed_order_whose_bills_were_paid_otherwise_is_flagged(rules, tree, make_payer, paying):
+    payer = make_payer(tree["a1"], "alice")
+    bills = owe_months(payer.member, 1)
+    first = payer.post("/api/dues/orders", json={"bill_ids": [bills[0].id]}).get_json()
+    prepay_id = first["payment"]["package"].removeprefix("prepay_id=")
+    second = payer.post("/api/dues/orders", json={"bill_ids": [bills[0].id]}).get_json()  # closes the first
+    assert paying.request_payment("alice", second["payment"])["errMsg"] == "requestPayment:ok"
+    paying.confirm_payment(prepay_id, "alice", even_if_closed=True)  # WeChat took the first one all the same
+    paying.deliver_due()
+    db.session.expire_all()
+    statuses = dict(db.session.execute(sa.select(DuesPayment.out_trade_no, DuesPayment.status)).all())
+    assert statuses == {first["order_no"]: PaymentStatus.UNAPPLIED, second["order_no"]: PaymentStatus.PAID}
+    (bill,) = bills_of(payer.member)
+    paid_by = db.session.scalar(sa.select(DuesPayment.id).where(DuesPayment.out_trade_no == second["order_no"]))
+    assert bill.paid_by_payment_id == paid_by  # paid once, by the second
+
+
+def test_200_concurrent_deliveries_for_50_orders_pay_each_bill_once(rules, tree, make_payer, paying):
+    """On PostgreSQL with its row locks this is the real race; on SQLite the writes queue."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    payers = [make_payer(tree["a1"], f"user{n}") for n in range(50)]
+    orders = []
+    for payer in payers:
+        bills = owe_months(payer.member, 2)
+        placed = payer.post("/api/dues/orders", json={"bill_ids": [b.id for b in bills]}).get_json()
+        assert paying.request_payment(payer.user, placed["payment"])["errMsg"] == "requestPayment:ok"
+        orders.append(placed["order_no"])
+    paying.hold_notifications()
+    with ThreadPoolExecutor(16) as pool:
+        results = list(pool.map(lambda no: paying.deliver_duplicates(no, 4, concurrent=True), orders))
+    assert sum(len(r) for r in results) == 200
+    assert all(a.acknowledged for r in results for a in r), {a.status for r in results for a in r}
+    db.session.expire_all()
+    assert db.session.scalar(sa.select(sa.func.count()).where(DuesPayment.status == PaymentStatus.PAID)) == 50
+    paid = db.session.execute(sa.select(DuesBill.status, DuesBill.paid_by_payment_id)).all()
+    assert len(paid) == 100 and all(status is BillStatus.PAID and by for status, by in paid)
