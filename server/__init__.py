@@ -90,8 +90,8 @@ def _register_blueprints(app: Flask) -> None:
     from server.auth.views import bp as auth_bp
     from server.dues import api as dues_api
     from server.dues import bases as _dues_bases  # noqa: F401  (register edits enter the base history)
-    from server.dues import tasks as _dues_tasks  # noqa: F401  (registers the jobs)
     from server.dues import payment_views as _payment_views  # noqa: F401  (routes on the dues blueprint)
+    from server.dues import tasks as _dues_tasks  # noqa: F401  (registers the jobs)
     from server.dues.notify import bp as wechatpay_notify_bp
     from server.dues.views import bp as dues_bp
     from server.meetings import api as meetings_api

@@ -30,8 +30,8 @@ from server.auth.passwords import hash_password
 from server.db import db, utcnow
 from server.dues.bills import generate_bills, mark_bills_paid
 from server.dues.models import DuesBill
-from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, PayerKind, PaymentStatus
 from server.dues.months import add_months, current_month
+from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, PayerKind, PaymentStatus
 from server.dues.rules import ensure_rules_2008
 from server.meetings.models import LeaveRequest, Meeting, MeetingKind, Minutes, MinutesPhoto
 from server.members.models import ImportStatus, MemberImport
