@@ -60,23 +60,27 @@ def reconcile(day: date) -> ReconciliationReport:
     ours = {
         p.out_trade_no: p
         for p in db.session.scalars(
-            sa.select(DuesPayment).where(
+            sa.select(DuesPayment)
+            .where(
                 DuesPayment.channel == Channel.WECHAT,
                 DuesPayment.status.in_(TAKEN),
                 DuesPayment.paid_at >= start,
                 DuesPayment.paid_at < end,
             )
+            .execution_options(populate_existing=True)
         )
     }
     our_refunds = {
         r.out_refund_no: r
         for r in db.session.scalars(
-            sa.select(DuesRefund).where(
+            sa.select(DuesRefund)
+            .where(
                 DuesRefund.kind == RefundKind.REFUND,
                 DuesRefund.status == RefundStatus.SUCCESS,
                 DuesRefund.succeeded_at >= start,
                 DuesRefund.succeeded_at < end,
             )
+            .execution_options(populate_existing=True)
         )
     }
     differences: list[dict[str, str]] = []
@@ -129,6 +133,7 @@ def bill_differences(payments: list[DuesPayment]) -> list[dict[str, str]]:
         .join(DuesPayment, DuesPayment.id == DuesPaymentBill.payment_id)
         .where(DuesPaymentBill.payment_id.in_(ids))
         .order_by(DuesPayment.out_trade_no, DuesPaymentBill.month)
+        .execution_options(populate_existing=True)  # the database's word, not what the session loaded
     ).all()
     found = []
     for line, bill, no in rows:
