@@ -26,7 +26,7 @@ from server.dues.payment_models import (
     RefundKind,
     RefundStatus,
 )
-from server.dues.payments import move, new_trade_no
+from server.dues.payments import Refused, move, new_trade_no
 from server.errors import AppError
 from server.wechat.pay import Refund
 
@@ -121,7 +121,9 @@ def apply_refund(answer: Refund, *, refund: DuesRefund | None = None) -> bool:
             .execution_options(populate_existing=True)
         )
     if refund is None:
-        return False
+        # Not ours, or not committed yet (WeChat can notify before the admin's request has finished):
+        # refused, so WeChat sends it again later; nothing is written.
+        raise Refused("unknown_refund")
     if refund.status is not RefundStatus.PROCESSING:
         return False
     if answer.status == "SUCCESS":
