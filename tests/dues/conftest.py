@@ -75,3 +75,27 @@ def owe_months(member: Member, count: int) -> list[DuesBill]:
         generate_bills(add_months(this_month, -back), member_ids=[member.id])
     db.session.commit()
     return list(db.session.scalars(sa.select(DuesBill).where(DuesBill.member_id == member.id).order_by(DuesBill.month)))
+
+
+def payment_rows(member: Member, *ids: int) -> None:
+    """Cash payments of ``member`` with exactly these ids, for tests that pay bills by a payment id
+    (``dues_bills.paid_by_payment_id`` is a foreign key to the payments)."""
+    from server.dues.payment_models import Channel, DuesPayment, PayerKind, PaymentStatus
+
+    for payment_id in ids:
+        db.session.add(
+            DuesPayment(
+                id=payment_id,
+                out_trade_no=f"TEST{payment_id:010d}",
+                member_id=member.id,
+                org_id=member.org_id,
+                payer_kind=PayerKind.ADMIN,
+                payer_name="测试",
+                channel=Channel.CASH,
+                status=PaymentStatus.PAID,
+                amount_fen=1,
+                extra_fen=0,
+                receipt_no=f"R{payment_id}",
+            )
+        )
+    db.session.commit()
