@@ -88,8 +88,11 @@ def _register_blueprints(app: Flask) -> None:
     from server.admin.views import root as root_bp
     from server.auth import api as auth_api
     from server.auth.views import bp as auth_bp
+    from server.dues import api as dues_api
     from server.dues import bases as _dues_bases  # noqa: F401  (register edits enter the base history)
+    from server.dues import payment_views as _payment_views  # noqa: F401  (routes on the dues blueprint)
     from server.dues import tasks as _dues_tasks  # noqa: F401  (registers the jobs)
+    from server.dues.notify import bp as wechatpay_notify_bp
     from server.dues.views import bp as dues_bp
     from server.meetings import api as meetings_api
     from server.meetings import compliance_views as _compliance_views  # noqa: F401  (meetings blueprint routes)
@@ -103,12 +106,14 @@ def _register_blueprints(app: Flask) -> None:
     from server.orgs.views import bp as orgs_bp
     from server.subscriptions import api as subscriptions_api
 
-    for blueprint in (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp):
+    for blueprint in (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp, dues_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
     pages = (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp, dues_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
+    app.register_blueprint(wechatpay_notify_bp)
+    csrf.exempt(wechatpay_notify_bp)  # WeChat signs its notifications; it has no CSRF token
 
 
 def _install_request_transaction(app: Flask) -> None:

@@ -139,6 +139,7 @@ def app(emulator: RunningEmulator) -> Iterator[Flask]:
             "MP_CONFIG": _test_mp_config(),
             "TESTING": True,
             "WECHAT_API_BASE": emulator.base_url,
+            "WECHATPAY_API_BASE": emulator.base_url,
             "WECHAT_APPID": "wx_test_appid",
             "WECHAT_SECRET": "test_secret",
             "SERVER_NAME": "localhost",

@@ -40,6 +40,10 @@ from server.auth.admin_services import create_admin
 from server.auth.member_services import _start_session, _ticket_serializer, issue_invite_code
 from server.auth.models import BindMethod, Role, WechatBinding
 from server.db import db, utcnow
+from server.dues.bills import generate_bills
+from server.dues.models import DuesBill
+from server.dues.months import add_months, current_month
+from server.dues.rules import ensure_rules_2008
 from server.extensions import limiter
 from server.meetings import codes
 from server.meetings.compliance import local_today
@@ -54,7 +58,7 @@ from server.wechat.emulator.testing import RunningEmulator
 
 #: examples per operation (positive and negative together); more where the input leads deep into the services
 MAX_EXAMPLES, MAX_EXAMPLES_DEEP = 50, 150
-DEEP_OPERATIONS = r"\{meeting_id\}|^/api/meetings$|^/api/me/attendance$"
+DEEP_OPERATIONS = r"\{meeting_id\}|^/api/meetings$|^/api/me/attendance$|^/api/dues/orders$"
 VENUE = (39.9087, 116.3975)
 #: the WeChat users of the seeded members with a session, and one who has not bound yet
 WECHAT_USERS = {"member": "wx-zhangsan", "secretary": "wx-shuji", "other_branch_member": "wx-lisi"}
@@ -164,6 +168,8 @@ class World:
     wechat: RunningEmulator
     #: the invite code the secretary gave 赵六, who has not bound WeChat yet
     invite: tuple[str, str]
+    #: dues bills: 张三's three unpaid months, and one of 李四's (another branch)
+    bill_ids: list[int] = field(default_factory=list)
 
     def headers(self, caller: str) -> dict[str, str]:
         if caller == "anonymous":
@@ -223,6 +229,11 @@ def _seed(wechat: RunningEmulator) -> World:
         "past": _meeting(a1, "十月主题党日", timedelta(days=-30)),
     }
     _, invite = issue_invite_code(newcomer, None)
+    ensure_rules_2008()
+    for back in range(3):
+        generate_bills(add_months(current_month(), -back), member_ids=[people["member"].id])
+    generate_bills(current_month(), member_ids=[people["other_branch_member"].id])
+    bill_ids = list(db.session.scalars(sa.select(DuesBill.id).order_by(DuesBill.id)))
     tokens = {}
     for role, person in people.items():
         openid = wechat.openid(WECHAT_USERS[role])
@@ -238,6 +249,7 @@ def _seed(wechat: RunningEmulator) -> World:
         snapshot=Snapshot(),
         wechat=wechat,
         invite=(invite, "赵六"),
+        bill_ids=bill_ids,
     )
 
 
@@ -310,6 +322,10 @@ def _realistic(case, data, world: World) -> None:
         _realistic_binding(body, data, world)
     elif case.path == "/api/meetings":
         _realistic_meeting_form(body, data, world)
+    elif case.path == "/api/dues/orders":
+        if isinstance(body.get("bill_ids"), list):
+            chosen = data.draw(st.lists(st.sampled_from(world.bill_ids), max_size=4, unique=True), label="bills")
+            body["bill_ids"] = _pick(data, "bill ids", [chosen], body["bill_ids"])
     else:
         _realistic_scan(case, body, data, world)
 

@@ -28,10 +28,11 @@ from server.auth.member_services import _start_session
 from server.auth.models import AdminUser, Role
 from server.auth.passwords import hash_password
 from server.db import db, utcnow
-from server.dues.bills import generate_bills
+from server.dues.bills import generate_bills, mark_bills_paid
 from server.dues.ledger_models import DuesRemittance
 from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
+from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, PayerKind, PaymentStatus
 from server.dues.rules import ensure_rules_2008
 from server.meetings.models import LeaveRequest, Meeting, MeetingKind, Minutes, MinutesPhoto
 from server.members.models import ImportStatus, MemberImport
@@ -73,6 +74,8 @@ class World:
     imports: dict[str, int] = field(default_factory=dict)
     bills: dict[str, int] = field(default_factory=dict)
     remittances: dict[str, int] = field(default_factory=dict)
+    #: "wechat-a", "cash-b", …: a paid payment of each channel for the member of each side
+    payments: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -165,10 +168,40 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
         db.session.add(remittance)
         db.session.flush()
         world.remittances[side] = remittance.id
+    for side, member in (("a", a_member), ("b", b_member)):
+        world.payments[f"wechat-{side}"] = _paid(member, Channel.WECHAT, [])
+        generate_bills(add_months(current_month(), -1), member_ids=[member.id])
+        last_month = db.session.scalar(
+            sa.select(DuesBill).where(DuesBill.member_id == member.id, DuesBill.month < current_month())
+        )
+        world.payments[f"cash-{side}"] = _paid(member, Channel.CASH, [last_month])
     for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):
-        world.tokens[role] = _start_session(member, f"openid-{role}").token
+        # shaped like WeChat's (28 characters): WeChat Pay refuses an order for anything else
+        world.tokens[role] = _start_session(member, f"o-matrix-{role}".ljust(28, "x")).token
     db.session.commit()
     return world
+
+
+def _paid(member, channel, bills) -> int:
+    """A paid payment of ``bills`` (none: a WeChat payment whose refund WeChat will refuse, harmlessly)."""
+    payment = DuesPayment(
+        out_trade_no=f"M{channel.value[:1].upper()}{member.id:08d}",
+        member_id=member.id,
+        org_id=member.org_id,
+        payer_kind=PayerKind.SELF,
+        payer_name=member.name,
+        channel=channel,
+        status=PaymentStatus.PAID,
+        amount_fen=sum(bill.amount_fen for bill in bills) or 100,
+        extra_fen=0,
+        receipt_no=None if channel is Channel.WECHAT else "R0001",
+        paid_at=utcnow(),
+    )
+    payment.lines = [DuesPaymentBill(bill_id=b.id, month=b.month, amount_fen=b.amount_fen) for b in bills]
+    db.session.add(payment)
+    db.session.flush()
+    mark_bills_paid([b.id for b in bills], payment.id)
+    return payment.id
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -225,6 +258,29 @@ def superadmin_write(role: str, side: str) -> str:
 
 def api_member(role: str, side: str) -> str:
     return OK if role in PHONES else E401
+
+
+def api_own_bill(role: str, side: str) -> str:
+    """Paying a bill: the member whose bill it is; any other member is told it does not exist."""
+    if role not in PHONES:
+        return E401
+    return OK if (role, side) in {(MEMBER_A, "a"), (MEMBER_B, "b")} else E404
+
+
+def finance_write(role: str, side: str) -> str:
+    """Refunds: a finance admin (here the superadmin) in scope; other writers in scope 403, outside 404."""
+    if role not in ADMINS:
+        return LOGIN
+    if role == READER:
+        return E403
+    if not _in_scope(role, side):
+        return E404
+    return OK if role == SUPERADMIN else E403
+
+
+def refused_without_signature(role: str, side: str) -> str:
+    """WeChat Pay's notify URL: whoever posts, without WeChat's signature it is refused (401)."""
+    return E401
 
 
 def _takes_part(role: str, side: str) -> bool:
@@ -465,6 +521,29 @@ TABLE: dict[tuple[str, str], Call] = {
     ("dues.reverse_remittance", "POST"): Call(
         admin_write, lambda w, s: f"/admin/dues/remittances/{w.remittances[s]}/reverse", lambda w, s: {"note": "记错"}
     ),
+    ("dues.member_payments", "GET"): Call(admin_read, lambda w, s: f"/admin/dues/members/{w.members[s]}/payments"),
+    ("dues.record_offline", "POST"): Call(
+        admin_write,
+        lambda w, s: f"/admin/dues/members/{w.members[s]}/payments",
+        lambda w, s: {"bill_id": str(w.bills[s]), "channel": "cash", "receipt_no": "No.0012", "extra_yuan": "0"},
+    ),
+    ("dues.refund_payment", "POST"): Call(
+        finance_write,
+        lambda w, s: f"/admin/dues/payments/{w.payments['wechat-' + s]}/refund",
+        lambda w, s: {"reason": "多缴"},
+    ),
+    ("dues.reverse_payment", "POST"): Call(
+        admin_write,
+        lambda w, s: f"/admin/dues/payments/{w.payments['cash-' + s]}/reverse",
+        lambda w, s: {"reason": "登记错了"},
+    ),
+    ("dues.reconciliation_page", "GET"): Call(superadmin_write, _fixed("/admin/dues/reconciliation"), sides=ONE),
+    ("dues.run_reconciliation", "POST"): Call(
+        superadmin_write,
+        _fixed("/admin/dues/reconciliation"),
+        lambda w, s: {"day": (utcnow() - timedelta(days=1)).date().isoformat()},
+        ONE,
+    ),
     # the mini-program: the member's own things
     ("members_api.me", "GET"): Call(api_member, _fixed("/api/me"), sides=ONE),
     ("members_api.home", "GET"): Call(api_member, _fixed("/api/home"), sides=ONE),
@@ -476,6 +555,20 @@ TABLE: dict[tuple[str, str], Call] = {
         api_member, _fixed("/api/me/subscriptions"), lambda w, s: {"results": {"tmpl_meeting": "accept"}}, ONE
     ),
     ("auth_api.logout", "POST"): Call(api_member, _fixed("/api/auth/logout"), lambda w, s: {}, ONE),
+    # the mini-program: dues
+    ("dues_api.my_dues", "GET"): Call(api_member, _fixed("/api/dues/me"), sides=ONE),
+    ("dues_api.my_payments", "GET"): Call(api_member, _fixed("/api/dues/payments"), sides=ONE),
+    ("dues_api.make_proxy_token", "POST"): Call(api_member, _fixed("/api/dues/proxy-tokens"), lambda w, s: {}, ONE),
+    ("dues_api.place_order", "POST"): Call(
+        api_own_bill, _fixed("/api/dues/orders"), lambda w, s: {"bill_ids": [w.bills[s]]}
+    ),
+    ("dues_api.order_status", "GET"): Call(api_own_bill, lambda w, s: f"/api/dues/orders/MW{w.members[s]:08d}"),
+    ("dues_api.receipt", "GET"): Call(
+        api_own_bill, lambda w, s: f"/api/dues/payments/{w.payments['wechat-' + s]}/receipt"
+    ),
+    ("wechatpay.notify", "POST"): Call(
+        refused_without_signature, _fixed("/api/wechatpay/notify"), lambda w, s: {"id": "x"}, ONE
+    ),
     ("auth_api.unbind", "POST"): Call(api_member, _fixed("/api/auth/unbind"), lambda w, s: {}, ONE),
     # the mini-program: meetings
     ("meetings_api.meeting_detail", "GET"): Call(api_meeting, _api),

@@ -2,7 +2,7 @@
 arrears reminder's claims (one per member and month)
 
 Revision ID: d0e5c0de1003
-Revises: d0e5c0de1001
+Revises: d0e5c0de1002
 Create Date: 2026-12-01 18:40:00.000000
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'd0e5c0de1003'
-down_revision = 'd0e5c0de1001'
+down_revision = 'd0e5c0de1002'
 branch_labels = None
 depends_on = None
 

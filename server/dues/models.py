@@ -224,9 +224,11 @@ class DuesBill(db.Model):
     amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
     #: where it stands (BILL_TRANSITIONS)
     status: Mapped[BillStatus] = mapped_column(enum_column(BillStatus, "dues_bill_status"), default=BillStatus.UNPAID)
-    #: the payment that paid it; the payment table adds its foreign key. Set only by
+    #: the payment that paid it (``payment_models.DuesPayment``). Set only by
     #: ``bills.mark_bills_paid`` (a conditional UPDATE … WHERE status = 'unpaid'), so once.
-    paid_by_payment_id: Mapped[int | None] = mapped_column(sa.BigInteger)
+    paid_by_payment_id: Mapped[int | None] = mapped_column(
+        sa.BigInteger, sa.ForeignKey("dues_payments.id", ondelete="RESTRICT", use_alter=True)
+    )
     #: when it was paid (UTC)
     paid_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     #: 自愿多交党费: paid on top of ``amount_fen`` with this bill, fen

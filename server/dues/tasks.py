@@ -44,3 +44,38 @@ def arrears_reminders() -> dict[str, int]:
     from server.dues.reminders import send_reminders
 
     return send_reminders()
+
+
+def close_expired_orders() -> int:
+    """Orders unpaid past their expiry are closed (WeChat asked first: a payment may have landed)."""
+    from server.dues.payments import close_expired
+
+    with acting_as(SYSTEM):
+        looked_at = close_expired()
+        db.session.commit()
+    return looked_at
+
+
+@periodic_job(crontab(minute="*/5"), retries=1, retry_delay=60)
+def expired_orders() -> int:
+    return close_expired_orders()
+
+
+def reconcile_yesterday() -> int:
+    """Yesterday's (Beijing) trade bill against our books; WeChat publishes it after 10:00 Beijing."""
+    from datetime import timedelta
+
+    from server.dues.reconcile import reconcile
+    from server.meetings.compliance import local_today
+
+    with acting_as(SYSTEM):
+        report = reconcile(local_today() - timedelta(days=1))
+        db.session.commit()
+    if report.differences:
+        log.warning("dues reconciliation %s: %d differences", report.bill_date, len(report.differences))
+    return len(report.differences)
+
+
+@periodic_job(crontab(minute="17", hour="2"), retries=3, retry_delay=600)  # UTC: 10:17 in Beijing
+def daily_reconciliation() -> int:
+    return reconcile_yesterday()

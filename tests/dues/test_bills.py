@@ -19,6 +19,7 @@ from server.dues.rules import add_rule, dues_for, rule_for_month, rule_table
 from server.errors import AppError
 from server.members.models import DuesCategory, MemberStatus
 from server.members.services import move_member
+from tests.dues.conftest import payment_rows
 
 THIS = current_month()
 
@@ -176,6 +177,7 @@ def test_paying_ahead_only_where_the_branch_allows_it(arrears, tree):
 
 
 def test_bills_are_paid_exactly_once(arrears, tree, make_member):
+    payment_rows(arrears, 501, 502, 503)
     chosen = bills.payable_bills(arrears)[-3:]
     ids = [bill.id for bill in chosen]
     assert bills.mark_bills_paid(ids, 501, member_id=arrears.id, voluntary_extra_fen=1000) == sorted(ids)
@@ -199,6 +201,7 @@ def test_bills_are_paid_exactly_once(arrears, tree, make_member):
 
 def test_paid_up_month_and_the_transfer_that_states_it(arrears, tree):
     assert bills.paid_up_to(arrears) is None
+    payment_rows(arrears, 7, 8)
     oldest = bills.payable_bills(arrears)  # the last seven months
     bills.approve_backpay(arrears, add_months(THIS, -9), "补缴", approved_by_id=None)
     first_three = [b.id for b in bills.payable_bills(arrears)[:3]]
@@ -212,6 +215,7 @@ def test_paid_up_month_and_the_transfer_that_states_it(arrears, tree):
 
 
 def test_waiving_follows_the_transition_table(arrears):
+    payment_rows(arrears, 9)
     bill = bills.payable_bills(arrears)[0]
     bills.change_status(bill, BillStatus.WAIVED, "困难党员，支部决定免缴")
     assert bill.status is BillStatus.WAIVED

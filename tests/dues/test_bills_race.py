@@ -16,6 +16,7 @@ from server.db import db
 from server.dues import bills
 from server.dues.models import BillStatus, DuesBill
 from server.dues.months import current_month
+from tests.dues.conftest import payment_rows
 
 THIS = current_month()
 
@@ -60,6 +61,7 @@ def test_two_payments_racing_for_the_same_bills_one_wins(app, rules, tree, make_
     db.session.commit()
     [bill] = bills.payable_bills(member)
     db.session.commit()
+    payment_rows(member, 900, 901)
     outcomes = _together(app, lambda index: bills.mark_bills_paid([bill.id], 900 + index, member_id=member.id))
     won = [o for o in outcomes if o == [bill.id]]
     lost = [o for o in outcomes if isinstance(o, bills.BillsNotPayable)]

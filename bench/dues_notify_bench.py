@@ -1,0 +1,206 @@
+"""WeChat Pay notifications verified and applied per second, through gunicorn on PostgreSQL.
+
+    .venv/bin/python bench/dues_notify_bench.py [--orders 400] [--duplicates 1] [--senders 16]
+
+Uses its own database (default ``edangwu_notify_bench``, dropped and rebuilt from the migrations).
+Starts the WeChat emulator in this process, places ``--orders`` real orders (each of one member's three
+monthly bills) through ``payments.place_order`` and has every member pay; then starts gunicorn
+(``deploy/gunicorn.conf.py``, 2 workers by default here: the machine has 2 cores) serving the app,
+and sends every order's TRANSACTION.SUCCESS notification, plus ``--duplicates`` copies each, from
+``--senders`` threads at once, each freshly signed by the emulator as WeChat would. Reported: deliveries
+per second (each one verified: RSA signature, AES-GCM decryption; then applied or found applied), and
+the check that every order is paid once with each bill paid by it. Target: ≥ 300 deliveries/s.
+
+The emulator's signing runs in this process on the same two cores, so the figure is a lower bound.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/edangwu_notify_bench"
+TARGET_PER_SECOND = 300
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--orders", type=int, default=400)
+    parser.add_argument("--duplicates", type=int, default=1, help="extra deliveries of each notification")
+    parser.add_argument("--senders", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args(argv)
+    url = os.environ.get("NOTIFY_BENCH_URL", DEFAULT_URL)
+
+    import psycopg
+    from benchdb import ensure_database, libpq_url
+
+    ensure_database(libpq_url(url))
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE; CREATE SCHEMA public")
+
+    from server.wechat.emulator.testing import running_emulator
+
+    port = free_port()
+    scratch = Path(tempfile.mkdtemp(prefix="edangwu-notify-bench-"))
+    with running_emulator("wx_demo_appid", "demo_secret") as emulator:
+        env = {
+            "DATABASE_URL": url,
+            "INSTANCE_DIR": str(scratch),
+            "JOBS_DB": str(scratch / "jobs.db"),
+            "HUEY_NAME": f"edangwu-notify-bench-{os.getpid()}",
+            "SECRET_KEY": "notify-bench",
+            "EDANGWU_STAGING": "1",
+            "WECHATPAY_API_BASE": emulator.base_url,
+            "WECHAT_API_BASE": emulator.base_url,
+            "WECHATPAY_NOTIFY_URL": f"http://127.0.0.1:{port}/api/wechatpay/notify",
+            "LOG_LEVEL": "WARNING",
+            "GUNICORN_ACCESS_LOG": "/dev/null",
+        }
+        os.environ.update(env)
+        orders = place_orders(args.orders, emulator)
+        emulator.hold_notifications()
+        server = subprocess.Popen(
+            [
+                str(ROOT / ".venv" / "bin" / "gunicorn"),
+                "-c",
+                str(ROOT / "deploy" / "gunicorn.conf.py"),
+                "--workers",
+                str(args.workers),
+                "--bind",
+                f"127.0.0.1:{port}",
+                "wsgi:app",
+            ],
+            cwd=ROOT,
+            env=os.environ | env,
+        )
+        try:
+            wait_for_port(port)
+            notes = [emulator.pay.latest(no) for no in orders]
+            deliveries = [note for note in notes for _ in range(1 + args.duplicates)]
+            emulator.pay.send(notes[0], kind="now")  # warm up both workers' adapters
+            emulator.pay.send(notes[1], kind="now")
+            start = time.perf_counter()
+            with ThreadPoolExecutor(args.senders) as pool:
+                attempts = list(pool.map(lambda note: emulator.pay.send(note, kind="duplicate"), deliveries))
+            elapsed = time.perf_counter() - start
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    refused = [a for a in attempts if not a.acknowledged]
+    rate = len(attempts) / elapsed
+    print(
+        f"{len(attempts)} deliveries ({len(orders)} orders, {args.duplicates} duplicate(s) each) "
+        f"with {args.senders} senders, {args.workers} gunicorn workers: {elapsed:.2f} s, {rate:.0f}/s "
+        f"(target ≥ {TARGET_PER_SECOND}/s); not acknowledged: {len(refused)}"
+    )
+    if refused:
+        from collections import Counter
+
+        print("not acknowledged:", Counter((a.status, a.answer[:80]) for a in refused).most_common(5))
+    check(url, len(orders))
+    return 0 if not refused else 1
+
+
+def place_orders(count: int, emulator) -> list[str]:
+    """``count`` members of one branch, three unpaid months each, an order for them, paid on the phone."""
+    from server import create_app
+    from server.auth.models import AdminUser  # noqa: F401  (mappers)
+    from server.db import db
+    from server.dues import payments
+    from server.dues.bills import generate_bills
+    from server.dues.months import add_months, current_month
+    from server.dues.rules import ensure_rules_2008
+    from server.members.models import DuesCategory, Gender, MemberStatus
+    from server.members.schemas import clean_member_data
+    from server.members.services import create_member
+    from server.orgs.models import OrgKind
+    from server.orgs.services import create_org
+
+    app = create_app({"LOG_LEVEL": "WARNING"})
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        ensure_rules_2008()
+        branch = create_org("压测支部", OrgKind.BRANCH, create_org("压测党委", OrgKind.COMMITTEE, None))
+        members = [
+            create_member(
+                clean_member_data(
+                    {
+                        "name": f"党员{n}",
+                        "gender": Gender.MALE,
+                        "status": MemberStatus.FULL,
+                        "dues_category": DuesCategory.EMPLOYED,
+                        "dues_base_yuan": Decimal("5000"),
+                        "org_id": branch.id,
+                    }
+                )
+            )
+            for n in range(count)
+        ]
+        for back in range(3):
+            generate_bills(add_months(current_month(), -back))
+        db.session.commit()
+        numbers = []
+        started = time.perf_counter()
+        for n, member in enumerate(members):
+            import sqlalchemy as sa
+
+            from server.dues.models import DuesBill
+
+            ids = db.session.scalars(sa.select(DuesBill.id).where(DuesBill.member_id == member.id)).all()
+            user = f"bench{n}"
+            placed = payments.place_order(member, ids, payer=member, payer_openid=emulator.openid(user))
+            db.session.commit()
+            emulator.confirm_payment(placed.payment.prepay_id, user)
+            numbers.append(placed.payment.out_trade_no)
+        print(f"{count} orders placed and paid in {time.perf_counter() - started:.1f} s")
+        return numbers
+
+
+def wait_for_port(port: int, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    raise SystemExit("gunicorn did not start")
+
+
+def check(url: str, orders: int) -> None:
+    import psycopg
+    from benchdb import libpq_url
+
+    with psycopg.connect(libpq_url(url)) as conn:
+        paid = conn.execute("SELECT count(*) FROM dues_payments WHERE status = 'paid'").fetchone()[0]
+        bills = conn.execute(
+            "SELECT count(*) FROM dues_bills b JOIN dues_payments p ON p.id = b.paid_by_payment_id "
+            "WHERE b.status = 'paid'"
+        ).fetchone()[0]
+    print(f"paid orders: {paid} of {orders}; bills paid: {bills} of {orders * 3}")
+    if paid != orders or bills != orders * 3:
+        raise SystemExit("not every order was paid exactly once")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
