@@ -1,8 +1,8 @@
 """Demo dues: the 2008 rules, a base for every member (a raise this January for some), twelve months of
 bills, most paid, some not, one member five months behind (one short of the Party Constitution's line).
 
-Paid bills carry synthetic payment ids (``_demo_payment``) until the payment side lands: it should
-replace that function with one that records a real (offline) payment and returns its id.
+Paid bills are paid by real payment rows (``_demo_payment``), so history, receipts and the ledger's
+channels show what a year of a branch looks like.
 """
 
 from __future__ import annotations
@@ -24,8 +24,42 @@ from server.timezone import display_zone
 _payment_ids = itertools.count(1)
 
 
-def _demo_payment(member: Member, bill_ids: list[int]) -> int:
-    return next(_payment_ids)
+def _demo_payment(member: Member, bill_ids: list[int], extra_fen: int, paid_at: datetime, rng: random.Random) -> int:
+    """A real payment row for a year of demo history: mostly WeChat Pay, some cash at a branch meeting.
+
+    The last three days are paid in cash, so the daily reconciliation against the WeChat emulator (which
+    never saw these orders) has nothing to report at first open.
+    """
+    import sqlalchemy as sa
+
+    from server.dues.models import DuesBill
+    from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, PayerKind, PaymentStatus
+    from server.dues.payments import new_trade_no
+
+    lines = db.session.execute(
+        sa.select(DuesBill.id, DuesBill.month, DuesBill.amount_fen).where(DuesBill.id.in_(bill_ids))
+    ).all()
+    wechat = paid_at < utcnow() - timedelta(days=3) and rng.random() < 0.8
+    trade_no = new_trade_no("D" if wechat else "C")
+    payment = DuesPayment(
+        out_trade_no=trade_no,
+        member_id=member.id,
+        org_id=member.org_id,
+        payer_kind=PayerKind.SELF,
+        payer_member_id=member.id,
+        payer_name=member.name,
+        channel=Channel.WECHAT if wechat else Channel.CASH,
+        status=PaymentStatus.PAID,
+        amount_fen=sum(line.amount_fen for line in lines) + extra_fen,
+        extra_fen=extra_fen,
+        transaction_id=f"42{trade_no[-10:]}{rng.randrange(10**8):08d}" if wechat else None,
+        receipt_no=None if wechat else f"XJ{paid_at:%Y%m}{next(_payment_ids):04d}",
+        paid_at=paid_at,
+    )
+    payment.lines = [DuesPaymentBill(bill_id=line.id, month=line.month, amount_fen=line.amount_fen) for line in lines]
+    db.session.add(payment)
+    db.session.flush()
+    return payment.id
 
 
 def seed_dues(rng: random.Random, branches: list[Organisation], members: list[Member]) -> None:
@@ -65,9 +99,8 @@ def seed_dues(rng: random.Random, branches: list[Organisation], members: list[Me
             paid_at = min(month_start + timedelta(days=rng.randint(0, 25), minutes=rng.randint(0, 600)), now)
             ids = [bill.id for bill in chunk]
             extra = 1000 if rng.random() < 0.03 else 0  # 自愿多交 10 yuan now and then
-            bills.mark_bills_paid(
-                ids, _demo_payment(member, ids), member_id=member.id, voluntary_extra_fen=extra, paid_at=paid_at
-            )
+            payment_id = _demo_payment(member, ids, extra, paid_at, rng)
+            bills.mark_bills_paid(ids, payment_id, member_id=member.id, voluntary_extra_fen=extra, paid_at=paid_at)
 
 
 def _bills_of(member: Member, first, last):

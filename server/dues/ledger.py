@@ -30,11 +30,12 @@ from server.db import db
 from server.dues.ledger_models import DuesRemittance
 from server.dues.models import BillStatus, DuesBill
 from server.dues.months import add_months, current_month, months_between
+from server.dues.payment_models import CHANNEL_LABELS, DuesPayment
 from server.errors import AppError
 from server.orgs.models import Organisation, OrgKind
 from server.timezone import display_zone
 
-#: the channel a payment's record does not tell (today: every payment, until the payments land)
+#: a paid bill with no payment behind it, whose channel nobody recorded
 UNKNOWN_CHANNEL = "未区分"
 MAX_MONTHS = 36
 
@@ -56,18 +57,19 @@ _COLLECTED = DuesBill.amount_fen + DuesBill.voluntary_extra_fen
 def collected_by_channel(path: str, first: date, last: date) -> dict[str, int]:
     """Money collected under ``path`` from ``first`` to ``last`` (local months of ``paid_at``), by channel.
 
-    THE HOOK FOR THE PAYMENTS: today no bill says how it was paid, so everything is ``UNKNOWN_CHANNEL``.
-    The payments side replaces the query below with one joining ``DuesBill.paid_by_payment_id`` to its
-    payments and grouping by the payment's channel (微信支付, 现金, …), keeping the same filter and the
-    same sum (``amount_fen + voluntary_extra_fen`` of each paid bill), so the channels add up to the
-    ledger's "collected". Returns channel label → fen, channels with nothing left out.
+    The same filter and sum as the ledger's "collected" (``amount_fen + voluntary_extra_fen`` of each paid
+    bill), grouped by the channel of the payment that paid it, so the channels add up to "collected".
+    A paid bill without a payment (none today; older data could have one) counts as ``UNKNOWN_CHANNEL``.
+    Returns channel label → fen, channels with nothing left out.
     """
-    total = db.session.scalar(
-        sa.select(sa.func.coalesce(sa.func.sum(_COLLECTED), 0)).where(
-            scope_filter(DuesBill.org_id, path), _paid_in(first, last)
-        )
-    )
-    return {UNKNOWN_CHANNEL: int(total)} if total else {}
+    rows = db.session.execute(
+        sa.select(DuesPayment.channel, sa.func.coalesce(sa.func.sum(_COLLECTED), 0))
+        .select_from(DuesBill)
+        .outerjoin(DuesPayment, DuesPayment.id == DuesBill.paid_by_payment_id)
+        .where(scope_filter(DuesBill.org_id, path), _paid_in(first, last))
+        .group_by(DuesPayment.channel)
+    ).all()
+    return {CHANNEL_LABELS[channel] if channel else UNKNOWN_CHANNEL: int(total) for channel, total in rows if total}
 
 
 @dataclass

@@ -11,6 +11,7 @@ from server.db import db
 from server.dues import bills
 from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
+from server.dues.payment_models import Channel, DuesPayment, PayerKind, PaymentStatus
 from server.timezone import display_zone
 
 THIS = current_month()
@@ -33,8 +34,24 @@ def bill_of(member, month: date) -> DuesBill:
 def pay(member, months: list[date], *, at: datetime | None = None, extra: int = 0) -> None:
     """Pay those months' bills; by default on the 10th of the last one, 10:00 Beijing time."""
     when = at or datetime.combine(max(months).replace(day=10), time(10), tzinfo=display_zone())
-    ids = [bill_of(member, month).id for month in months]
-    bills.mark_bills_paid(ids, next(_payments), member_id=member.id, voluntary_extra_fen=extra, paid_at=when)
+    lines = [bill_of(member, month) for month in months]
+    payment = DuesPayment(
+        out_trade_no=f"TEST{next(_payments):010d}",
+        member_id=member.id,
+        org_id=member.org_id,
+        payer_kind=PayerKind.ADMIN,
+        payer_name="测试",
+        channel=Channel.CASH,
+        status=PaymentStatus.PAID,
+        amount_fen=sum(bill.amount_fen for bill in lines) + extra,
+        extra_fen=extra,
+        receipt_no="R1",
+        paid_at=when,
+    )
+    db.session.add(payment)
+    db.session.flush()
+    ids = [bill.id for bill in lines]
+    bills.mark_bills_paid(ids, payment.id, member_id=member.id, voluntary_extra_fen=extra, paid_at=when)
     db.session.commit()
 
 
