@@ -19,6 +19,7 @@ from server.dues.models import BillStatus, DuesBill
 from server.dues.months import add_months, current_month, months_between
 from server.dues.payment_models import Channel, DuesPayment, PaymentStatus
 from server.dues.schemas import (
+    MyDuesQuerySchema,
     MyDuesSchema,
     OrderRequestSchema,
     OrderSchema,
@@ -64,11 +65,13 @@ def _month(value) -> str:
 
 @blp.route("/dues/me", methods=["GET"])
 @member_required
+@blp.arguments(MyDuesQuerySchema, location="query")
 @blp.response(200, MyDuesSchema)
 @blp.doc(security=BEARER)
-def my_dues():
-    """Where my dues stand: paid up to, what I owe, my unpaid bills (oldest first), months I may pay ahead."""
-    member = current_member()
+def my_dues(query: dict):
+    """Where my dues stand: paid up to, what I owe, my unpaid bills (oldest first), months I may pay ahead.
+    With ``for_token`` (代缴), the same for the member who made the token, so a relative sees what they pay."""
+    member = _member_behind(query["for_token"]) if query["for_token"] else current_member()
     this_month = current_month()
     generate_bills(this_month, member_ids=[member.id])
     first = earliest_payable_month(member, this_month)
@@ -95,6 +98,7 @@ def my_dues():
         ]
     up_to = paid_up_to(member)
     return {
+        "member_name": member.name,
         "paid_up_to": _month(up_to) if up_to else None,
         "owed_fen": sum(bill.amount_fen for bill in bills),
         "bills": [

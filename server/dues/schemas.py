@@ -23,7 +23,13 @@ class AheadMonthSchema(Schema):
     amount_fen = fields.Integer(required=True)
 
 
+class MyDuesQuerySchema(Schema):
+    #: 代缴: a relative opens the member's shared page and sees that member's dues
+    for_token = fields.String(load_default=None, validate=validate.Length(max=300))
+
+
 class MyDuesSchema(Schema):
+    member_name = fields.String(required=True, metadata={"description": "whose dues these are"})
     paid_up_to = fields.String(required=True, allow_none=True, metadata=MONTH)
     owed_fen = fields.Integer(required=True)
     bills = fields.List(fields.Nested(DuesBillSchema), required=True)

@@ -3,6 +3,8 @@ arrives, refusals that change nothing, querying, expiry, 代缴, refunds, offlin
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 import sqlalchemy as sa
 
 from server.db import db
@@ -135,6 +137,12 @@ def test_a_relative_pays_with_a_proxy_token_and_is_recorded_as_payer(rules, tree
     bills = owe_months(mother.member, 2)
     token = mother.post("/api/dues/proxy-tokens").get_json()
     assert token["member_name"] == mother.member.name
+    theirs = son.get("/api/dues/me?" + urlencode({"for_token": token["token"]})).get_json()
+    assert theirs["member_name"] == mother.member.name  # the son sees whose dues he pays, and what
+    assert [bill["id"] for bill in theirs["bills"]] == [b.id for b in bills]
+    assert son.get("/api/dues/me").get_json()["member_name"] == "王小明"
+    forged = son.get("/api/dues/me?" + urlencode({"for_token": token["token"] + "x"}))
+    assert forged.status_code == 400 and forged.get_json()["error"]["code"] == "proxy_token_invalid"
     placed = son.post("/api/dues/orders", json={"bill_ids": [b.id for b in bills], "for_token": token["token"]})
     assert placed.status_code == 201, placed.get_json()
     assert paying.request_payment("son", placed.get_json()["payment"])["errMsg"] == "requestPayment:ok"
