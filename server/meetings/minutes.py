@@ -519,7 +519,7 @@ def chain_links(org_id: int) -> list[Link]:
         sa.select(
             MinutesAmendment.id, MinutesAmendment.minutes_id, MinutesAmendment.content_hash, MinutesAmendment.created_at
         )
-        .join(Minutes, Minutes.id == MinutesAmendment.minutes_id)
+        .join(Minutes)  # on the one foreign key, minutes_id
         .where(Minutes.org_id == org_id)
     )
     links = [Link("minutes", id_, id_, digest, at) for id_, digest, at in minutes]

@@ -161,3 +161,23 @@ def test_the_operator_disables_and_enables_an_account_from_the_command_line(app,
     db.session.expire_all()
     assert admin.active is True
     assert runner.invoke(args=["disable-admin", "nobody"]).exit_code != 0
+
+
+def test_an_unknown_account_is_named_in_the_command_lines_refusal(app):
+    from server.auth.admin_services import get_admin_by_username
+    from server.errors import AppError
+
+    result = app.test_cli_runner().invoke(args=["lock-admin", "nobody"])
+    assert result.exit_code == 1 and "没有用户名为“nobody”的管理账号" in result.output
+    with pytest.raises(AppError) as error:
+        get_admin_by_username("nobody")
+    assert (error.value.code, error.value.status) == ("admin_not_found", 404)
+
+
+def test_a_lock_shorter_than_an_hour_still_locks(app, make_admin, tree):
+    admin = make_admin("shuji", Role.SECRETARY, tree["a1"])
+    result = app.test_cli_runner().invoke(args=["lock-admin", "shuji", "--hours", "0.5"])
+    assert "已锁定账号 shuji 0.5 小时" in result.output
+    db.session.expire_all()
+    assert abs((admin.locked_until - utcnow() - timedelta(minutes=30)).total_seconds()) < 60
+    assert AdminBrowser(app.test_client()).login("shuji").status_code == 401

@@ -96,7 +96,10 @@ def test_expired_invite_code_is_refused(phone, member, invite):
 def test_invite_code_works_only_once(phone, member, invite):
     assert phone("wx-zhangsan").bind_invite(invite, "张三").status_code == 200
     response = phone("wx-other").bind_invite(invite, "张三")
-    assert response.get_json()["error"]["code"] == "invite_code_used"
+    assert response.get_json()["error"] == {
+        "code": "invite_code_used",
+        "message": "该邀请码已使用过，请联系支部书记重新发放",
+    }
 
 
 def test_new_invite_code_replaces_the_old_one(phone, member, invite):
@@ -116,6 +119,32 @@ def test_member_already_bound_to_another_wechat_is_refused(phone, member, invite
     response = phone("wx-new-phone").bind_invite(invite, "张三")
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "member_already_bound"
+
+
+def test_a_wechat_already_bound_cannot_bind_a_second_member(phone, tree, make_member, member, invite):
+    p = phone("wx-zhangsan")
+    second_ticket = p.bind_ticket()  # two tickets, e.g. the bind page open twice
+    assert p.bind_invite(invite, "张三").status_code == 200
+    other = make_member(tree["a1"], "李四")
+    _, other_code = member_services.issue_invite_code(other, None)
+    db.session.commit()
+    response = p.bind_invite(other_code, "李四", ticket=second_ticket)
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "wechat_already_bound"
+    assert response.get_json()["error"]["message"] == "这个微信已绑定党员身份，请直接登录"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WechatBinding)) == 1
+
+
+def test_ending_a_lost_phones_sessions_counts_and_stamps_only_the_live_ones(phone, member, invite):
+    p = phone("wx-zhangsan")
+    p.bind_invite(invite, "张三")
+    p.post("/api/auth/logout")
+    logged_out_at = db.session.scalar(sa.select(MemberSession.revoked_at))
+    phone("wx-zhangsan").login()  # a second, live session
+    assert member_services.revoke_sessions(member) == 1  # the page says "已让张三的 1 个登录失效"
+    db.session.commit()
+    stamps = db.session.scalars(sa.select(MemberSession.revoked_at).order_by(MemberSession.id)).all()
+    assert stamps[0] == logged_out_at and stamps[1] is not None
 
 
 def test_repeated_failed_binding_is_rate_limited(phone, member):

@@ -227,6 +227,40 @@ def test_personal_code_comes_with_its_qr_image(client, member, token_for):
     body = client.get("/api/me/checkin-code", headers=bearer(token_for(member))).get_json()
     assert body["code"].startswith(f"U{member.id}.") and body["expires_in"] == 60
     assert base64.b64decode(body["qr_png_base64"]).startswith(b"\x89PNG")
+    assert qr_modules(body["qr_png_base64"]) == expected_modules(body["code"])
+
+
+def qr_modules(png_base64: str, box_px: int = 8, border: int = 2) -> list[list[bool]]:
+    """Read a QR image back into its modules (True = dark), sampling the centre of each box."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(png_base64))).convert("L")
+    assert image.width == image.height and image.width % box_px == 0
+    size = image.width // box_px - 2 * border
+    quiet = [image.getpixel((x, y)) for x in range(image.width) for y in range(border * box_px)]
+    assert min(quiet) > 127, "the quiet zone around the code is white"
+
+    def centre(i: int) -> int:
+        return (border + i) * box_px + box_px // 2
+
+    return [[image.getpixel((centre(col), centre(row))) < 128 for col in range(size)] for row in range(size)]
+
+
+def expected_modules(text: str) -> list[list[bool]]:
+    import qrcode
+
+    qr = qrcode.QRCode(border=0)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+def test_the_qr_image_is_the_code_it_was_asked_for():
+    code = "U7.eyJhIjoxfQ.aGVsbG8.c2lnbmF0dXJl"
+    assert qr_modules(codes.qr_png_base64(code)) == expected_modules(code)
 
 
 def test_home_shows_the_next_meeting(client, make_meeting, member, token_for):

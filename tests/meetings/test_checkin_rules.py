@@ -249,6 +249,21 @@ def test_a_member_on_leave_who_comes_after_all_is_checked_in(client, meeting, me
 
     assert response.status_code == 200 and response.get_json()["already"] is False
     assert db.session.scalar(sa.select(Attendance.status)) is AttendanceStatus.PRESENT
+    body = response.get_json()
+    assert (body["status"], body["message"]) == ("present", "签到成功")
+    assert body["checked_in_at"] is not None  # the phone shows the time it was recorded
+
+
+def test_a_member_on_leave_who_comes_late_is_told_so(meeting, member):
+    from server.meetings import leave
+
+    leave.decide_leave(leave.request_leave(meeting, member, "出差"), approve=True, decided_by_id=None)
+    db.session.commit()
+    late = meeting.starts_at + timedelta(minutes=20)
+
+    result = checkin.check_in(checkin.load_scan(meeting.id, member), CheckinMethod.MEETING_CODE, now=late)
+
+    assert (result.status, result.checked_in_at, result.message) == (AttendanceStatus.LATE, late, "签到成功（迟到）")
 
 
 def test_finalised_minutes_close_the_record_even_to_the_secretary(meeting, member):
@@ -271,6 +286,34 @@ def test_only_refusals_are_listed_for_the_secretary(client, meeting, member, tok
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinAttempt)) == 2
     assert total == 1 and [row.reason for row in rows] == ["签到码无效（可能被篡改或伪造）"]
+    assert [(row.member_name, row.method) for row in rows] == [("张三", CheckinMethod.MEETING_CODE)]
+
+
+def test_another_meetings_refusals_are_not_listed(client, make_meeting, meeting, member, token_for):
+    other = make_meeting(title="另一场会议")
+    own_scan(client, other, member, token_for, codes.meeting_code(other)[:-2] + "zz")
+
+    assert checkin.refused_scans(meeting.id) == (0, [])
+    assert checkin.refused_scans(other.id)[0] == 1
+
+
+def test_refusals_at_the_same_instant_are_listed_latest_first(meeting, member):
+    at = meeting.starts_at
+    for detail in ("第一次", "第二次", "第三次"):
+        db.session.add(
+            CheckinAttempt(
+                meeting_id=meeting.id,
+                member_id=member.id,
+                method=CheckinMethod.MEETING_CODE,
+                result="code_forged",
+                detail=detail,
+                created_at=at,
+            )
+        )
+        db.session.flush()
+    db.session.commit()
+
+    assert [row.reason for row in checkin.refused_scans(meeting.id)[1]] == ["第三次", "第二次", "第一次"]
 
 
 def test_a_missing_meeting_is_a_404(client, member, token_for):
@@ -301,6 +344,7 @@ def test_a_hand_entry_needs_a_reason_that_is_not_blank(meeting, member):
         checkin.mark_present(meeting, member, "   ", recorded_by_id=None)
 
     assert refused.value.code == "reason_required"
+    assert refused.value.message == "手工签到须填写原因（如：年长党员无智能手机）"
     assert attendees(meeting) == []
 
 

@@ -129,10 +129,14 @@ def test_amendment_needs_finalised_minutes_and_a_reason(held):
         service.amend(minutes, "原因", "更正", None)
     assert refused.value.code == "minutes_not_finalised"
     service.finalise(minutes)
-    for reason, code in [("  ", "reason_required"), ("长" * 201, "reason_too_long")]:
+    for reason, content, code, message in [
+        ("  ", "更正", "reason_required", "请填写更正原因"),
+        ("长" * 201, "更正", "reason_too_long", "更正原因不能超过 200 个字"),
+        ("笔误", " ", "content_required", "请填写更正内容"),
+    ]:
         with pytest.raises(AppError) as refused:
-            service.amend(minutes, reason, "更正", None)
-        assert refused.value.code == code
+            service.amend(minutes, reason, content, None)
+        assert (refused.value.code, refused.value.message) == (code, message)
 
 
 def test_minutes_of_a_meeting_not_yet_held_are_refused(branch):

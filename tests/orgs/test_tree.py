@@ -57,12 +57,56 @@ def test_cannot_move_into_own_subtree(tree):
     assert error.value.code == "move_into_self"
 
 
+def test_cannot_move_into_own_subtree_is_explained(tree):
+    with pytest.raises(AppError) as error:
+        services.move_org(tree["general_a"], tree["general_a"])
+    assert (error.value.code, error.value.message) == ("move_into_self", "不能把组织移动到它自己或它的下级组织之下")
+
+
+def test_a_move_is_refused_where_a_sibling_has_the_same_name(tree, make_org):
+    make_org("甲一支部", OrgKind.BRANCH, tree["general_b"])
+    with pytest.raises(AppError) as error:
+        services.move_org(tree["a1"], tree["general_b"])
+    assert (error.value.code, error.value.message) == ("duplicate_name", "同一上级下已有名为“甲一支部”的组织")
+
+
+def test_moving_an_organisation_under_the_parent_it_has_changes_nothing(tree):
+    path = tree["a1"].path
+    services.move_org(tree["a1"], tree["general_a"])  # the form sent back unchanged: not a clash with itself
+    db.session.commit()
+    assert db.session.get(Organisation, tree["a1"].id).path == path
+
+
 def test_dissolve_refused_while_members_or_children_remain(tree, make_member):
     make_member(tree["a2"])
-    with pytest.raises(AppError):
+    with pytest.raises(AppError) as error:
         services.dissolve_org(tree["a2"])
-    with pytest.raises(AppError):
+    assert (error.value.code, error.value.message) == ("org_not_empty", "该组织还有党员，请先转移党员再撤销")
+    with pytest.raises(AppError) as error:
         services.dissolve_org(tree["general_b"])  # has a branch
+    assert (error.value.code, error.value.message) == ("org_not_empty", "该组织下还有下级组织，不能撤销")
+
+
+def test_a_group_with_members_cannot_be_dissolved_but_an_empty_branch_can(tree, make_member):
+    make_member(tree["a1"], group_id=tree["a1_group"].id)
+    with pytest.raises(AppError) as error:
+        services.dissolve_org(tree["a1_group"])
+    assert (error.value.code, error.value.message) == ("org_not_empty", "该组织还有党员，请先转移党员再撤销")
+    services.dissolve_org(tree["b1"])  # someone else's group members are not this branch's
+    assert tree["b1"].dissolved_at is not None
+
+
+def test_a_general_branch_whose_branches_are_all_dissolved_can_be_dissolved(tree):
+    services.dissolve_org(tree["b1"])
+    services.dissolve_org(tree["general_b"])
+    assert tree["general_b"].dissolved_at is not None
+
+
+def test_the_top_committee_cannot_be_dissolved(app):
+    committee = services.create_org("空党委", OrgKind.COMMITTEE, None)
+    with pytest.raises(AppError) as error:
+        services.dissolve_org(committee)
+    assert (error.value.code, error.value.message) == ("dissolve_root", "不能撤销最顶层的党委")
 
 
 def test_dissolved_branch_leaves_the_tree_but_keeps_its_row(tree):
