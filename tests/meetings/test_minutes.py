@@ -160,9 +160,9 @@ def test_direct_update_of_content_is_detected(branch, held):
     minutes = finalised_minutes(held)
     db.session.execute(sa.text("UPDATE minutes SET content = '突击改写的内容' WHERE id = :id"), {"id": minutes.id})
     db.session.commit()
-    found = problems(branch)
-    assert [(p["kind"], p["id"]) for p in found] == [("minutes", minutes.id)]
-    assert "不一致" in found[0]["message"]
+    assert problems(branch) == [
+        {"kind": "minutes", "id": minutes.id, "message": f"会议记录 #{minutes.id} 的内容、照片或签到情况与定稿时不一致"}
+    ]
 
 
 def test_direct_backdating_of_the_meeting_is_detected(branch, held):
@@ -196,7 +196,7 @@ def test_replaced_photo_is_detected(branch, held):
     db.session.commit()
     db.session.execute(sa.update(MinutesPhoto).where(MinutesPhoto.id == photo.id).values(data=JPEG + b"x"))
     db.session.commit()
-    assert [(p["kind"], p["id"]) for p in problems(branch)] == [("photo", photo.id)]
+    assert problems(branch) == [{"kind": "photo", "id": photo.id, "message": f"照片 #{photo.id} 的文件内容已被替换"}]
 
 
 def test_deleted_amendment_is_detected(branch, held):
@@ -231,6 +231,38 @@ def test_unfinalising_minutes_directly_is_detected(branch, held):
     )
     db.session.commit()
     assert [p["id"] for p in problems(branch)] == [minutes.id]
+
+
+def broken_link(amendment_id: int) -> str:
+    return f"更正记录 #{amendment_id} 与前一条记录的链接断裂（记录被删除、插入或改过时间）"
+
+
+def test_clearing_only_the_finalising_time_is_detected(branch, held):
+    minutes = finalised_minutes(held)
+    amendment = service.amend(minutes, "笔误", "更正", None)
+    db.session.commit()
+    m, a = minutes.id, amendment.id
+    db.session.execute(sa.text("UPDATE minutes SET finalised_at = NULL WHERE id = :id"), {"id": m})
+    db.session.commit()
+    assert problems(branch) == [
+        {"kind": "minutes", "id": m, "message": f"会议记录 #{m} 的定稿信息不完整（定稿时间或哈希被改动）"},
+        {"kind": "amendment", "id": a, "message": f"更正记录 #{a} 所属的会议记录不是定稿状态"},
+        {"kind": "amendment", "id": a, "message": broken_link(a)},
+        {"kind": "minutes", "id": m, "message": f"会议记录 #{m} 已定稿入链，但现已被删除或撤销定稿"},
+    ]
+
+
+def test_clearing_only_the_hash_is_detected(branch, held):
+    minutes = finalised_minutes(held)
+    amendment = service.amend(minutes, "笔误", "更正", None)
+    db.session.commit()
+    m, a = minutes.id, amendment.id
+    db.session.execute(sa.text("UPDATE minutes SET content_hash = NULL WHERE id = :id"), {"id": m})
+    db.session.commit()
+    assert problems(branch) == [
+        {"kind": "minutes", "id": m, "message": f"会议记录 #{m} 的定稿信息不完整（定稿时间或哈希被改动）"},
+        {"kind": "amendment", "id": a, "message": broken_link(a)},
+    ]
 
 
 @pytest.mark.parametrize(
