@@ -385,3 +385,40 @@ def test_concurrent_finalisations_queue_on_the_organisation_lock(app, branch):
     a, b = (db.session.get(Minutes, i) for i in drafts)
     assert a.prev_hash == "0" * 64 and b.prev_hash == a.content_hash
     assert service.verify_chain(branch).ok
+
+
+def test_concurrent_amendments_chain_one_after_the_other(app, branch, held):
+    """Two corrections to the same organisation's chain at once (two secretaries, or a double tap): the
+    second waits for the first and links to it, on PostgreSQL and on the embedded SQLite alike."""
+    minutes_id = finalised_minutes(held).id
+    locked, release, second_done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def amend(reason: str, hold: bool) -> None:
+        try:
+            with app.app_context():
+                service.amend(db.session.get(Minutes, minutes_id), reason, "更正", None)
+                if hold:
+                    locked.set()
+                    release.wait(10)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # reported in the main thread
+            errors.append(exc)
+        finally:
+            locked.set()
+
+    first = threading.Thread(target=amend, args=("第一处笔误", True))
+    first.start()
+    assert locked.wait(10)
+    second = threading.Thread(target=lambda: (amend("第二处笔误", False), second_done.set()))
+    second.start()
+    assert not second_done.wait(0.5)  # waits for the first correction's transaction
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert not errors
+    db.session.expire_all()
+    a, b = db.session.scalars(sa.select(MinutesAmendment).order_by(MinutesAmendment.id)).all()
+    assert (a.reason, b.prev_hash) == ("第一处笔误", a.content_hash)
+    assert service.verify_chain(branch).ok
