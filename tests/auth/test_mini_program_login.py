@@ -147,6 +147,20 @@ def test_ending_a_lost_phones_sessions_counts_and_stamps_only_the_live_ones(phon
     assert stamps[0] == logged_out_at and stamps[1] is not None
 
 
+def test_a_bind_ticket_signed_by_this_release_still_verifies(app, monkeypatch):
+    """Known answers: tickets signed on 2025-12-01 with a fixed key. An upgrade must not void the tickets
+    of members halfway through binding; one signed for another purpose with the same key must not pass."""
+    from server.errors import AppError
+
+    monkeypatch.setitem(app.config, "SECRET_KEY", "known-answer-key")
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: 1764547200 + 5)
+    payload = "eyJvcGVuaWQiOiJ3eC1rbm93bi1hbnN3ZXIifQ.aSzagA"
+    assert member_services.openid_from_ticket(f"{payload}.D7-zehLpIvd_I2Dt-yc1t9ICPn4") == "wx-known-answer"
+    with pytest.raises(AppError) as refused:
+        member_services.openid_from_ticket(f"{payload}.LPYvOWuzZMcI509KYCafd59IXhY")  # another salt
+    assert (refused.value.code, refused.value.status) == ("bind_ticket_invalid", 401)
+
+
 def test_repeated_failed_binding_is_rate_limited(phone, member):
     p = phone("wx-guesser")
     ticket = p.bind_ticket()

@@ -90,6 +90,35 @@ def test_a_personal_code_signed_for_another_purpose_is_forged(client, app, meeti
     assert response.get_json()["error"]["code"] == "code_forged"
 
 
+# Known answers: codes signed on 2025-12-01 with a fixed key. An upgrade that changed what a code is
+# signed for (the salt) or how would void every code on the screens and phones at that moment; a code
+# signed for another purpose with the same key must never pass.
+SIGNED_AT = 1764547200
+
+
+@pytest.fixture
+def at_signing_time(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SECRET_KEY", "known-answer-key")
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: SIGNED_AT + 5)
+
+
+def test_a_personal_code_signed_by_this_release_still_verifies(at_signing_time):
+    assert codes.verify_member_code(codes.parse("U7.Nw.aSzagA.vd7GeqV3xUlngnKzHaI0WNeXgUQ")) == 7
+    with pytest.raises(Exception) as refused:
+        codes.verify_member_code(codes.parse("U7.Nw.aSzagA.5vI8fy97HzPdENai0an5LRvnFYo"))  # another salt
+    assert refused.value.code == "code_forged"
+
+
+def test_a_meeting_code_signed_by_this_release_still_verifies(at_signing_time):
+    from types import SimpleNamespace
+
+    meeting = SimpleNamespace(id=12, code_secret="known-answer-secret")
+    codes.verify_meeting_code(codes.parse("M12.MTI.aSzagA.RkKTwBvNd73O3Z1zKKYnSmzehn0"), meeting)
+    with pytest.raises(Exception) as refused:
+        codes.verify_meeting_code(codes.parse("M12.MTI.aSzagA.Jz7AQkqxtCXULjzCgF0UEKxHPWE"), meeting)  # another salt
+    assert refused.value.code == "code_forged"
+
+
 @pytest.mark.parametrize(("age", "accepted"), [(50, True), (70, False)])
 def test_a_personal_code_lives_one_minute(client, meeting, member, shuji, token_for, monkeypatch, age, accepted):
     code = signed_seconds_ago(age, lambda: codes.member_code(member.id), monkeypatch)
