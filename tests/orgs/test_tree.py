@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -160,10 +162,23 @@ def test_blank_org_name_is_refused_in_chinese(browser, make_admin, tree):
 def test_renaming_is_audited_with_before_and_after(browser, make_admin, tree):
     from server.audit.models import AuditLog
 
-    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"], display_name="总支书记")
+    admin = make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"], display_name="总支书记")
     browser("zongzhi").post(f"/admin/orgs/{tree['a1'].id}/rename", {"name": "甲一项目支部"})
     entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "organisation.update"))
     assert (entry.actor_name, entry.before, entry.after) == ("总支书记", {"name": "甲一支部"}, {"name": "甲一项目支部"})
+    assert (entry.actor_kind, entry.actor_id, entry.ip) == ("admin", admin.id, "127.0.0.1")
+
+
+def test_the_superadmin_sees_every_committee_in_their_order(browser, make_admin, make_org, tree):
+    second, first = make_org("第二党委", OrgKind.COMMITTEE), make_org("第一党委", OrgKind.COMMITTEE)
+    first.sort_order = -1
+    db.session.commit()
+    # an organisation recorded on a superadmin's account does not narrow what it sees
+    make_admin("root", Role.SUPERADMIN, tree["committee"])
+    page = browser("root").get("/admin/orgs/").get_data(as_text=True)
+    rows = [int(org_id) for org_id in re.findall(r'<tr data-org-id="(\d+)"', page)]
+    committee, branch = tree["committee"].id, tree["b1"].id
+    assert rows.index(first.id) < rows.index(committee) < rows.index(branch) < rows.index(second.id)
 
 
 def test_new_organisation_form_offers_only_kinds_that_fit(browser, make_admin, tree):
