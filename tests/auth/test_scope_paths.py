@@ -7,7 +7,8 @@ import pytest
 import sqlalchemy as sa
 
 from server.auth.models import AdminUser, Role
-from server.auth.scope import can_see_org, scope_filter
+from server.auth.scope import can_see_org, require_member, scope_filter
+from server.errors import NotFound, PermissionDenied
 from server.members.models import Member
 from server.orgs.models import Organisation
 from server.orgs.services import within
@@ -40,3 +41,16 @@ def test_an_organisation_without_a_path_is_seen_by_no_one():
 def test_the_whole_tree_adds_no_condition_to_a_query():
     assert scope_filter(Member.org_id, "/").compare(sa.true())
     assert not scope_filter(Member.org_id, "/1/").compare(sa.true())
+
+
+def test_a_read_only_account_may_read_a_member_of_its_branch_but_not_change_them(tree, make_admin, make_member):
+    weiyuan = make_admin("weiyuan", Role.COMMITTEE, tree["a1"])
+    mine, sibling = make_member(tree["a1"]), make_member(tree["a2"])
+
+    assert require_member(weiyuan, mine) is mine
+    with pytest.raises(PermissionDenied) as refused:
+        require_member(weiyuan, mine, write=True)
+    assert (refused.value.status, refused.value.message) == (403, "您的角色只能查看，不能修改")
+    with pytest.raises(NotFound) as missing:
+        require_member(weiyuan, sibling)
+    assert (missing.value.status, missing.value.message) == (404, "党员不存在")

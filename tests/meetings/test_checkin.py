@@ -72,20 +72,28 @@ def test_a_forwarded_code_has_expired(client, meeting, member, token_for, monkey
 def test_another_meetings_code_is_refused(client, make_meeting, meeting, member, token_for):
     other = make_meeting(title="支部党员大会")
     response = scan(client, meeting, token_for(member), codes.meeting_code(other))
-    assert response.get_json()["error"]["code"] == "wrong_meeting"
+    assert response.get_json()["error"] == {
+        "code": "wrong_meeting",
+        "message": "这是另一场会议的签到码，请确认您要参加的会议",
+    }
     assert attendance_count(meeting) == 0 and attendance_count(other) == 0
 
 
 @pytest.mark.parametrize(
-    ("tamper", "code"),
+    ("tamper", "code", "message"),
     [
-        (lambda c: c[:-3] + ("AAA" if not c.endswith("AAA") else "BBB"), "code_forged"),
-        (lambda c: "hello", "code_invalid"),
+        (
+            lambda c: c[:-3] + ("AAA" if not c.endswith("AAA") else "BBB"),
+            "code_forged",
+            "签到码无效（可能被篡改或伪造）",
+        ),
+        (lambda c: "hello", "code_invalid", "无法识别的签到码，请扫描会议现场的签到二维码"),
+        (lambda c: "https://evil.example.com/m/checkin?c=" + c, "code_foreign", codes.FOREIGN_LINK),
     ],
 )
-def test_forged_or_garbled_codes_are_refused(client, meeting, member, token_for, tamper, code):
+def test_forged_or_garbled_codes_are_refused(client, meeting, member, token_for, tamper, code, message):
     response = scan(client, meeting, token_for(member), tamper(codes.meeting_code(meeting)))
-    assert response.get_json()["error"]["code"] == code
+    assert response.get_json()["error"] == {"code": code, "message": message}
     assert attendance_count(meeting) == 0
 
 

@@ -157,9 +157,15 @@ def test_a_meeting_code_is_not_accepted_as_a_personal_code_and_back(client, meet
     personal = client.get("/api/me/checkin-code", headers=bearer(token_for(member))).get_json()["code"]
     as_meeting_code = "M" + personal[1:].replace(f"{member.id}.", f"{meeting.id}.", 1)
 
-    assert own_scan(client, meeting, member, token_for, personal).get_json()["error"]["code"] == "code_invalid"
+    assert own_scan(client, meeting, member, token_for, personal).get_json()["error"] == {
+        "code": "code_invalid",
+        "message": "这是党员的个人签到码，请扫描会议现场的签到二维码",
+    }
     assert own_scan(client, meeting, member, token_for, as_meeting_code).get_json()["error"]["code"] == "code_forged"
-    assert secretary_scan(client, meeting, codes.meeting_code(meeting), shuji, token_for).status_code == 400
+    assert secretary_scan(client, meeting, codes.meeting_code(meeting), shuji, token_for).get_json()["error"] == {
+        "code": "code_invalid",
+        "message": "这是会议签到码，请扫描党员手机上的个人签到码",
+    }
     assert attendees(meeting) == []
 
 
