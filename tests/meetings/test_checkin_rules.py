@@ -75,7 +75,7 @@ def test_a_member_cannot_relabel_their_own_code_as_a_friends(client, meeting, me
     response = secretary_scan(client, meeting, relabelled, shuji, token_for)
 
     assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "code_forged"
+    assert response.get_json()["error"] == {"code": "code_forged", "message": "签到码无效（可能被篡改或伪造）"}
     assert attendees(meeting) == []
 
 
@@ -349,6 +349,14 @@ def test_refusals_at_the_same_instant_are_listed_latest_first(meeting, member):
     db.session.commit()
 
     assert [row.reason for row in checkin.refused_scans(meeting.id)[1]] == ["第三次", "第二次", "第一次"]
+
+
+def test_a_refusal_longer_than_the_record_holds_is_cut_to_fit(meeting, member):
+    from server.errors import AppError
+
+    checkin._log(meeting.id, member.id, CheckinMethod.MANUAL, AppError("some_refusal", "长" * 300))
+
+    assert db.session.scalar(sa.select(CheckinAttempt.detail)) == "长" * 200
 
 
 def test_a_missing_meeting_is_a_404(client, member, token_for):

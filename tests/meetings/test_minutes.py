@@ -139,6 +139,16 @@ def test_amendment_needs_finalised_minutes_and_a_reason(held):
         assert (refused.value.code, refused.value.message) == (code, message)
 
 
+def test_a_draft_leaves_the_meeting_editable_and_finalising_freezes_it(held):
+    from server.meetings.services import is_editable
+
+    minutes = service.get_or_create_minutes(held)
+    service.save_draft(minutes, "学习党章", "内容", "")
+    assert not service.attendance_locked(held.id) and is_editable(held)
+    service.finalise(minutes)
+    assert service.attendance_locked(held.id) and not is_editable(held)
+
+
 def test_minutes_of_a_meeting_not_yet_held_are_refused(branch):
     future = build_meeting(branch, starts_in=timedelta(days=2))
     with pytest.raises(AppError) as refused:
