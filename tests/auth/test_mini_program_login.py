@@ -187,14 +187,20 @@ def test_forged_bind_ticket_is_refused(client, member, invite):
 
 
 @pytest.mark.parametrize(
-    ("header", "code"),
-    [(None, "token_missing"), ("Bearer forged-token", "token_invalid"), ("Basic abc", "token_missing")],
+    ("header", "code", "message"),
+    [
+        (None, "token_missing", "请先登录"),
+        ("Bearer forged-token", "token_invalid", "登录凭证无效，请重新登录"),
+        ("bearer forged-token", "token_invalid", "登录凭证无效，请重新登录"),
+        ("Basic abc", "token_missing", "请先登录"),
+        ("Bearer  ", "token_missing", "请先登录"),
+    ],
 )
-def test_missing_or_forged_token_gets_401(client, header, code):
+def test_missing_or_forged_token_gets_401(client, header, code, message):
     headers = {"Authorization": header} if header else {}
     response = client.get("/api/me", headers=headers)
     assert response.status_code == 401
-    assert response.get_json()["error"]["code"] == code
+    assert response.get_json()["error"] == {"code": code, "message": message}
 
 
 def test_expired_token_gets_401_and_asks_to_log_in_again(phone, member, invite):
@@ -208,8 +214,7 @@ def test_expired_token_gets_401_and_asks_to_log_in_again(phone, member, invite):
     db.session.commit()
     response = p.get("/api/me")
     assert response.status_code == 401
-    assert response.get_json()["error"]["code"] == "token_expired"
-    assert "重新登录" in response.get_json()["error"]["message"]
+    assert response.get_json()["error"] == {"code": "token_expired", "message": "登录已过期，请重新登录"}
 
 
 def test_logout_revokes_the_token(phone, member, invite):

@@ -14,6 +14,7 @@ from server.auth.models import Role
 from server.db import db
 from server.meetings import codes
 from server.meetings.models import Attendance, AttendanceStatus, CheckinAttempt
+from server.timezone import to_local
 from tests.meetings.conftest import bearer
 
 
@@ -48,10 +49,13 @@ def test_scanning_the_live_code_checks_in_once(client, meeting, member, token_fo
     assert first.get_json()["message"] == "签到成功" and first.get_json()["already"] is False
     second = scan(client, meeting, token)
     assert second.get_json()["already"] is True
-    assert second.get_json()["message"].startswith("已于 ") and second.get_json()["message"].endswith(" 签到")
+    checked_in_at = db.session.scalar(sa.select(Attendance.checked_in_at))
+    told = f"已于 {to_local(checked_in_at):%H:%M} 签到"  # the time of the first scan, in Beijing time
+    assert (second.get_json()["message"], second.get_json()["status"]) == (told, "present")
     assert attendance_count(meeting) == 1
-    results = db.session.scalars(sa.select(CheckinAttempt.result).order_by(CheckinAttempt.id)).all()
-    assert results == ["already_checked_in"]  # the accepted scan is the attendance row itself
+    attempts = db.session.execute(sa.select(CheckinAttempt.meeting_id, CheckinAttempt.result, CheckinAttempt.detail))
+    # the accepted scan is the attendance row itself; the repeat is kept against the meeting
+    assert attempts.all() == [(meeting.id, "already_checked_in", told)]
 
 
 def test_a_forwarded_code_has_expired(client, meeting, member, token_for, monkeypatch):
@@ -208,6 +212,7 @@ def test_fifty_concurrent_scans_leave_one_attendance_row(live_server, meeting, m
         thread.join()
     assert len(answers) == 50 and all("error" not in answer for answer in answers), answers[:3]
     assert sum(not answer["already"] for answer in answers) == 1
+    assert {answer["status"] for answer in answers} == {"present"}  # the losers of the race are told the winner's
     assert attendance_count(meeting) == 1
     assert db.session.scalar(sa.select(Attendance.status)) is AttendanceStatus.PRESENT
 
