@@ -22,24 +22,31 @@ def test_paths_follow_the_tree(tree):
 
 
 @pytest.mark.parametrize(
-    ("kind", "parent_key"),
+    ("kind", "parent_key", "message"),
     [
-        (OrgKind.GROUP, "general_a"),
-        (OrgKind.GENERAL_BRANCH, "a1"),
-        (OrgKind.BRANCH, "a1_group"),
-        (OrgKind.BRANCH, None),
+        (OrgKind.GROUP, "general_a", "党小组不能设在党总支下"),
+        (OrgKind.GENERAL_BRANCH, "a1", "党总支不能设在党支部下"),
+        (OrgKind.BRANCH, "a1_group", "党支部不能设在党小组下"),
+        (OrgKind.BRANCH, None, "党支部不能设在最顶层下"),
     ],
 )
-def test_levels_must_nest_properly(tree, kind, parent_key):
+def test_levels_must_nest_properly(tree, kind, parent_key, message):
     with pytest.raises(AppError) as error:
         services.create_org("新组织", kind, tree[parent_key] if parent_key else None)
-    assert error.value.code == "invalid_parent"
+    assert (error.value.code, error.value.message) == ("invalid_parent", message)
 
 
 def test_sibling_names_are_unique(tree):
     with pytest.raises(AppError) as error:
         services.create_org("甲二支部", OrgKind.BRANCH, tree["general_a"])
-    assert "已有名为" in error.value.message
+    assert (error.value.code, error.value.message) == ("duplicate_name", "同一上级下已有名为“甲二支部”的组织")
+
+
+def test_top_level_names_are_unique_too(tree):
+    with pytest.raises(AppError) as error:
+        services.create_org("测试党委", OrgKind.COMMITTEE, None)
+    assert (error.value.code, error.value.message) == ("duplicate_name", "同一上级下已有名为“测试党委”的组织")
+    services.create_org("甲一支部", OrgKind.BRANCH, tree["general_b"])  # the same name under another parent is fine
 
 
 def test_moving_a_general_branch_moves_its_whole_subtree(tree, make_org):
