@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from server.auth.models import AdminUser, Role
-from server.auth.scope import can_see_org, require_member, scope_filter
+from server.auth.scope import can_see_org, require_member, require_org, scope_filter
 from server.errors import NotFound, PermissionDenied
 from server.members.models import Member
 from server.orgs.models import Organisation
@@ -54,3 +54,14 @@ def test_a_read_only_account_may_read_a_member_of_its_branch_but_not_change_them
     with pytest.raises(NotFound) as missing:
         require_member(weiyuan, sibling)
     assert (missing.value.status, missing.value.message) == (404, "党员不存在")
+
+
+def test_looking_an_organisation_up_is_a_read_unless_a_write_is_asked_for(tree, make_admin):
+    weiyuan = make_admin("weiyuan", Role.COMMITTEE, tree["a1"])
+
+    assert require_org(weiyuan, tree["a1_group"]) is tree["a1_group"]
+    with pytest.raises(PermissionDenied):
+        require_org(weiyuan, tree["a1_group"], write=True)
+    with pytest.raises(NotFound) as missing:
+        require_org(weiyuan, tree["a2"])
+    assert missing.value.message == "组织不存在或已撤销"
