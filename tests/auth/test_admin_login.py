@@ -33,7 +33,8 @@ def test_wrong_password_is_refused_with_a_chinese_message(client, make_admin, tr
     b = AdminBrowser(client)
     response = b.login("shuji", "wrong-password")
     assert response.status_code == 401
-    assert "用户名或密码错误" in response.get_data(as_text=True)
+    refusal = '<p class="error" data-code="bad_credentials">用户名或密码错误；多次输错后需稍等片刻才能再试</p>'
+    assert refusal in response.get_data(as_text=True)
     assert client.get("/admin/").status_code == 302
 
 

@@ -186,6 +186,7 @@ def test_the_superadmin_sees_every_committee_in_their_order(browser, make_admin,
     rows = [int(org_id) for org_id in re.findall(r'<tr data-org-id="(\d+)"', page)]
     committee, branch = tree["committee"].id, tree["b1"].id
     assert rows.index(first.id) < rows.index(committee) < rows.index(branch) < rows.index(second.id)
+    assert len(rows) == len(set(rows)) == 9  # each organisation once, under its own root
 
 
 def test_new_organisation_form_offers_only_kinds_that_fit(browser, make_admin, tree):
