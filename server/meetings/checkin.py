@@ -492,7 +492,7 @@ def refused_scans(meeting_id: int, limit: int = 100) -> tuple[int, list[RefusedS
     total = db.session.scalar(sa.select(sa.func.count()).select_from(CheckinAttempt).where(refused)) or 0
     rows = db.session.execute(
         sa.select(CheckinAttempt.created_at, Member.name, CheckinAttempt.method, CheckinAttempt.detail)
-        .outerjoin(Member, Member.id == CheckinAttempt.member_id)
+        .outerjoin(Member)  # on the one foreign key, member_id
         .where(refused)
         .order_by(CheckinAttempt.created_at.desc(), CheckinAttempt.id.desc())
         .limit(limit)

@@ -121,9 +121,18 @@ def _minutes_hash(minutes: Minutes, prev_hash: str) -> str:
 
 
 def lock_org_chain(org_id: int) -> None:
-    """Serialise appends to one organisation's chain, and edits of its meetings against finalising
-    (a row lock on PostgreSQL; SQLite has one writer)."""
-    db.session.execute(sa.select(Organisation.id).where(Organisation.id == org_id).with_for_update())
+    """Serialise appends to one organisation's chain, and edits of its meetings against finalising.
+
+    A row lock on PostgreSQL. SQLite has one writer, but pysqlite runs the reads before a transaction's
+    first write outside it: without a write here, two corrections could both read the same chain tail
+    and fork the chain. A write that changes nothing takes the writer's lock.
+    """
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        db.session.execute(sa.select(Organisation.id).where(Organisation.id == org_id).with_for_update())
+    else:
+        table = Organisation.__table__
+        connection.execute(sa.update(table).where(table.c.id == org_id).values(sort_order=table.c.sort_order))
 
 
 def _chain_tail(org_id: int) -> tuple[str, datetime | None]:
@@ -519,7 +528,7 @@ def chain_links(org_id: int) -> list[Link]:
         sa.select(
             MinutesAmendment.id, MinutesAmendment.minutes_id, MinutesAmendment.content_hash, MinutesAmendment.created_at
         )
-        .join(Minutes, Minutes.id == MinutesAmendment.minutes_id)
+        .join(Minutes)  # on the one foreign key, minutes_id
         .where(Minutes.org_id == org_id)
     )
     links = [Link("minutes", id_, id_, digest, at) for id_, digest, at in minutes]

@@ -96,7 +96,10 @@ def test_expired_invite_code_is_refused(phone, member, invite):
 def test_invite_code_works_only_once(phone, member, invite):
     assert phone("wx-zhangsan").bind_invite(invite, "张三").status_code == 200
     response = phone("wx-other").bind_invite(invite, "张三")
-    assert response.get_json()["error"]["code"] == "invite_code_used"
+    assert response.get_json()["error"] == {
+        "code": "invite_code_used",
+        "message": "该邀请码已使用过，请联系支部书记重新发放",
+    }
 
 
 def test_new_invite_code_replaces_the_old_one(phone, member, invite):
@@ -116,6 +119,46 @@ def test_member_already_bound_to_another_wechat_is_refused(phone, member, invite
     response = phone("wx-new-phone").bind_invite(invite, "张三")
     assert response.status_code == 409
     assert response.get_json()["error"]["code"] == "member_already_bound"
+
+
+def test_a_wechat_already_bound_cannot_bind_a_second_member(phone, tree, make_member, member, invite):
+    p = phone("wx-zhangsan")
+    second_ticket = p.bind_ticket()  # two tickets, e.g. the bind page open twice
+    assert p.bind_invite(invite, "张三").status_code == 200
+    other = make_member(tree["a1"], "李四")
+    _, other_code = member_services.issue_invite_code(other, None)
+    db.session.commit()
+    response = p.bind_invite(other_code, "李四", ticket=second_ticket)
+    assert response.status_code == 409
+    assert response.get_json()["error"]["code"] == "wechat_already_bound"
+    assert response.get_json()["error"]["message"] == "这个微信已绑定党员身份，请直接登录"
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WechatBinding)) == 1
+
+
+def test_ending_a_lost_phones_sessions_counts_and_stamps_only_the_live_ones(phone, member, invite):
+    p = phone("wx-zhangsan")
+    p.bind_invite(invite, "张三")
+    p.post("/api/auth/logout")
+    logged_out_at = db.session.scalar(sa.select(MemberSession.revoked_at))
+    phone("wx-zhangsan").login()  # a second, live session
+    assert member_services.revoke_sessions(member) == 1  # the page says "已让张三的 1 个登录失效"
+    db.session.commit()
+    stamps = db.session.scalars(sa.select(MemberSession.revoked_at).order_by(MemberSession.id)).all()
+    assert stamps[0] == logged_out_at and stamps[1] is not None
+
+
+def test_a_bind_ticket_signed_by_this_release_still_verifies(app, monkeypatch):
+    """Known answers: tickets signed on 2025-12-01 with a fixed key. An upgrade must not void the tickets
+    of members halfway through binding; one signed for another purpose with the same key must not pass."""
+    from server.errors import AppError
+
+    monkeypatch.setitem(app.config, "SECRET_KEY", "known-answer-key")
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: 1764547200 + 5)
+    payload = "eyJvcGVuaWQiOiJ3eC1rbm93bi1hbnN3ZXIifQ.aSzagA"
+    assert member_services.openid_from_ticket(f"{payload}.D7-zehLpIvd_I2Dt-yc1t9ICPn4") == "wx-known-answer"
+    with pytest.raises(AppError) as refused:
+        member_services.openid_from_ticket(f"{payload}.LPYvOWuzZMcI509KYCafd59IXhY")  # another salt
+    assert (refused.value.code, refused.value.status) == ("bind_ticket_invalid", 401)
 
 
 def test_repeated_failed_binding_is_rate_limited(phone, member):
@@ -144,14 +187,20 @@ def test_forged_bind_ticket_is_refused(client, member, invite):
 
 
 @pytest.mark.parametrize(
-    ("header", "code"),
-    [(None, "token_missing"), ("Bearer forged-token", "token_invalid"), ("Basic abc", "token_missing")],
+    ("header", "code", "message"),
+    [
+        (None, "token_missing", "请先登录"),
+        ("Bearer forged-token", "token_invalid", "登录凭证无效，请重新登录"),
+        ("bearer forged-token", "token_invalid", "登录凭证无效，请重新登录"),
+        ("Basic abc", "token_missing", "请先登录"),
+        ("Bearer  ", "token_missing", "请先登录"),
+    ],
 )
-def test_missing_or_forged_token_gets_401(client, header, code):
+def test_missing_or_forged_token_gets_401(client, header, code, message):
     headers = {"Authorization": header} if header else {}
     response = client.get("/api/me", headers=headers)
     assert response.status_code == 401
-    assert response.get_json()["error"]["code"] == code
+    assert response.get_json()["error"] == {"code": code, "message": message}
 
 
 def test_expired_token_gets_401_and_asks_to_log_in_again(phone, member, invite):
@@ -165,8 +214,7 @@ def test_expired_token_gets_401_and_asks_to_log_in_again(phone, member, invite):
     db.session.commit()
     response = p.get("/api/me")
     assert response.status_code == 401
-    assert response.get_json()["error"]["code"] == "token_expired"
-    assert "重新登录" in response.get_json()["error"]["message"]
+    assert response.get_json()["error"] == {"code": "token_expired", "message": "登录已过期，请重新登录"}
 
 
 def test_logout_revokes_the_token(phone, member, invite):

@@ -14,6 +14,7 @@ from server.auth.models import Role
 from server.db import db
 from server.meetings import codes
 from server.meetings.models import Attendance, AttendanceStatus, CheckinAttempt
+from server.timezone import to_local
 from tests.meetings.conftest import bearer
 
 
@@ -48,10 +49,13 @@ def test_scanning_the_live_code_checks_in_once(client, meeting, member, token_fo
     assert first.get_json()["message"] == "签到成功" and first.get_json()["already"] is False
     second = scan(client, meeting, token)
     assert second.get_json()["already"] is True
-    assert second.get_json()["message"].startswith("已于 ") and second.get_json()["message"].endswith(" 签到")
+    checked_in_at = db.session.scalar(sa.select(Attendance.checked_in_at))
+    told = f"已于 {to_local(checked_in_at):%H:%M} 签到"  # the time of the first scan, in Beijing time
+    assert (second.get_json()["message"], second.get_json()["status"]) == (told, "present")
     assert attendance_count(meeting) == 1
-    results = db.session.scalars(sa.select(CheckinAttempt.result).order_by(CheckinAttempt.id)).all()
-    assert results == ["already_checked_in"]  # the accepted scan is the attendance row itself
+    attempts = db.session.execute(sa.select(CheckinAttempt.meeting_id, CheckinAttempt.result, CheckinAttempt.detail))
+    # the accepted scan is the attendance row itself; the repeat is kept against the meeting
+    assert attempts.all() == [(meeting.id, "already_checked_in", told)]
 
 
 def test_a_forwarded_code_has_expired(client, meeting, member, token_for, monkeypatch):
@@ -72,20 +76,28 @@ def test_a_forwarded_code_has_expired(client, meeting, member, token_for, monkey
 def test_another_meetings_code_is_refused(client, make_meeting, meeting, member, token_for):
     other = make_meeting(title="支部党员大会")
     response = scan(client, meeting, token_for(member), codes.meeting_code(other))
-    assert response.get_json()["error"]["code"] == "wrong_meeting"
+    assert response.get_json()["error"] == {
+        "code": "wrong_meeting",
+        "message": "这是另一场会议的签到码，请确认您要参加的会议",
+    }
     assert attendance_count(meeting) == 0 and attendance_count(other) == 0
 
 
 @pytest.mark.parametrize(
-    ("tamper", "code"),
+    ("tamper", "code", "message"),
     [
-        (lambda c: c[:-3] + ("AAA" if not c.endswith("AAA") else "BBB"), "code_forged"),
-        (lambda c: "hello", "code_invalid"),
+        (
+            lambda c: c[:-3] + ("AAA" if not c.endswith("AAA") else "BBB"),
+            "code_forged",
+            "签到码无效（可能被篡改或伪造）",
+        ),
+        (lambda c: "hello", "code_invalid", "无法识别的签到码，请扫描会议现场的签到二维码"),
+        (lambda c: "https://evil.example.com/m/checkin?c=" + c, "code_foreign", codes.FOREIGN_LINK),
     ],
 )
-def test_forged_or_garbled_codes_are_refused(client, meeting, member, token_for, tamper, code):
+def test_forged_or_garbled_codes_are_refused(client, meeting, member, token_for, tamper, code, message):
     response = scan(client, meeting, token_for(member), tamper(codes.meeting_code(meeting)))
-    assert response.get_json()["error"]["code"] == code
+    assert response.get_json()["error"] == {"code": code, "message": message}
     assert attendance_count(meeting) == 0
 
 
@@ -200,6 +212,7 @@ def test_fifty_concurrent_scans_leave_one_attendance_row(live_server, meeting, m
         thread.join()
     assert len(answers) == 50 and all("error" not in answer for answer in answers), answers[:3]
     assert sum(not answer["already"] for answer in answers) == 1
+    assert {answer["status"] for answer in answers} == {"present"}  # the losers of the race are told the winner's
     assert attendance_count(meeting) == 1
     assert db.session.scalar(sa.select(Attendance.status)) is AttendanceStatus.PRESENT
 
@@ -227,6 +240,40 @@ def test_personal_code_comes_with_its_qr_image(client, member, token_for):
     body = client.get("/api/me/checkin-code", headers=bearer(token_for(member))).get_json()
     assert body["code"].startswith(f"U{member.id}.") and body["expires_in"] == 60
     assert base64.b64decode(body["qr_png_base64"]).startswith(b"\x89PNG")
+    assert qr_modules(body["qr_png_base64"]) == expected_modules(body["code"])
+
+
+def qr_modules(png_base64: str, box_px: int = 8, border: int = 2) -> list[list[bool]]:
+    """Read a QR image back into its modules (True = dark), sampling the centre of each box."""
+    import base64
+    import io
+
+    from PIL import Image
+
+    image = Image.open(io.BytesIO(base64.b64decode(png_base64))).convert("L")
+    assert image.width == image.height and image.width % box_px == 0
+    size = image.width // box_px - 2 * border
+    quiet = [image.getpixel((x, y)) for x in range(image.width) for y in range(border * box_px)]
+    assert min(quiet) > 127, "the quiet zone around the code is white"
+
+    def centre(i: int) -> int:
+        return (border + i) * box_px + box_px // 2
+
+    return [[image.getpixel((centre(col), centre(row))) < 128 for col in range(size)] for row in range(size)]
+
+
+def expected_modules(text: str) -> list[list[bool]]:
+    import qrcode
+
+    qr = qrcode.QRCode(border=0)
+    qr.add_data(text)
+    qr.make(fit=True)
+    return qr.get_matrix()
+
+
+def test_the_qr_image_is_the_code_it_was_asked_for():
+    code = "U7.eyJhIjoxfQ.aGVsbG8.c2lnbmF0dXJl"
+    assert qr_modules(codes.qr_png_base64(code)) == expected_modules(code)
 
 
 def test_home_shows_the_next_meeting(client, make_meeting, member, token_for):

@@ -75,7 +75,7 @@ def test_a_member_cannot_relabel_their_own_code_as_a_friends(client, meeting, me
     response = secretary_scan(client, meeting, relabelled, shuji, token_for)
 
     assert response.status_code == 400
-    assert response.get_json()["error"]["code"] == "code_forged"
+    assert response.get_json()["error"] == {"code": "code_forged", "message": "签到码无效（可能被篡改或伪造）"}
     assert attendees(meeting) == []
 
 
@@ -88,6 +88,35 @@ def test_a_personal_code_signed_for_another_purpose_is_forged(client, app, meeti
     response = secretary_scan(client, meeting, f"U{member.id}.{other}", shuji, token_for)
 
     assert response.get_json()["error"]["code"] == "code_forged"
+
+
+# Known answers: codes signed on 2025-12-01 with a fixed key. An upgrade that changed what a code is
+# signed for (the salt) or how would void every code on the screens and phones at that moment; a code
+# signed for another purpose with the same key must never pass.
+SIGNED_AT = 1764547200
+
+
+@pytest.fixture
+def at_signing_time(app, monkeypatch):
+    monkeypatch.setitem(app.config, "SECRET_KEY", "known-answer-key")
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: SIGNED_AT + 5)
+
+
+def test_a_personal_code_signed_by_this_release_still_verifies(at_signing_time):
+    assert codes.verify_member_code(codes.parse("U7.Nw.aSzagA.vd7GeqV3xUlngnKzHaI0WNeXgUQ")) == 7
+    with pytest.raises(Exception) as refused:
+        codes.verify_member_code(codes.parse("U7.Nw.aSzagA.5vI8fy97HzPdENai0an5LRvnFYo"))  # another salt
+    assert refused.value.code == "code_forged"
+
+
+def test_a_meeting_code_signed_by_this_release_still_verifies(at_signing_time):
+    from types import SimpleNamespace
+
+    meeting = SimpleNamespace(id=12, code_secret="known-answer-secret")
+    codes.verify_meeting_code(codes.parse("M12.MTI.aSzagA.RkKTwBvNd73O3Z1zKKYnSmzehn0"), meeting)
+    with pytest.raises(Exception) as refused:
+        codes.verify_meeting_code(codes.parse("M12.MTI.aSzagA.Jz7AQkqxtCXULjzCgF0UEKxHPWE"), meeting)  # another salt
+    assert refused.value.code == "code_forged"
 
 
 @pytest.mark.parametrize(("age", "accepted"), [(50, True), (70, False)])
@@ -128,9 +157,15 @@ def test_a_meeting_code_is_not_accepted_as_a_personal_code_and_back(client, meet
     personal = client.get("/api/me/checkin-code", headers=bearer(token_for(member))).get_json()["code"]
     as_meeting_code = "M" + personal[1:].replace(f"{member.id}.", f"{meeting.id}.", 1)
 
-    assert own_scan(client, meeting, member, token_for, personal).get_json()["error"]["code"] == "code_invalid"
+    assert own_scan(client, meeting, member, token_for, personal).get_json()["error"] == {
+        "code": "code_invalid",
+        "message": "这是党员的个人签到码，请扫描会议现场的签到二维码",
+    }
     assert own_scan(client, meeting, member, token_for, as_meeting_code).get_json()["error"]["code"] == "code_forged"
-    assert secretary_scan(client, meeting, codes.meeting_code(meeting), shuji, token_for).status_code == 400
+    assert secretary_scan(client, meeting, codes.meeting_code(meeting), shuji, token_for).get_json()["error"] == {
+        "code": "code_invalid",
+        "message": "这是会议签到码，请扫描党员手机上的个人签到码",
+    }
     assert attendees(meeting) == []
 
 
@@ -249,6 +284,21 @@ def test_a_member_on_leave_who_comes_after_all_is_checked_in(client, meeting, me
 
     assert response.status_code == 200 and response.get_json()["already"] is False
     assert db.session.scalar(sa.select(Attendance.status)) is AttendanceStatus.PRESENT
+    body = response.get_json()
+    assert (body["status"], body["message"]) == ("present", "签到成功")
+    assert body["checked_in_at"] is not None  # the phone shows the time it was recorded
+
+
+def test_a_member_on_leave_who_comes_late_is_told_so(meeting, member):
+    from server.meetings import leave
+
+    leave.decide_leave(leave.request_leave(meeting, member, "出差"), approve=True, decided_by_id=None)
+    db.session.commit()
+    late = meeting.starts_at + timedelta(minutes=20)
+
+    result = checkin.check_in(checkin.load_scan(meeting.id, member), CheckinMethod.MEETING_CODE, now=late)
+
+    assert (result.status, result.checked_in_at, result.message) == (AttendanceStatus.LATE, late, "签到成功（迟到）")
 
 
 def test_finalised_minutes_close_the_record_even_to_the_secretary(meeting, member):
@@ -271,6 +321,42 @@ def test_only_refusals_are_listed_for_the_secretary(client, meeting, member, tok
 
     assert db.session.scalar(sa.select(sa.func.count()).select_from(CheckinAttempt)) == 2
     assert total == 1 and [row.reason for row in rows] == ["签到码无效（可能被篡改或伪造）"]
+    assert [(row.member_name, row.method) for row in rows] == [("张三", CheckinMethod.MEETING_CODE)]
+
+
+def test_another_meetings_refusals_are_not_listed(client, make_meeting, meeting, member, token_for):
+    other = make_meeting(title="另一场会议")
+    own_scan(client, other, member, token_for, codes.meeting_code(other)[:-2] + "zz")
+
+    assert checkin.refused_scans(meeting.id) == (0, [])
+    assert checkin.refused_scans(other.id)[0] == 1
+
+
+def test_refusals_at_the_same_instant_are_listed_latest_first(meeting, member):
+    at = meeting.starts_at
+    for detail in ("第一次", "第二次", "第三次"):
+        db.session.add(
+            CheckinAttempt(
+                meeting_id=meeting.id,
+                member_id=member.id,
+                method=CheckinMethod.MEETING_CODE,
+                result="code_forged",
+                detail=detail,
+                created_at=at,
+            )
+        )
+        db.session.flush()
+    db.session.commit()
+
+    assert [row.reason for row in checkin.refused_scans(meeting.id)[1]] == ["第三次", "第二次", "第一次"]
+
+
+def test_a_refusal_longer_than_the_record_holds_is_cut_to_fit(meeting, member):
+    from server.errors import AppError
+
+    checkin._log(meeting.id, member.id, CheckinMethod.MANUAL, AppError("some_refusal", "长" * 300))
+
+    assert db.session.scalar(sa.select(CheckinAttempt.detail)) == "长" * 200
 
 
 def test_a_missing_meeting_is_a_404(client, member, token_for):
@@ -301,6 +387,7 @@ def test_a_hand_entry_needs_a_reason_that_is_not_blank(meeting, member):
         checkin.mark_present(meeting, member, "   ", recorded_by_id=None)
 
     assert refused.value.code == "reason_required"
+    assert refused.value.message == "手工签到须填写原因（如：年长党员无智能手机）"
     assert attendees(meeting) == []
 
 

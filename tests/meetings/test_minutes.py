@@ -129,10 +129,24 @@ def test_amendment_needs_finalised_minutes_and_a_reason(held):
         service.amend(minutes, "原因", "更正", None)
     assert refused.value.code == "minutes_not_finalised"
     service.finalise(minutes)
-    for reason, code in [("  ", "reason_required"), ("长" * 201, "reason_too_long")]:
+    for reason, content, code, message in [
+        ("  ", "更正", "reason_required", "请填写更正原因"),
+        ("长" * 201, "更正", "reason_too_long", "更正原因不能超过 200 个字"),
+        ("笔误", " ", "content_required", "请填写更正内容"),
+    ]:
         with pytest.raises(AppError) as refused:
-            service.amend(minutes, reason, "更正", None)
-        assert refused.value.code == code
+            service.amend(minutes, reason, content, None)
+        assert (refused.value.code, refused.value.message) == (code, message)
+
+
+def test_a_draft_leaves_the_meeting_editable_and_finalising_freezes_it(held):
+    from server.meetings.services import is_editable
+
+    minutes = service.get_or_create_minutes(held)
+    service.save_draft(minutes, "学习党章", "内容", "")
+    assert not service.attendance_locked(held.id) and is_editable(held)
+    service.finalise(minutes)
+    assert service.attendance_locked(held.id) and not is_editable(held)
 
 
 def test_minutes_of_a_meeting_not_yet_held_are_refused(branch):
@@ -156,9 +170,9 @@ def test_direct_update_of_content_is_detected(branch, held):
     minutes = finalised_minutes(held)
     db.session.execute(sa.text("UPDATE minutes SET content = '突击改写的内容' WHERE id = :id"), {"id": minutes.id})
     db.session.commit()
-    found = problems(branch)
-    assert [(p["kind"], p["id"]) for p in found] == [("minutes", minutes.id)]
-    assert "不一致" in found[0]["message"]
+    assert problems(branch) == [
+        {"kind": "minutes", "id": minutes.id, "message": f"会议记录 #{minutes.id} 的内容、照片或签到情况与定稿时不一致"}
+    ]
 
 
 def test_direct_backdating_of_the_meeting_is_detected(branch, held):
@@ -192,7 +206,7 @@ def test_replaced_photo_is_detected(branch, held):
     db.session.commit()
     db.session.execute(sa.update(MinutesPhoto).where(MinutesPhoto.id == photo.id).values(data=JPEG + b"x"))
     db.session.commit()
-    assert [(p["kind"], p["id"]) for p in problems(branch)] == [("photo", photo.id)]
+    assert problems(branch) == [{"kind": "photo", "id": photo.id, "message": f"照片 #{photo.id} 的文件内容已被替换"}]
 
 
 def test_deleted_amendment_is_detected(branch, held):
@@ -227,6 +241,38 @@ def test_unfinalising_minutes_directly_is_detected(branch, held):
     )
     db.session.commit()
     assert [p["id"] for p in problems(branch)] == [minutes.id]
+
+
+def broken_link(amendment_id: int) -> str:
+    return f"更正记录 #{amendment_id} 与前一条记录的链接断裂（记录被删除、插入或改过时间）"
+
+
+def test_clearing_only_the_finalising_time_is_detected(branch, held):
+    minutes = finalised_minutes(held)
+    amendment = service.amend(minutes, "笔误", "更正", None)
+    db.session.commit()
+    m, a = minutes.id, amendment.id
+    db.session.execute(sa.text("UPDATE minutes SET finalised_at = NULL WHERE id = :id"), {"id": m})
+    db.session.commit()
+    assert problems(branch) == [
+        {"kind": "minutes", "id": m, "message": f"会议记录 #{m} 的定稿信息不完整（定稿时间或哈希被改动）"},
+        {"kind": "amendment", "id": a, "message": f"更正记录 #{a} 所属的会议记录不是定稿状态"},
+        {"kind": "amendment", "id": a, "message": broken_link(a)},
+        {"kind": "minutes", "id": m, "message": f"会议记录 #{m} 已定稿入链，但现已被删除或撤销定稿"},
+    ]
+
+
+def test_clearing_only_the_hash_is_detected(branch, held):
+    minutes = finalised_minutes(held)
+    amendment = service.amend(minutes, "笔误", "更正", None)
+    db.session.commit()
+    m, a = minutes.id, amendment.id
+    db.session.execute(sa.text("UPDATE minutes SET content_hash = NULL WHERE id = :id"), {"id": m})
+    db.session.commit()
+    assert problems(branch) == [
+        {"kind": "minutes", "id": m, "message": f"会议记录 #{m} 的定稿信息不完整（定稿时间或哈希被改动）"},
+        {"kind": "amendment", "id": a, "message": broken_link(a)},
+    ]
 
 
 @pytest.mark.parametrize(
@@ -348,4 +394,41 @@ def test_concurrent_finalisations_queue_on_the_organisation_lock(app, branch):
     db.session.expire_all()
     a, b = (db.session.get(Minutes, i) for i in drafts)
     assert a.prev_hash == "0" * 64 and b.prev_hash == a.content_hash
+    assert service.verify_chain(branch).ok
+
+
+def test_concurrent_amendments_chain_one_after_the_other(app, branch, held):
+    """Two corrections to the same organisation's chain at once (two secretaries, or a double tap): the
+    second waits for the first and links to it, on PostgreSQL and on the embedded SQLite alike."""
+    minutes_id = finalised_minutes(held).id
+    locked, release, second_done = threading.Event(), threading.Event(), threading.Event()
+    errors: list[BaseException] = []
+
+    def amend(reason: str, hold: bool) -> None:
+        try:
+            with app.app_context():
+                service.amend(db.session.get(Minutes, minutes_id), reason, "更正", None)
+                if hold:
+                    locked.set()
+                    release.wait(10)
+                db.session.commit()
+                db.session.remove()
+        except BaseException as exc:  # reported in the main thread
+            errors.append(exc)
+        finally:
+            locked.set()
+
+    first = threading.Thread(target=amend, args=("第一处笔误", True))
+    first.start()
+    assert locked.wait(10)
+    second = threading.Thread(target=lambda: (amend("第二处笔误", False), second_done.set()))
+    second.start()
+    assert not second_done.wait(0.5)  # waits for the first correction's transaction
+    release.set()
+    first.join(10)
+    second.join(10)
+    assert not errors
+    db.session.expire_all()
+    a, b = db.session.scalars(sa.select(MinutesAmendment).order_by(MinutesAmendment.id)).all()
+    assert (a.reason, b.prev_hash) == ("第一处笔误", a.content_hash)
     assert service.verify_chain(branch).ok

@@ -124,7 +124,7 @@ def test_what_the_phone_does_as_secretary_is_audited_as_the_account_from_the_min
         .where(AuditLog.action.in_(["attendance.create", "meeting.create"]), AuditLog.actor_kind != "system")
         .order_by(AuditLog.id)
     ).all()
-    assert [(row.action, row.actor_kind, row.actor_id, row.actor_name) for row in rows] == [
-        ("attendance.create", "admin_phone", account.id, "王书记（小程序）"),
-        ("meeting.create", "admin_phone", account.id, "王书记（小程序）"),
+    assert [(row.action, row.actor_kind, row.actor_id, row.actor_name, row.ip) for row in rows] == [
+        ("attendance.create", "admin_phone", account.id, "王书记（小程序）", "127.0.0.1"),
+        ("meeting.create", "admin_phone", account.id, "王书记（小程序）", "127.0.0.1"),
     ]

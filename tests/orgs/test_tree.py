@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import sqlalchemy as sa
 
@@ -20,24 +22,31 @@ def test_paths_follow_the_tree(tree):
 
 
 @pytest.mark.parametrize(
-    ("kind", "parent_key"),
+    ("kind", "parent_key", "message"),
     [
-        (OrgKind.GROUP, "general_a"),
-        (OrgKind.GENERAL_BRANCH, "a1"),
-        (OrgKind.BRANCH, "a1_group"),
-        (OrgKind.BRANCH, None),
+        (OrgKind.GROUP, "general_a", "党小组不能设在党总支下"),
+        (OrgKind.GENERAL_BRANCH, "a1", "党总支不能设在党支部下"),
+        (OrgKind.BRANCH, "a1_group", "党支部不能设在党小组下"),
+        (OrgKind.BRANCH, None, "党支部不能设在最顶层下"),
     ],
 )
-def test_levels_must_nest_properly(tree, kind, parent_key):
+def test_levels_must_nest_properly(tree, kind, parent_key, message):
     with pytest.raises(AppError) as error:
         services.create_org("新组织", kind, tree[parent_key] if parent_key else None)
-    assert error.value.code == "invalid_parent"
+    assert (error.value.code, error.value.message) == ("invalid_parent", message)
 
 
 def test_sibling_names_are_unique(tree):
     with pytest.raises(AppError) as error:
         services.create_org("甲二支部", OrgKind.BRANCH, tree["general_a"])
-    assert "已有名为" in error.value.message
+    assert (error.value.code, error.value.message) == ("duplicate_name", "同一上级下已有名为“甲二支部”的组织")
+
+
+def test_top_level_names_are_unique_too(tree):
+    with pytest.raises(AppError) as error:
+        services.create_org("测试党委", OrgKind.COMMITTEE, None)
+    assert (error.value.code, error.value.message) == ("duplicate_name", "同一上级下已有名为“测试党委”的组织")
+    services.create_org("甲一支部", OrgKind.BRANCH, tree["general_b"])  # the same name under another parent is fine
 
 
 def test_moving_a_general_branch_moves_its_whole_subtree(tree, make_org):
@@ -57,12 +66,56 @@ def test_cannot_move_into_own_subtree(tree):
     assert error.value.code == "move_into_self"
 
 
+def test_cannot_move_into_own_subtree_is_explained(tree):
+    with pytest.raises(AppError) as error:
+        services.move_org(tree["general_a"], tree["general_a"])
+    assert (error.value.code, error.value.message) == ("move_into_self", "不能把组织移动到它自己或它的下级组织之下")
+
+
+def test_a_move_is_refused_where_a_sibling_has_the_same_name(tree, make_org):
+    make_org("甲一支部", OrgKind.BRANCH, tree["general_b"])
+    with pytest.raises(AppError) as error:
+        services.move_org(tree["a1"], tree["general_b"])
+    assert (error.value.code, error.value.message) == ("duplicate_name", "同一上级下已有名为“甲一支部”的组织")
+
+
+def test_moving_an_organisation_under_the_parent_it_has_changes_nothing(tree):
+    path = tree["a1"].path
+    services.move_org(tree["a1"], tree["general_a"])  # the form sent back unchanged: not a clash with itself
+    db.session.commit()
+    assert db.session.get(Organisation, tree["a1"].id).path == path
+
+
 def test_dissolve_refused_while_members_or_children_remain(tree, make_member):
     make_member(tree["a2"])
-    with pytest.raises(AppError):
+    with pytest.raises(AppError) as error:
         services.dissolve_org(tree["a2"])
-    with pytest.raises(AppError):
+    assert (error.value.code, error.value.message) == ("org_not_empty", "该组织还有党员，请先转移党员再撤销")
+    with pytest.raises(AppError) as error:
         services.dissolve_org(tree["general_b"])  # has a branch
+    assert (error.value.code, error.value.message) == ("org_not_empty", "该组织下还有下级组织，不能撤销")
+
+
+def test_a_group_with_members_cannot_be_dissolved_but_an_empty_branch_can(tree, make_member):
+    make_member(tree["a1"], group_id=tree["a1_group"].id)
+    with pytest.raises(AppError) as error:
+        services.dissolve_org(tree["a1_group"])
+    assert (error.value.code, error.value.message) == ("org_not_empty", "该组织还有党员，请先转移党员再撤销")
+    services.dissolve_org(tree["b1"])  # someone else's group members are not this branch's
+    assert tree["b1"].dissolved_at is not None
+
+
+def test_a_general_branch_whose_branches_are_all_dissolved_can_be_dissolved(tree):
+    services.dissolve_org(tree["b1"])
+    services.dissolve_org(tree["general_b"])
+    assert tree["general_b"].dissolved_at is not None
+
+
+def test_the_top_committee_cannot_be_dissolved(app):
+    committee = services.create_org("空党委", OrgKind.COMMITTEE, None)
+    with pytest.raises(AppError) as error:
+        services.dissolve_org(committee)
+    assert (error.value.code, error.value.message) == ("dissolve_root", "不能撤销最顶层的党委")
 
 
 def test_dissolved_branch_leaves_the_tree_but_keeps_its_row(tree):
@@ -116,10 +169,24 @@ def test_blank_org_name_is_refused_in_chinese(browser, make_admin, tree):
 def test_renaming_is_audited_with_before_and_after(browser, make_admin, tree):
     from server.audit.models import AuditLog
 
-    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"], display_name="总支书记")
+    admin = make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"], display_name="总支书记")
     browser("zongzhi").post(f"/admin/orgs/{tree['a1'].id}/rename", {"name": "甲一项目支部"})
     entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "organisation.update"))
     assert (entry.actor_name, entry.before, entry.after) == ("总支书记", {"name": "甲一支部"}, {"name": "甲一项目支部"})
+    assert (entry.actor_kind, entry.actor_id, entry.ip) == ("admin", admin.id, "127.0.0.1")
+
+
+def test_the_superadmin_sees_every_committee_in_their_order(browser, make_admin, make_org, tree):
+    second, first = make_org("第二党委", OrgKind.COMMITTEE), make_org("第一党委", OrgKind.COMMITTEE)
+    first.sort_order = -1
+    db.session.commit()
+    # an organisation recorded on a superadmin's account does not narrow what it sees
+    make_admin("root", Role.SUPERADMIN, tree["committee"])
+    page = browser("root").get("/admin/orgs/").get_data(as_text=True)
+    rows = [int(org_id) for org_id in re.findall(r'<tr data-org-id="(\d+)"', page)]
+    committee, branch = tree["committee"].id, tree["b1"].id
+    assert rows.index(first.id) < rows.index(committee) < rows.index(branch) < rows.index(second.id)
+    assert len(rows) == len(set(rows)) == 9  # each organisation once, under its own root
 
 
 def test_new_organisation_form_offers_only_kinds_that_fit(browser, make_admin, tree):
