@@ -383,3 +383,13 @@ class Phone:
 @pytest.fixture
 def phone(client: FlaskClient, emulator: RunningEmulator) -> Callable[[str], Phone]:
     return lambda user: Phone(client, emulator, user)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """One Playwright per test process, shared by the browser tests and the phone screenshots: its sync API
+    refuses to start a second time while one is running in the same process."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as running:
+        yield running

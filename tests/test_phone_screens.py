@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageStat
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Playwright
 
 from scripts import phone_screens
 from server.config import PROJECT_ROOT
@@ -39,11 +39,10 @@ def sample_html(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def chromium() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        browser = phone_screens.launch(playwright)
-        yield browser
-        browser.close()
+def chromium(playwright: Playwright) -> Iterator[Browser]:
+    browser = phone_screens.launch(playwright)
+    yield browser
+    browser.close()
 
 
 def test_a_render_test_becomes_a_phone_screenshot(sample_html, chromium, tmp_path):
