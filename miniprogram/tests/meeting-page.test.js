@@ -5,29 +5,11 @@ const { ApiError } = require('../utils/api');
 const { createFakeWx, mountPage } = require('./fake-wx');
 const { renderWithComponents, texts, componentTexts } = require('./render');
 const { saveScreen } = require('./screen');
+const { MEETING } = require('./meeting-fixture');
 
 const LINK = 'https://dangwu.example.cn/m/checkin?c=M7.Nw.aw8Daw.signature';
 const PLACE = { latitude: 39.909, longitude: 116.3978, accuracy: 30 };
 
-const MEETING = {
-  id: 7,
-  title: '十一月主题党日',
-  kind_label: '主题党日',
-  organiser: '甲一支部',
-  starts_at: '2026-11-24T01:00:00+00:00',
-  ends_at: '2026-11-24T03:00:00+00:00',
-  checkin_opens_at: '2026-11-24T00:30:00+00:00',
-  place: '三楼会议室',
-  needs_location: false,
-  my_attendance: null,
-  my_leave: null,
-  can_scan_members: false,
-  phase: 'open',
-  leave_open: true,
-  checkin_code_ttl: 15,
-  latitude: null,
-  longitude: null,
-};
 const FENCED = { ...MEETING, needs_location: true, latitude: 39.909, longitude: 116.3978 };
 
 // A phone whose location answers as `location` says (a place, a denial, or a function deciding per call).

@@ -4,6 +4,7 @@ const { ApiError } = require('../utils/api');
 const { beijing } = require('../utils/time');
 const { createFakeWx, mountPage, renderPage } = require('./fake-wx');
 const { saveScreen } = require('./screen');
+const { MEETING } = require('./meeting-fixture');
 
 function wxWithScanner(result, extra = {}) {
   const wx = createFakeWx({ handler: () => ({}) });
@@ -14,24 +15,6 @@ function wxWithScanner(result, extra = {}) {
   return Object.assign(wx, extra);
 }
 
-const MEETING = {
-  id: 7,
-  title: '十一月主题党日',
-  kind_label: '主题党日',
-  organiser: '甲一支部',
-  starts_at: '2026-11-24T01:00:00+00:00',
-  ends_at: '2026-11-24T03:00:00+00:00',
-  place: '三楼会议室',
-  needs_location: false,
-  my_attendance: null,
-  my_leave: null,
-  can_scan_members: false,
-  phase: 'open',
-  leave_open: true,
-  checkin_code_ttl: 15,
-  latitude: null,
-  longitude: null,
-};
 
 test('times are shown in Beijing time', () => {
   expect(beijing('2026-11-24T01:00:00+00:00')).toBe('2026-11-24 09:00');
