@@ -274,7 +274,27 @@ def production_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
                 '请用 python3 -c "import secrets; print(secrets.token_hex(32))" 生成',
             )
         )
+    problems.extend(anchor_key_problems(config))
     return problems
+
+
+def anchor_key_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Without a key of its own, the minutes anchors are signed with one derived from SECRET_KEY: rotating
+    that secret would make every earlier anchor and printed signature read as forged."""
+    key = config.get("MINUTES_ANCHOR_KEY") or ""
+    if key and key != PLACEHOLDER and len(key) >= MIN_SECRET_KEY_LENGTH:
+        return []
+    state = ("is the placeholder", "仍为占位值") if key == PLACEHOLDER else ("is too short", "过短")
+    if not key:
+        state = ("is not set", "未设置")
+    return [
+        (
+            f"MINUTES_ANCHOR_KEY {state[0]}: the minutes anchors need a key of their own that outlives "
+            'SECRET_KEY; generate one with python3 -c "import secrets; print(secrets.token_hex(32))"',
+            f"MINUTES_ANCHOR_KEY {state[1]}：会议记录锚点需要独立于 SECRET_KEY 的密钥，"
+            '请用 python3 -c "import secrets; print(secrets.token_hex(32))" 生成',
+        )
+    ]
 
 
 def wechatpay_problems(config: Mapping[str, Any]) -> list[tuple[str, str]]:

@@ -46,6 +46,7 @@ PRODUCTION = {
     "WECHATPAY_PLATFORM_PUBLIC_KEY": PLATFORM_KEY,
     "WECHATPAY_PLATFORM_PUBLIC_KEY_ID": "PUB_KEY_ID_0116112233442026112000112233445566",
     "WECHATPAY_NOTIFY_URL": "https://dangwu.example.com/api/wechatpay/notify",
+    "MINUTES_ANCHOR_KEY": "fedcba9876543210" * 4,
 }
 
 
@@ -87,6 +88,9 @@ def start(tmp_path: Path):
         ({"SECRET_KEY": None}, "SECRET_KEY"),
         ({"SECRET_KEY": "CHANGE_ME"}, "SECRET_KEY"),
         ({"SECRET_KEY": "short-key"}, "SECRET_KEY"),
+        ({"MINUTES_ANCHOR_KEY": None}, "MINUTES_ANCHOR_KEY"),  # would be derived from SECRET_KEY
+        ({"MINUTES_ANCHOR_KEY": "CHANGE_ME"}, "MINUTES_ANCHOR_KEY"),
+        ({"MINUTES_ANCHOR_KEY": "short-key"}, "MINUTES_ANCHOR_KEY"),
         ({"WECHATPAY_API_BASE": None}, "WECHATPAY_API_BASE"),  # the emulator
         ({"WECHATPAY_API_BASE": "http://api.mch.weixin.qq.com"}, "WECHATPAY_API_BASE"),
         ({"WECHATPAY_MCHID": None}, "WECHATPAY_MCHID"),
