@@ -60,6 +60,20 @@ def test_bind_with_wechat_phone_number_matches_the_register(phone, member):
     assert db.session.scalar(sa.select(WechatBinding.method)).value == "phone"
 
 
+def test_a_phone_two_members_share_asks_for_an_invite_code(phone, tree, make_member, member):
+    make_member(tree["a1"], "张三妻", phone="13812345678")
+
+    response = phone("wx-zhangsan").bind_phone("13812345678")
+
+    assert response.status_code == 409
+    assert response.get_json()["error"] | {"fields": None} == {
+        "code": "phone_ambiguous",
+        "message": "名册中有多名党员使用这个手机号，请使用邀请码绑定",
+        "fields": None,
+    }
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(WechatBinding)) == 0
+
+
 def test_phone_not_in_register_is_told_to_use_an_invite_code(phone, member):
     response = phone("wx-stranger").bind_phone("13900000000")
     assert response.status_code == 404
@@ -184,6 +198,7 @@ def test_forged_bind_ticket_is_refused(client, member, invite):
     )
     assert response.status_code == 401
     assert response.get_json()["error"]["code"] == "bind_ticket_invalid"
+    assert response.get_json()["error"]["message"] == "绑定凭证无效，请重新进入小程序"
 
 
 @pytest.mark.parametrize(

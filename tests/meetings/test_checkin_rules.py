@@ -351,6 +351,27 @@ def test_refusals_at_the_same_instant_are_listed_latest_first(meeting, member):
     assert [row.reason for row in checkin.refused_scans(meeting.id)[1]] == ["第三次", "第二次", "第一次"]
 
 
+def test_the_secretary_sees_the_latest_hundred_refusals_and_how_many_there_were(meeting, member):
+    start = meeting.starts_at
+    for n in range(103):
+        db.session.add(
+            CheckinAttempt(
+                meeting_id=meeting.id,
+                member_id=member.id,
+                method=CheckinMethod.MEETING_CODE,
+                result="code_forged",
+                detail=f"第{n}次",
+                created_at=start + timedelta(seconds=n),
+            )
+        )
+    db.session.commit()
+
+    total, rows = checkin.refused_scans(meeting.id)
+
+    assert total == 103 and len(rows) == 100
+    assert (rows[0].reason, rows[-1].reason) == ("第102次", "第3次")
+
+
 def test_a_refusal_longer_than_the_record_holds_is_cut_to_fit(meeting, member):
     from server.errors import AppError
 

@@ -68,6 +68,17 @@ def test_on_leave_but_came_after_all(client, make_meeting, member, token_for):
     assert body["already"] is False and body["status"] in ("present", "late")
 
 
+def test_a_hand_entry_keeps_who_recorded_it_and_a_reason_cut_to_fit(make_meeting, member, make_admin, tree):
+    from server.auth.models import Role
+
+    secretary = make_admin("shuji_hand", Role.SECRETARY, tree["a1"])
+    checkin.mark_present(make_meeting(), member, "  " + "年" * 250 + "  ", recorded_by_id=secretary.id)
+    db.session.commit()
+
+    row = db.session.scalar(sa.select(Attendance))
+    assert (row.recorded_by_id, row.note) == (secretary.id, "年" * 200)
+
+
 def test_manual_check_in_needs_a_reason_and_is_audited(make_meeting, member):
     meeting = make_meeting()
     with pytest.raises(AppError, match="原因"):

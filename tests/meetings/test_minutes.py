@@ -133,6 +133,7 @@ def test_amendment_needs_finalised_minutes_and_a_reason(held):
         ("  ", "更正", "reason_required", "请填写更正原因"),
         ("长" * 201, "更正", "reason_too_long", "更正原因不能超过 200 个字"),
         ("笔误", " ", "content_required", "请填写更正内容"),
+        ("笔误", None, "content_required", "请填写更正内容"),  # a form posted without the field
     ]:
         with pytest.raises(AppError) as refused:
             service.amend(minutes, reason, content, None)

@@ -138,6 +138,15 @@ def test_export_appends_a_head_only_when_the_chain_grew(branch, make_member):
     assert service.verify_chain(branch).ok
 
 
+def test_a_chain_of_one_record_is_anchored(branch, make_member):
+    meeting = build_meeting(branch)
+    attend(meeting, make_member(branch))
+    finalised_minutes(meeting)
+    assert service.export_anchors() == 1
+    lines = [line for line in anchors.anchor_file().read_text().splitlines() if not line.startswith("#")]
+    assert [line.split("\t")[2] for line in lines] == ["1"]
+
+
 def test_records_left_unanchored_past_the_grace_period_are_reported(app, branch, make_member):
     three_finalised(branch, make_member)
     saved = app.config["MINUTES_ANCHOR_GRACE_HOURS"]

@@ -11,8 +11,10 @@ import sqlalchemy as sa
 from PIL import Image
 
 from server.audit.models import AuditLog
+from server.auth import member_services
 from server.auth.models import Role
 from server.db import db
+from server.errors import AppError
 
 
 @pytest.fixture
@@ -35,6 +37,17 @@ def test_issued_code_is_shown_once_as_text_and_qr_and_binds_the_member(secretary
     assert Image.open(io.BytesIO(base64.b64decode(qr.group(1)))).size[0] > 100
     assert phone("wx-sunba").bind_invite(code, "孙八").status_code == 200
     assert "已绑定" in secretary.get(f"/admin/members/{member.id}").get_data(as_text=True)
+
+
+def test_each_member_page_tells_that_members_own_binding(secretary, tree, make_member, phone):
+    bound, unbound = make_member(tree["a1"], "孙八"), make_member(tree["a1"], "周九")
+    phone("wx-sunba").bind_invite(_issue(secretary, bound), "孙八")
+
+    assert "已绑定" not in secretary.get(f"/admin/members/{unbound.id}").get_data(as_text=True)
+    with pytest.raises(AppError) as refused:
+        member_services.unbind(unbound)
+    assert (refused.value.code, refused.value.message) == ("not_bound", "该党员尚未绑定微信")
+    assert member_services.binding_of(bound) is not None
 
 
 def test_the_code_never_travels_in_a_url(secretary, tree, make_member, app):
