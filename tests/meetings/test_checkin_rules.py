@@ -372,6 +372,18 @@ def test_the_secretary_sees_the_latest_hundred_refusals_and_how_many_there_were(
     assert (rows[0].reason, rows[-1].reason) == ("第102次", "第3次")
 
 
+def test_a_scan_that_lost_the_race_answers_with_the_winners_arrival(meeting, member):
+    """Two scans read "not here yet"; the second to write is told the first one's time, not its own."""
+    stale = checkin.load_scan(meeting.id, member)
+    first = checkin.check_in(checkin.load_scan(meeting.id, member), CheckinMethod.MEETING_CODE)
+    db.session.commit()
+
+    second = checkin.check_in(stale, CheckinMethod.MEETING_CODE, now=first.checked_in_at + timedelta(seconds=40))
+
+    assert (second.already, second.status, second.checked_in_at) == (True, first.status, first.checked_in_at)
+    assert len(attendees(meeting)) == 1
+
+
 def test_a_refusal_longer_than_the_record_holds_is_cut_to_fit(meeting, member):
     from server.errors import AppError
 

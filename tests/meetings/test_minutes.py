@@ -140,6 +140,32 @@ def test_amendment_needs_finalised_minutes_and_a_reason(held):
         assert (refused.value.code, refused.value.message) == (code, message)
 
 
+def test_minutes_without_topic_or_content_are_not_finalised(held):
+    minutes = service.get_or_create_minutes(held)
+    service.save_draft(minutes, "学习党章", "  ", "")
+
+    with pytest.raises(AppError) as refused:
+        service.finalise(minutes)
+
+    assert (refused.value.code, refused.value.message) == ("minutes_incomplete", "请先填写会议主题和内容再定稿")
+    assert minutes.finalised_at is None
+
+
+def test_a_record_finalised_on_a_machine_whose_clock_is_behind_still_follows_the_chain(branch, make_member):
+    """Two app servers whose clocks disagree: the chain's time order must still match its links."""
+    first, second = (build_meeting(branch, title=title) for title in ("一月支部党员大会", "二月支部委员会"))
+    attend(first, make_member(branch))
+    attend(second, make_member(branch))
+    earlier = finalised_minutes(first)
+    ahead = utcnow() + timedelta(minutes=5)  # the first server's clock ran five minutes fast
+    db.session.execute(sa.update(Minutes).where(Minutes.id == earlier.id).values(finalised_at=ahead))
+    db.session.commit()
+
+    later = finalised_minutes(second)
+
+    assert later.finalised_at > ahead
+
+
 def test_a_draft_leaves_the_meeting_editable_and_finalising_freezes_it(held):
     from server.meetings.services import is_editable
 

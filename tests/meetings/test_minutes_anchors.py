@@ -126,6 +126,22 @@ def test_unreadable_lines_are_reported_for_the_whole_deployment_only(branch, mak
     assert service.verify_all(branch.path).ok
 
 
+def test_an_anchor_of_an_organisation_that_does_not_exist_is_reported(branch, make_member):
+    three_finalised(branch, make_member)
+    service.export_anchors()
+    genuine = anchors.anchor_file().read_text().splitlines()[-1].split("\t")
+    with anchors.anchor_file().open("a") as file:
+        position, digest, at = int(genuine[2]), genuine[3], genuine[4]
+        signed = anchors.sign(999999, position, digest)  # a well-signed line, for an organisation never made
+        file.write("\t".join([anchors.VERSION, "999999", str(position), digest, at, signed]) + "\n")
+
+    whole = service.verify_all()
+
+    assert [p["message"] for p in whole.anchor_file.problems] == [
+        "锚点文件中有不存在的组织 #999999 的锚点，可能被人改动过"
+    ]
+
+
 def test_export_appends_a_head_only_when_the_chain_grew(branch, make_member):
     records = three_finalised(branch, make_member)
     assert service.export_anchors() == 1
