@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
@@ -307,3 +307,33 @@ def test_the_hashed_text_of_minutes_and_amendments_is_pinned():
     )
     expected = hashlib.sha256((text + prev).encode()).hexdigest()
     assert service._digest(service._amendment_payload(amendment), prev) == expected
+
+
+def test_a_backfilled_record_hashes_its_reason_under_its_pinned_name():
+    at = datetime(2026, 11, 1, 1, 0, tzinfo=UTC)
+    record = SimpleNamespace(id=7, org_id=4, topic="学习党章", content="内容", decisions="", finalised_at=at)
+    meeting = SimpleNamespace(
+        id=3, kind=MeetingKind.THEME_DAY, title="补录", starts_at=at, organiser_org_id=4, backfill_reason="系统上线前"
+    )
+    text = (
+        '{"attendance":[],"backfill_reason":"系统上线前","content":"内容","decisions":"",'
+        '"finalised_at":"2026-11-01T01:00:00+00:00","kind":"theme_day","meeting_id":3,"minutes_id":7,'
+        '"org_id":4,"organiser":4,"photos":[],"starts_at":"2026-11-01T01:00:00+00:00",'
+        '"title":"补录","topic":"学习党章","type":"minutes"}'
+    )
+    payload = service._minutes_payload(record, meeting, [], [])
+    assert service._digest(payload, "2" * 64) == hashlib.sha256((text + "2" * 64).encode()).hexdigest()
+
+
+def test_the_hash_does_not_depend_on_the_servers_time_zone(monkeypatch):
+    """Machines set to Beijing time and to UTC must hash one record alike, or the chain breaks on a move."""
+    import time
+
+    beijing = datetime(2026, 11, 1, 9, 0, tzinfo=timezone(timedelta(hours=8)))
+    monkeypatch.setenv("TZ", "Asia/Shanghai")
+    time.tzset()
+    try:
+        assert service._iso(beijing) == "2026-11-01T01:00:00+00:00"
+    finally:
+        monkeypatch.undo()
+        time.tzset()
