@@ -82,6 +82,16 @@ def test_logging_in_while_wechat_fails(fault, client, emulator: RunningEmulator,
     assert client.post("/api/auth/login", json={"code": emulator.login_code("wx-faults-login")}).status_code == 200
 
 
+def test_an_error_we_do_not_expect_from_wechat_is_a_502_naming_its_code(client, emulator: RunningEmulator) -> None:
+    code = emulator.login_code("wx-faults-login")
+    emulator.fail_next(LOGIN, 40013, "invalid appid")
+
+    response = client.post("/api/auth/login", json={"code": code})
+
+    assert_member_answer(response, 502, "wechat_error")
+    assert "40013" in response.get_json()["error"]["message"]  # what the secretary quotes to support
+
+
 @pytest.mark.parametrize("fault", FAULTS)
 def test_binding_by_phone_number_while_wechat_fails(
     fault, phone, emulator: RunningEmulator, tree, make_member, impatient_wechat
