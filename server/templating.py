@@ -11,6 +11,12 @@ from server.audit import labels as audit_labels
 from server.members.schemas import fen_to_yuan
 
 
+def money_text(fen: int) -> str:
+    """``123450`` → ``¥1,234.50``; ``-1200`` → ``−¥12.00``."""
+    whole, cents = divmod(abs(fen), 100)
+    return f"{'−' if fen < 0 else ''}¥{whole:,}.{cents:02d}"
+
+
 def register(app: Flask) -> None:
     zone = ZoneInfo(app.config["DISPLAY_TIMEZONE"])
 
@@ -25,6 +31,11 @@ def register(app: Flask) -> None:
     @app.template_filter("yuan")
     def yuan(fen: int | None) -> str:
         return fen_to_yuan(fen or 0)
+
+    @app.template_filter("money")
+    def money(fen: int | None) -> str:
+        """Money as people read it: ¥1,234.50 (−¥12.00 for a reversal), from integer fen, no floats."""
+        return money_text(fen or 0)
 
     def readable(value: object) -> object:
         """Audit values are stored as JSON: a UTC timestamp comes back as ISO text, shown here in local time."""

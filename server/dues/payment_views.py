@@ -20,7 +20,13 @@ from server.auth.scope import require_member, require_org
 from server.db import db
 from server.dues import bills, payments, reconcile, refunds
 from server.dues.models import BillStatus, DuesBill
-from server.dues.payment_models import CHANNEL_LABELS, PAYMENT_STATUS_LABELS, Channel, DuesPayment
+from server.dues.payment_models import (
+    CHANNEL_LABELS,
+    PAYMENT_STATUS_LABELS,
+    REFUND_STATUS_LABELS,
+    Channel,
+    DuesPayment,
+)
 from server.dues.views import _yuan_to_fen, bp
 from server.errors import AppError, NotFound, PermissionDenied
 from server.meetings.compliance import local_today
@@ -166,6 +172,8 @@ def reconciliation_page():
     _require_finance()
     return render_template(
         "dues/reconciliation.html",
+        attention=refunds.needing_attention(g.admin.scope_path),
+        refund_statuses=REFUND_STATUS_LABELS,
         reports=reconcile.latest_reports(),
         kinds=reconcile.KIND_LABELS,
         yesterday=local_today() - timedelta(days=1),

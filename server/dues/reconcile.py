@@ -85,7 +85,10 @@ def reconcile(day: date) -> ReconciliationReport:
     }
     differences: list[dict[str, str]] = []
     theirs_paid = {row.out_trade_no: row for row in bill.rows if row.trade_state == "SUCCESS"}
-    theirs_refunds = {row.out_refund_no: row for row in bill.rows if row.trade_state == "REFUND"}
+    # a refund line whose money did not go back (closed, abnormal) is no refund in our books either
+    theirs_refunds = {
+        row.out_refund_no: row for row in bill.rows if row.trade_state == "REFUND" and row.refund_status == "SUCCESS"
+    }
     for no, row in sorted(theirs_paid.items()):
         payment = ours.get(no)
         if payment is None:
@@ -128,18 +131,19 @@ def bill_differences(payments: list[DuesPayment]) -> list[dict[str, str]]:
         return []
     ids = [p.id for p in payments if p.status is not PaymentStatus.UNAPPLIED]
     rows = db.session.execute(
-        sa.select(DuesPaymentBill, DuesBill, DuesPayment.out_trade_no)
+        sa.select(DuesPaymentBill, DuesBill, DuesPayment.out_trade_no, DuesRefund.status)
         .join(DuesBill, DuesBill.id == DuesPaymentBill.bill_id)
         .join(DuesPayment, DuesPayment.id == DuesPaymentBill.payment_id)
+        .outerjoin(DuesRefund, DuesRefund.id == DuesPaymentBill.refund_id)
         .where(DuesPaymentBill.payment_id.in_(ids))
         .order_by(DuesPayment.out_trade_no, DuesPaymentBill.month)
         .execution_options(populate_existing=True)  # the database's word, not what the session loaded
     ).all()
     found = []
-    for line, bill, no in rows:
+    for line, bill, no, refund_status in rows:
         month = f"{line.month:%Y-%m}"
-        if line.refund_id is not None:
-            continue  # refunded: the bill is free again
+        if refund_status is RefundStatus.SUCCESS:
+            continue  # refunded: the bill is free again (a refund under way leaves it paid)
         if bill.status is not BillStatus.PAID or bill.paid_by_payment_id != line.payment_id:
             found.append(_diff("bill", no, f"{month} 账单状态为 {bill.status.value}，应由本笔缴清"))
         elif bill.amount_fen != line.amount_fen:

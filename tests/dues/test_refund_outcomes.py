@@ -1,0 +1,108 @@
+"""Refunds WeChat cannot complete: ABNORMAL (the money cannot reach the payer and is held at WeChat until
+the finance admin settles it on the merchant platform) and CLOSED (nothing went back). Either way the
+month stays paid, the refund says what became of it, and the finance admin finds it on the
+reconciliation page until it is settled or asked again."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from server.auth.models import Role
+from server.db import db
+from server.dues.models import BillStatus
+from server.dues.payment_models import DuesPayment, DuesRefund, PaymentStatus, RefundStatus
+from server.dues.reconcile import reconcile
+from server.dues.refunds import apply_refund
+from server.meetings.compliance import local_today
+from server.wechat.pay import Refund
+from tests.dues.test_payments import bills_of, pay_three_months, snapshot
+
+
+def _paid(make_payer, make_admin, tree, paying):
+    payer = make_payer(tree["a1"], "alice")
+    bills, order_no = pay_three_months(payer, paying)
+    paying.deliver_due()
+    make_admin("root", Role.SUPERADMIN)
+    payment = db.session.scalar(sa.select(DuesPayment).where(DuesPayment.out_trade_no == order_no))
+    return payer, bills, payment
+
+
+def _refund_last_month(browser, payment, bills):
+    return browser("root").post(
+        f"/admin/dues/payments/{payment.id}/refund", {"bill_id": str(bills[-1].id), "reason": "本月已现金缴纳"}
+    )
+
+
+def _attention(browser) -> str:
+    page = browser("root").get("/admin/dues/reconciliation").get_data(as_text=True)
+    return page.split('id="refunds-attention"')[1].split("</section>")[0]
+
+
+def test_an_abnormal_refund_keeps_the_month_paid_until_it_is_settled(
+    rules, tree, make_payer, make_admin, browser, paying
+):
+    payer, bills, payment = _paid(make_payer, make_admin, tree, paying)
+    paying.end_next_refund("ABNORMAL")
+    assert _refund_last_month(browser, payment, bills).status_code == 302
+    paying.deliver_due()
+    (note,) = paying.notifications(payment.out_trade_no, "REFUND.ABNORMAL")
+    assert note.acknowledged
+    refund = db.session.scalars(sa.select(DuesRefund)).one()
+    assert refund.status is RefundStatus.ABNORMAL and refund.succeeded_at is None
+    assert [b.status for b in bills_of(payer.member)] == [BillStatus.PAID] * 3  # nothing went back
+    payment = db.session.get(DuesPayment, payment.id)
+    assert (payment.status, payment.refunded_fen) == (PaymentStatus.PAID, 0)
+    assert payer.get("/api/dues/payments").get_json()["items"][0]["refunded_fen"] == 0
+    attention = _attention(browser)
+    assert "退款异常，待处理" in attention and refund.out_refund_no in attention and payer.member.name in attention
+    shown = browser("root").get(f"/admin/dues/members/{payer.member.id}/payments").get_data(as_text=True)
+    assert "退款异常" in shown
+
+    before = snapshot()
+    again = _refund_last_month(browser, payment, bills)  # the month is held for the abnormal refund
+    assert again.status_code == 302 and snapshot() == before
+    paying.deliver_duplicates(payment.out_trade_no, 2, event_type="REFUND.ABNORMAL")
+    assert snapshot() == before
+
+    paying.settle_abnormal_refund(refund.out_refund_no)  # settled on the merchant platform
+    paying.deliver_due()
+    db.session.expire_all()
+    assert db.session.get(DuesRefund, refund.id).status is RefundStatus.SUCCESS
+    assert [b.status for b in bills_of(payer.member)] == [BillStatus.PAID, BillStatus.PAID, BillStatus.UNPAID]
+    payment = db.session.get(DuesPayment, payment.id)
+    assert (payment.status, payment.refunded_fen) == (PaymentStatus.PARTLY_REFUNDED, bills[-1].amount_fen)
+    assert refund.out_refund_no not in _attention(browser)
+    settled = snapshot()
+    late = paying.pay.refund_resource(paying.pay.refunds[refund.out_refund_no]) | {"refund_status": "ABNORMAL"}
+    assert apply_refund(Refund.from_wechat(late)) is False  # a late word of the old state changes nothing
+    db.session.commit()
+    assert snapshot() == settled
+    paying.advance(86_400)
+    report = reconcile(local_today())
+    assert report.differences == []
+
+
+def test_a_closed_refund_keeps_the_month_paid_and_may_be_asked_again(
+    rules, tree, make_payer, make_admin, browser, paying
+):
+    payer, bills, payment = _paid(make_payer, make_admin, tree, paying)
+    paying.end_next_refund("CLOSED")
+    _refund_last_month(browser, payment, bills)
+    paying.deliver_due()
+    assert paying.notifications(payment.out_trade_no, "REFUND.CLOSED")[0].acknowledged
+    closed = db.session.scalars(sa.select(DuesRefund)).one()
+    assert closed.status is RefundStatus.CLOSED
+    assert [b.status for b in bills_of(payer.member)] == [BillStatus.PAID] * 3
+    assert db.session.get(DuesPayment, payment.id).status is PaymentStatus.PAID
+    attention = _attention(browser)
+    assert "退款已关闭，未退出" in attention and closed.out_refund_no in attention
+
+    _refund_last_month(browser, payment, bills)  # asked again: the month was let go
+    paying.deliver_due()
+    db.session.expire_all()
+    second = db.session.scalars(sa.select(DuesRefund).where(DuesRefund.id != closed.id)).one()
+    assert second.status is RefundStatus.SUCCESS
+    assert [b.status for b in bills_of(payer.member)] == [BillStatus.PAID, BillStatus.PAID, BillStatus.UNPAID]
+    assert "没有待处理的退款" in _attention(browser)
+    paying.advance(86_400)
+    assert reconcile(local_today()).differences == []  # the closed refund returned nothing, on both sides
