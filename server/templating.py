@@ -9,12 +9,7 @@ from flask import Flask, g
 
 from server.audit import labels as audit_labels
 from server.members.schemas import fen_to_yuan
-
-
-def money_text(fen: int) -> str:
-    """``123450`` → ``¥1,234.50``; ``-1200`` → ``−¥12.00``."""
-    whole, cents = divmod(abs(fen), 100)
-    return f"{'−' if fen < 0 else ''}¥{whole:,}.{cents:02d}"
+from server.money import money_text
 
 
 def register(app: Flask) -> None:
