@@ -202,7 +202,7 @@ def run_reconciliation():
         "dues_reconciliation",
         entity_id=report.id,
         label=f"{day:%Y-%m-%d}",
-        org_id=None,
+        org_id=g.admin.org_id,  # the committee's finance admins read it (the superadmin reads all)
         detail={"differences": len(report.differences)},
     )
     flash(
