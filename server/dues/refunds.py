@@ -42,6 +42,8 @@ log = logging.getLogger(__name__)
 
 def _lines(payment: DuesPayment, bill_ids: Sequence[int] | None) -> list[DuesPaymentBill]:
     open_lines = [line for line in payment.lines if line.refund_id is None]
+    if not open_lines:
+        raise AppError("nothing_to_refund", "这笔缴费的月份都已退款或正在退款")
     if bill_ids is None:
         return open_lines
     wanted = set(bill_ids)
@@ -87,8 +89,10 @@ def refund_wechat(payment: DuesPayment, bill_ids: Sequence[int] | None, reason: 
         raise AppError("bad_channel", "现金或转账缴费请用冲正")
     if payment.status not in (PaymentStatus.PAID, PaymentStatus.PARTLY_REFUNDED, PaymentStatus.UNAPPLIED):
         raise AppError("not_refundable", "该笔缴费当前不能退款")
-    if payment.status is PaymentStatus.UNAPPLIED:
+    if payment.status is PaymentStatus.UNAPPLIED:  # all of it goes back, once
         lines = list(payment.lines)
+        if any(line.refund_id is not None for line in lines):
+            raise AppError("nothing_to_refund", "这笔款项正在退款")
         amount = payment.amount_fen
     else:
         lines = _lines(payment, bill_ids)
@@ -193,6 +197,16 @@ def reverse_offline(payment: DuesPayment, reason: str, admin_id: int) -> DuesRef
     refund.amount_fen = payment.amount_fen
     _finish(refund, RefundStatus.SUCCESS)
     return refund
+
+
+def of_payments(payment_ids: list[int]) -> dict[int, list[DuesRefund]]:
+    """The refunds and reversals of these payments, oldest first, by payment id."""
+    found: dict[int, list[DuesRefund]] = {}
+    if payment_ids:
+        query = sa.select(DuesRefund).where(DuesRefund.payment_id.in_(payment_ids)).order_by(DuesRefund.id)
+        for refund in db.session.scalars(query):
+            found.setdefault(refund.payment_id, []).append(refund)
+    return found
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from server.dues.reconcile import reconcile
 from server.dues.refunds import apply_refund
 from server.meetings.compliance import local_today
 from server.wechat.pay import Refund
+from tests.dues.conftest import owe_months
 from tests.dues.test_payments import bills_of, pay_three_months, snapshot
 
 
@@ -106,3 +107,33 @@ def test_a_closed_refund_keeps_the_month_paid_and_may_be_asked_again(
     assert "没有待处理的退款" in _attention(browser)
     paying.advance(86_400)
     assert reconcile(local_today()).differences == []  # the closed refund returned nothing, on both sides
+
+
+def test_money_that_covered_nothing_is_refunded_once_even_when_wechat_holds_it(
+    rules, tree, make_payer, make_admin, browser, paying
+):
+    payer = make_payer(tree["a1"], "alice")
+    bills = owe_months(payer.member, 1)
+    first = payer.post("/api/dues/orders", json={"bill_ids": [bills[0].id]}).get_json()
+    prepay_id = first["payment"]["package"].removeprefix("prepay_id=")
+    second = payer.post("/api/dues/orders", json={"bill_ids": [bills[0].id]}).get_json()  # closes the first
+    assert paying.request_payment("alice", second["payment"])["errMsg"] == "requestPayment:ok"
+    paying.confirm_payment(prepay_id, "alice", even_if_closed=True)
+    paying.deliver_due()
+    make_admin("root", Role.SUPERADMIN)
+    unapplied = db.session.scalar(sa.select(DuesPayment).where(DuesPayment.out_trade_no == first["order_no"]))
+    assert unapplied.status is PaymentStatus.UNAPPLIED
+    paying.end_next_refund("ABNORMAL")
+    browser("root").post(f"/admin/dues/payments/{unapplied.id}/refund", {"reason": "重复缴费"})
+    paying.deliver_due()
+    before = snapshot()
+    page = browser("root").post(
+        f"/admin/dues/payments/{unapplied.id}/refund", {"reason": "再退一次"}, follow_redirects=True
+    )
+    assert "正在退款" in page.get_data(as_text=True) and snapshot() == before
+    (refund,) = db.session.scalars(sa.select(DuesRefund)).all()
+    paying.settle_abnormal_refund(refund.out_refund_no)
+    paying.deliver_due()
+    db.session.expire_all()
+    assert db.session.get(DuesPayment, unapplied.id).status is PaymentStatus.REFUNDED
+    assert [b.status for b in bills_of(payer.member)] == [BillStatus.PAID]  # paid by the second order, still
