@@ -96,9 +96,11 @@ def member_payments(member_id: int):
         "dues/payments.html",
         member=member,
         payments=rows,
+        refunds=refunds.of_payments([p.id for p in rows]),
         payable=payable,
         channels=CHANNEL_LABELS,
         statuses=PAYMENT_STATUS_LABELS,
+        refund_statuses=REFUND_STATUS_LABELS,
         finance=is_finance_admin(g.admin),
     )
 

@@ -124,7 +124,7 @@ def test_the_pages_are_scoped_audited_and_exported(books, tree, make_admin, brow
     assert browser("weiyuan").post("/admin/dues/remittances", form).status_code == 403
     assert browser("weiyuan").post(f"/admin/dues/remittances/{entry.id}/reverse", {"note": "x"}).status_code == 403
     listed = general.get("/admin/dues/remittances").get_data(as_text=True)
-    assert "120.50" in listed and "第三季度" in listed
+    assert "¥120.50" in listed and "第三季度" in listed
     assert secretary.post(f"/admin/dues/remittances/{entry.id}/reverse", {"note": "记错"}).status_code == 302
     assert secretary.post(f"/admin/dues/remittances/{entry.id}/reverse", {"note": "再次"}).status_code == 302
     assert db.session.scalar(sa.select(sa.func.sum(DuesRemittance.amount_fen))) == 0
