@@ -44,6 +44,15 @@ def is_finance_admin(admin: AdminUser) -> bool:
     return admin.role is Role.ORG_ADMIN and admin.org is not None and admin.org.kind is OrgKind.COMMITTEE
 
 
+@bp.context_processor
+def _refunds_waiting() -> dict:
+    """The dues pages' 对账 button counts the refunds waiting for a finance admin (only theirs to see)."""
+    admin = g.get("admin")
+    if admin is None or not is_finance_admin(admin):
+        return {}
+    return {"refunds_waiting": refunds.count_needing_attention(admin.scope_path)}
+
+
 def _require_finance() -> None:
     if not is_finance_admin(g.admin):
         raise PermissionDenied("仅党委财务管理员可以操作")

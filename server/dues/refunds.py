@@ -217,27 +217,36 @@ class NeedsAttention:
     org_name: str
 
 
-def needing_attention(path: str, *, limit: int = 100) -> list[NeedsAttention]:
-    """Refunds under ``path`` a finance admin must act on, oldest first: every ABNORMAL one (the money is
-    held at WeChat until settled on the merchant platform) and every CLOSED one not followed by another
-    refund of the same payment (asked for, never paid back)."""
+def _waiting(path: str) -> sa.ColumnElement[bool]:
+    """Refunds under ``path`` a finance admin must act on: every ABNORMAL one (the money is held at WeChat
+    until settled on the merchant platform) and every CLOSED one not followed by another refund of the
+    same payment (asked for, never paid back)."""
     later = aliased(DuesRefund)
     retried = sa.exists().where(later.payment_id == DuesRefund.payment_id, later.id > DuesRefund.id)
+    return sa.and_(
+        scope_filter(DuesRefund.org_id, path),
+        sa.or_(
+            DuesRefund.status == RefundStatus.ABNORMAL,
+            sa.and_(DuesRefund.status == RefundStatus.CLOSED, ~retried),
+        ),
+    )
+
+
+def needing_attention(path: str, *, limit: int = 100) -> list[NeedsAttention]:
+    """The refunds waiting for a finance admin under ``path`` (:func:`_waiting`), oldest first."""
     rows = db.session.execute(
         sa.select(DuesRefund, Member.id, Member.name, Organisation.name)
         .join(DuesPayment, DuesPayment.id == DuesRefund.payment_id)
         .join(Member, Member.id == DuesPayment.member_id)
         .join(Organisation, Organisation.id == DuesRefund.org_id)
-        .where(
-            scope_filter(DuesRefund.org_id, path),
-            sa.or_(
-                DuesRefund.status == RefundStatus.ABNORMAL,
-                sa.and_(DuesRefund.status == RefundStatus.CLOSED, ~retried),
-            ),
-        )
+        .where(_waiting(path))
         .order_by(DuesRefund.id)
         .limit(limit)
     ).all()
     return [
         NeedsAttention(refund, member_id, member_name, org_name) for refund, member_id, member_name, org_name in rows
     ]
+
+
+def count_needing_attention(path: str) -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(DuesRefund).where(_waiting(path))) or 0

@@ -4,13 +4,17 @@ of each is saved (test-artifacts/screenshots/dues-page-*.png) to be looked at.""
 
 from __future__ import annotations
 
+import io
 import re
+from datetime import date
 
 import sqlalchemy as sa
+from openpyxl import load_workbook
 from playwright.sync_api import Page, expect
 
 from server.db import db
-from server.dues import refunds
+from server.dues import base_imports, refunds
+from server.dues.months import current_month
 from server.dues.payment_models import Channel, DuesPayment
 from server.members.models import Member
 from tests.browser.conftest import login, screenshot
@@ -40,6 +44,22 @@ def _pages() -> dict[str, str]:
     }
 
 
+def test_a_base_import_with_a_mistake_names_its_row_and_column(page: Page, demo, tmp_path):
+    book = load_workbook(io.BytesIO(base_imports.template("/", date(current_month().year + 1, 1, 1))))
+    book.active["E3"] = "五千"
+    upload = tmp_path / "缴费基数.xlsx"
+    book.save(upload)
+    login(page, "dangwei")
+    page.goto("/admin/dues/bases")
+    page.locator("#base-import summary").click()
+    screenshot(page, "dues-page-bases-import")
+    page.locator("#base-import input[type=file]").set_input_files(str(upload))
+    page.locator("#base-import").get_by_role("button", name="上传并导入").click()
+    expect(page.locator("#import-errors")).to_contain_text("第 3 行")
+    expect(page.locator("#import-errors")).to_contain_text("月缴费基数（元）")
+    screenshot(page, "dues-page-bases-import-errors")
+
+
 def test_every_dues_page_reads_well_on_the_demo(page: Page, demo):
     errors = _no_console_errors(page)
     pages = _pages()
@@ -59,6 +79,7 @@ def test_every_dues_page_reads_well_on_the_demo(page: Page, demo):
     screenshot(page, "dues-page-payments-refund-form")
     page.goto(pages["reconciliation"])
     expect(page.locator("#refunds-attention")).to_contain_text("退款异常，待处理")
+    expect(page.locator("#nav-reconciliation .nav-count")).to_have_text("1")
     page.goto(pages["arrears"])
     expect(page.locator("#arrears-members")).not_to_contain_text("还没有提醒")
     # the browser's own favicon request answers 404 (reported by URL otherwise, see _no_console_errors)

@@ -5,6 +5,8 @@ reconciliation page until it is settled or asked again."""
 
 from __future__ import annotations
 
+import re
+
 import sqlalchemy as sa
 
 from server.auth.models import Role
@@ -39,6 +41,13 @@ def _attention(browser) -> str:
     return page.split('id="refunds-attention"')[1].split("</section>")[0]
 
 
+def _waiting_on_the_nav(admin) -> str | None:
+    found = re.search(
+        r'id="nav-reconciliation">对账<span class="nav-count"[^>]*>(\d+)<', admin.get("/admin/dues/bills").text
+    )
+    return found.group(1) if found else None
+
+
 def test_an_abnormal_refund_keeps_the_month_paid_until_it_is_settled(
     rules, tree, make_payer, make_admin, browser, paying
 ):
@@ -58,6 +67,7 @@ def test_an_abnormal_refund_keeps_the_month_paid_until_it_is_settled(
     assert "退款异常，待处理" in attention and refund.out_refund_no in attention and payer.member.name in attention
     shown = browser("root").get(f"/admin/dues/members/{payer.member.id}/payments").get_data(as_text=True)
     assert "退款异常" in shown
+    assert _waiting_on_the_nav(browser("root")) == "1"  # every dues page says a refund waits
 
     before = snapshot()
     again = _refund_last_month(browser, payment, bills)  # the month is held for the abnormal refund
@@ -73,6 +83,7 @@ def test_an_abnormal_refund_keeps_the_month_paid_until_it_is_settled(
     payment = db.session.get(DuesPayment, payment.id)
     assert (payment.status, payment.refunded_fen) == (PaymentStatus.PARTLY_REFUNDED, bills[-1].amount_fen)
     assert refund.out_refund_no not in _attention(browser)
+    assert _waiting_on_the_nav(browser("root")) is None
     settled = snapshot()
     late = paying.pay.refund_resource(paying.pay.refunds[refund.out_refund_no]) | {"refund_status": "ABNORMAL"}
     assert apply_refund(Refund.from_wechat(late)) is False  # a late word of the old state changes nothing
