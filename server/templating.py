@@ -9,6 +9,7 @@ from flask import Flask, g
 
 from server.audit import labels as audit_labels
 from server.members.schemas import fen_to_yuan
+from server.money import money_text
 
 
 def register(app: Flask) -> None:
@@ -25,6 +26,11 @@ def register(app: Flask) -> None:
     @app.template_filter("yuan")
     def yuan(fen: int | None) -> str:
         return fen_to_yuan(fen or 0)
+
+    @app.template_filter("money")
+    def money(fen: int | None) -> str:
+        """Money as people read it: ¥1,234.50 (−¥12.00 for a reversal), from integer fen, no floats."""
+        return money_text(fen or 0)
 
     def readable(value: object) -> object:
         """Audit values are stored as JSON: a UTC timestamp comes back as ISO text, shown here in local time."""

@@ -115,6 +115,19 @@ describe('党费', () => {
     saveScreen(comp, 'dues', 'closed');
   });
 
+  test('money taken after the months were paid otherwise: not dues, refunded, do not pay again', async () => {
+    const unapplied = { ...pending, status: 'unapplied', paid_at: '2026-12-01T02:05:00+00:00' };
+    const { page } = await opened({ api: fakeApi({ orders: [unapplied] }) });
+    tap(page, 2);
+    await page.onPay();
+    await flush();
+    const comp = render('dues', page.data);
+    expect(text(comp, '.outcome__title')).toBe('已收款，未计入党费');
+    expect(text(comp, '.unapplied .hint')).toContain('原路退回');
+    expect(comp.querySelector('.paid')).toBeUndefined();
+    saveScreen(comp, 'dues', 'unapplied');
+  });
+
   test('请人代缴: the share button once the token is made, and the relative’s view', async () => {
     const made = { token: 'tok1', expires_at: '2026-12-08T02:00:00+00:00', member_name: '张三' };
     const { page } = await opened({ api: fakeApi({ post: { '/api/dues/proxy-tokens': made } }) });
@@ -154,6 +167,14 @@ describe('缴费记录', () => {
     expect(texts(comp, '.payment__refund')).toEqual(['已退款 15.00 元']);
     expect(texts(comp, '.payment__payer')).toEqual(['代缴人：李四']);
     saveScreen(comp, 'dues-history', 'list');
+  });
+
+  test('money that covered nothing: said so, no receipt offered', async () => {
+    const unapplied = { ...PAYMENTS.items[1], id: 32, status: 'unapplied', channel: 'wechat', payer_name: '张三' };
+    const comp = await loaded(jest.fn().mockResolvedValue({ items: [unapplied, PAYMENTS.items[0]] }));
+    expect(texts(comp, '.payment__note--unapplied')).toEqual(['已收款，未计入党费：所选月份已由另一笔缴费缴清，党委将原路退回这笔钱']);
+    expect(texts(comp, '.payment__open')).toEqual(['收据 ›']);
+    saveScreen(comp, 'dues-history', 'unapplied');
   });
 
   test('loading, empty and error', async () => {

@@ -183,6 +183,19 @@ describe('paying', () => {
     expect(api.get.mock.calls.filter(([p]) => p === '/api/dues/me')).toHaveLength(2);
   });
 
+  test('money that arrived after the months were paid otherwise is never shown as 缴费成功', async () => {
+    const unapplied = { ...pending, status: 'unapplied', paid_at: '2026-12-01T02:05:00+00:00', months: ['2026-08'] };
+    const wx = phone();
+    const { page } = await opened({ api: fakeApi({ orders: [unapplied] }), wx });
+    tap(page, 0);
+    await page.onPay();
+    await flush();
+    expect(page.data.phase).toBe('unapplied');
+    expect(page.data.order).toMatchObject({ status: 'unapplied', amountText: '45.00', paidAtText: '2026-12-01 10:05' });
+    expect(wx.toasts.map((t) => t.title)).not.toContain('缴费成功');
+    expect(wx.modals).toEqual([]); // no reminder offered for a payment that paid nothing
+  });
+
   test('the wait stops while hidden, resumes on show, says plainly when it takes long, and survives lost answers', async () => {
     const api = fakeApi({ orders: [pending, new NetworkError(), pending, paidOrder] });
     const clock = { t: 0 };
@@ -273,6 +286,24 @@ describe('history and receipt', () => {
     expect(page.data.payments[2]).toMatchObject({ payer: '', refund: '' });
     page.open({ currentTarget: { dataset: { id: 31 } } });
     expect(wx.navigated).toEqual(['/pages/dues-receipt/index?id=31']);
+  });
+
+  test('money that covered nothing says so, is not shown as paid, and has no receipt to open', async () => {
+    const wx = phone();
+    const unapplied = { ...PAYMENTS.items[2], id: 40, status: 'unapplied' };
+    const reversed = { ...PAYMENTS.items[1], id: 41, status: 'reversed', refunded_fen: 1500 };
+    const api = { get: jest.fn().mockResolvedValue({ items: [unapplied, reversed] }), member: () => ({ name: '张三' }) };
+    const page = mountPage(createDuesHistoryPage({ api, wx }));
+    await page.onLoad();
+    expect(page.data.payments[0]).toMatchObject({ status: 'unapplied', hasReceipt: false });
+    expect(page.data.payments[0].note).toContain('未计入党费');
+    expect(page.data.payments[1]).toMatchObject({ status: 'reversed', hasReceipt: true });
+    expect(page.data.payments[1].note).toContain('已冲正');
+    page.open({ currentTarget: { dataset: { id: 40 } } });
+    expect(wx.navigated).toEqual([]);
+    page.open({ currentTarget: { dataset: { id: 41 } } });
+    expect(wx.navigated).toEqual(['/pages/dues-receipt/index?id=41']);
+    expect(paymentRow(PAYMENTS.items[0])).toMatchObject({ status: 'paid', note: '', hasReceipt: true });
   });
 
   test('no payments is empty; a failure is an error with 重新加载', async () => {

@@ -34,4 +34,13 @@ function proxyPayer(payment, ownName) {
   return payer !== ownName ? payer : '';
 }
 
-module.exports = { monthLabel, monthsText, channelLabel, proxyPayer };
+// What a member needs to know about a payment that did not simply pay its months, or '' (the server's
+// `status`). `unapplied` is money WeChat took after the months had been paid otherwise: it paid for
+// nothing and is refunded, so it is never shown as paid.
+function statusNote(status) {
+  if (status === 'unapplied') return '已收款，未计入党费：所选月份已由另一笔缴费缴清，党委将原路退回这笔钱';
+  if (status === 'reversed') return '已冲正：这笔登记有误，已撤销，所含月份恢复为未缴';
+  return '';
+}
+
+module.exports = { monthLabel, monthsText, channelLabel, proxyPayer, statusNote };

@@ -35,6 +35,10 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+def _plain(values: dict[str, Any] | None) -> dict[str, Any] | None:
+    return None if values is None else {key: _jsonable(value) for key, value in values.items()}
+
+
 def _present(obj: Any, key: str, value: Any) -> Any:
     masks: dict[str, Callable[[Any], Any]] = getattr(obj, "__audit_masked__", {})
     if key in masks and value is not None:
@@ -187,13 +191,15 @@ def record(
     label: str = "",
     org_id: int | None = None,
     detail: dict[str, Any] | None = None,
+    before: dict[str, Any] | None = None,
 ) -> None:
     """Record an action that writes no audited row of its own, such as an export.
 
-    Also used by code that writes an audited table with a Core statement (the check-in hot path),
-    which the flush hooks above do not see: it records the row itself, in the same transaction.
+    Also used by code that writes an audited table with a Core statement (the check-in hot path, a
+    payment's status), which the flush hooks above do not see: it records the change itself, in the same
+    transaction, ``before`` and ``detail`` (the values after) as the hooks would.
     """
-    entry = _entry(action, entity_type, entity_id, label, org_id, None, detail)
+    entry = _entry(action, entity_type, entity_id, label, org_id, _plain(before), _plain(detail))
     db.session.execute(_INSERT_ENTRY, entry)
 
 

@@ -157,28 +157,18 @@ def _own_order(order_no: str) -> DuesPayment:
     return payment
 
 
-#: what the member's page is told; our internal states read as the nearest of these
-ORDER_STATUS = {
-    PaymentStatus.PENDING: "pending",
-    PaymentStatus.PAID: "paid",
-    PaymentStatus.CLOSED: "closed",
-    PaymentStatus.REFUNDED: "refunded",
-    PaymentStatus.PARTLY_REFUNDED: "partly_refunded",
-    PaymentStatus.REVERSED: "refunded",
-    PaymentStatus.UNAPPLIED: "paid",
-}
-
-
 @blp.route("/dues/orders/<order_no>", methods=["GET"])
 @member_required
 @blp.response(200, OrderSchema)
 @blp.doc(security=BEARER)
 def order_status(order_no: str):
-    """How my order stands; while pending, WeChat is asked (a few times a minute at most)."""
+    """How my order stands; while pending, WeChat is asked (a few times a minute at most). ``unapplied``:
+    WeChat took the money after the months were paid otherwise (the order had been closed); it covers
+    nothing and the committee refunds it."""
     payment = payments.refresh_from_wechat(_own_order(order_no))
     return {
         "order_no": payment.out_trade_no,
-        "status": ORDER_STATUS[payment.status],
+        "status": payment.status.value,
         "amount_fen": payment.amount_fen,
         "paid_at": payment.paid_at,
         "months": payments.months_of(payment),
@@ -186,6 +176,8 @@ def order_status(order_no: str):
 
 
 SETTLED = (PaymentStatus.PAID, PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REFUNDED, PaymentStatus.REVERSED)
+#: money taken, shown in my history: settled payments, and money that paid for nothing (to be refunded)
+TAKEN = (*SETTLED, PaymentStatus.UNAPPLIED)
 
 
 @blp.route("/dues/payments", methods=["GET"])
@@ -193,10 +185,11 @@ SETTLED = (PaymentStatus.PAID, PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REFU
 @blp.response(200, PaymentListSchema)
 @blp.doc(security=BEARER)
 def my_payments():
-    """My dues payments (whoever paid them), newest first."""
+    """My dues payments (whoever paid them), newest first; ``status`` says where each stands (``unapplied``:
+    the money came after the months were paid otherwise, it covers nothing and is refunded; no receipt)."""
     rows = db.session.scalars(
         sa.select(DuesPayment)
-        .where(DuesPayment.member_id == current_identity().id, DuesPayment.status.in_(SETTLED))
+        .where(DuesPayment.member_id == current_identity().id, DuesPayment.status.in_(TAKEN))
         .order_by(DuesPayment.paid_at.desc(), DuesPayment.id.desc())
         .limit(200)
     ).all()
@@ -211,6 +204,7 @@ def my_payments():
                 "months": payments.months_of(p),
                 "payer_name": p.payer_name,
                 "refunded_fen": p.refunded_fen,
+                "status": p.status.value,
             }
             for p in rows
         ]

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 
 from server.auth.scope import scope_filter
 from server.db import db
+from server.dues.ledger_models import DuesReminder
 from server.dues.models import BillStatus, DuesBill
 from server.dues.months import current_month
 from server.members.models import Member
@@ -107,6 +108,24 @@ def streak_of(member_id: int, *, today: date | None = None) -> int:
     runs = streaks(member.org.path, minimum=1, today=today).where(DuesBill.member_id == member_id)
     row = db.session.execute(runs).first()
     return row.months if row else 0
+
+
+def last_reminders(member_ids: list[int]) -> dict[int, DuesReminder]:
+    """Each member's latest arrears reminder (``reminders.send_reminders``), by member id; one query."""
+    if not member_ids:
+        return {}
+    latest = (
+        sa.select(DuesReminder.member_id, sa.func.max(DuesReminder.month).label("month"))
+        .where(DuesReminder.member_id.in_(member_ids))
+        .group_by(DuesReminder.member_id)
+        .subquery("latest")
+    )
+    rows = db.session.scalars(
+        sa.select(DuesReminder).join(
+            latest, sa.and_(DuesReminder.member_id == latest.c.member_id, DuesReminder.month == latest.c.month)
+        )
+    )
+    return {row.member_id: row for row in rows}
 
 
 @dataclass(frozen=True)

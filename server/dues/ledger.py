@@ -201,6 +201,25 @@ def _monthly(node: Organisation, first: date, last: date) -> list[dict]:
     ]
 
 
+def books_of(org: Organisation) -> LedgerRow:
+    """``org``'s own books over all time, as they stand now: received (its own members' paid dues plus
+    what its children remitted to it) and remitted (net of reversals); ``balance_fen`` is what it holds."""
+    own = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(_COLLECTED), 0)).where(
+            DuesBill.org_id == org.id, DuesBill.status == BillStatus.PAID
+        )
+    )
+
+    def remittances(column) -> int:
+        total = sa.func.coalesce(sa.func.sum(DuesRemittance.amount_fen), 0)
+        return int(db.session.scalar(sa.select(total).where(column == org.id)))
+
+    row = LedgerRow(org.id, org.name, org.kind)
+    row.received_fen = int(own) + remittances(DuesRemittance.to_org_id)
+    row.remitted_fen = remittances(DuesRemittance.from_org_id)
+    return row
+
+
 def ledger(node: Organisation, first: date, last: date, *, today: date | None = None) -> Ledger:
     """The ledger of ``node`` and each of its children (their whole subtrees) for ``first``–``last``."""
     check_period(first, last)

@@ -72,6 +72,17 @@ class DuesReminderOutcome(enum.StrEnum):
     NO_WECHAT = "no_wechat"  # the member has not bound WeChat: counted, nothing sent
 
 
+#: what the arrears page says of a member's last reminder
+REMINDER_OUTCOME_LABELS = {
+    DuesReminderOutcome.SENDING: "发送中断，不再重发",
+    DuesReminderOutcome.SENT: "已发送",
+    DuesReminderOutcome.NOT_SUBSCRIBED: "未发送：党员未开启党费提醒",
+    DuesReminderOutcome.FAILED: "未发送：微信拒绝",
+    DuesReminderOutcome.UNCERTAIN: "可能已发送（微信未答复）",
+    DuesReminderOutcome.NO_WECHAT: "未发送：未绑定微信",
+}
+
+
 class DuesReminder(db.Model):
     """A member's arrears reminder for one month, claimed before it is sent: at most one per month."""
 

@@ -13,7 +13,7 @@ from server.auth.scope import require_org, scope_roots
 from server.db import db
 from server.dues import arrears, ledger, remittances
 from server.dues.ledger_excel import ledger_workbook
-from server.dues.ledger_models import DuesRemittance
+from server.dues.ledger_models import REMINDER_OUTCOME_LABELS, DuesRemittance
 from server.dues.months import add_months, current_month
 from server.dues.views import PER_PAGE, _month_arg, _orgs_for_filter, _under, _yuan_to_fen, bp
 from server.errors import AppError, NotFound
@@ -57,6 +57,8 @@ def arrears_page():
         "dues/arrears.html",
         node=node,
         items=items,
+        reminders=arrears.last_reminders([item.member_id for item in items]),
+        outcomes=REMINDER_OUTCOME_LABELS,
         branches=arrears.by_branch(items),
         flagged_only=flagged_only,
         flagged=sum(1 for item in items if item.flagged),

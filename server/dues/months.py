@@ -39,3 +39,17 @@ def parse_month(text: str) -> date:
     if not 2000 <= year <= 2100:
         raise ValueError(text)
     return date(year, month, 1)
+
+
+def runs_text(months: list[date]) -> str:
+    """Months as an admin reads them: runs of consecutive months as ranges.
+    ``[2026-07 … 2026-11]`` → ``2026-07 至 2026-11（5 个月）``; ``[2026-01, 2026-03]`` → ``2026-01、2026-03``."""
+    runs: list[list[date]] = []
+    for month in sorted(set(months)):
+        if runs and add_months(runs[-1][-1], 1) == month:
+            runs[-1].append(month)
+        else:
+            runs.append([month])
+    parts = [f"{run[0]:%Y-%m}" if len(run) == 1 else f"{run[0]:%Y-%m} 至 {run[-1]:%Y-%m}" for run in runs]
+    text = "、".join(parts)
+    return f"{text}（{len(set(months))} 个月）" if len(runs) == 1 and len(runs[0]) > 1 else text

@@ -4,7 +4,8 @@ In order: the adapter verifies the delivery (signature type, platform serial, ti
 minutes, RSA signature) and decrypts it; an id we applied before is answered success and changes
 nothing (a replay within the five minutes, a duplicate); then the order (or refund) must be ours with
 the same amount, merchant and app id; then it is applied once under the payment's row lock
-(``payments.apply_transaction`` / ``refunds.apply_refund``). Any refusal answers 4xx with WeChat's
+(``payments.apply_transaction`` / ``refunds.apply_refund``), and every change it makes is in the audit
+trail in the name of 微信支付 (``payment_status.WECHAT_PAY``). Any refusal answers 4xx with WeChat's
 ``{"code": "FAIL", …}`` and writes nothing: the request's transaction is rolled back.
 """
 

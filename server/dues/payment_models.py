@@ -52,7 +52,7 @@ PAYMENT_STATUS_LABELS = {
     PaymentStatus.UNAPPLIED: "已收款未入账（待退款）",
 }
 
-#: Every allowed change of a payment's status; anything else is a bug (``payments.move``).
+#: Every allowed change of a payment's status; anything else is refused (``payment_status.move``).
 #: CLOSED → PAID / UNAPPLIED: WeChat reports a payment that went through as we closed the order.
 PAYMENT_TRANSITIONS: dict[PaymentStatus, frozenset[PaymentStatus]] = {
     PaymentStatus.PENDING: frozenset({PaymentStatus.PAID, PaymentStatus.CLOSED, PaymentStatus.UNAPPLIED}),
@@ -144,11 +144,13 @@ class DuesPaymentBill(db.Model):
     bill_id: Mapped[int] = mapped_column(BIGINT, sa.ForeignKey("dues_bills.id", ondelete="RESTRICT"), index=True)
     month: Mapped[date]
     amount_fen: Mapped[int] = mapped_column(sa.BigInteger)
-    #: refunded or reversed by this refund (None: still paid, or the order never was)
+    #: being refunded, refunded or reversed by this refund (None: still paid, or the order never was); a
+    #: refund WeChat closed lets its months go again
     refund_id: Mapped[int | None] = mapped_column(BIGINT, sa.ForeignKey("dues_refunds.id", ondelete="RESTRICT"))
 
     payment: Mapped[DuesPayment] = relationship(back_populates="lines")
     bill: Mapped[DuesBill] = relationship()
+    refund: Mapped[DuesRefund | None] = relationship()
 
 
 class RefundKind(enum.StrEnum):
@@ -157,16 +159,34 @@ class RefundKind(enum.StrEnum):
 
 
 class RefundStatus(enum.StrEnum):
+    """WeChat's own refund statuses. Until a refund succeeds its months stay paid."""
+
     PROCESSING = "processing"
     SUCCESS = "success"
-    FAILED = "failed"  # WeChat: CLOSED or ABNORMAL; the finance admin follows it up
+    #: the money could not reach the payer (a closed bank card, a frozen account): WeChat holds it until
+    #: the finance admin settles it on the merchant platform, which then reports SUCCESS (or CLOSED). The
+    #: months stay reserved for this refund, so nobody asks for them twice.
+    ABNORMAL = "abnormal"
+    #: WeChat closed the refund: nothing was returned; the months are free to be refunded again
+    CLOSED = "closed"
 
 
-REFUND_TRANSITIONS: dict[RefundStatus, frozenset[RefundStatus]] = {
-    RefundStatus.PROCESSING: frozenset({RefundStatus.SUCCESS, RefundStatus.FAILED}),
-    RefundStatus.SUCCESS: frozenset(),
-    RefundStatus.FAILED: frozenset(),
+REFUND_STATUS_LABELS = {
+    RefundStatus.PROCESSING: "退款处理中",
+    RefundStatus.SUCCESS: "已退款",
+    RefundStatus.ABNORMAL: "退款异常，待处理",
+    RefundStatus.CLOSED: "退款已关闭，未退出",
 }
+
+#: Every allowed change of a refund's status (``refunds.apply_refund``); a late or repeated word is ignored.
+REFUND_TRANSITIONS: dict[RefundStatus, frozenset[RefundStatus]] = {
+    RefundStatus.PROCESSING: frozenset({RefundStatus.SUCCESS, RefundStatus.ABNORMAL, RefundStatus.CLOSED}),
+    RefundStatus.ABNORMAL: frozenset({RefundStatus.SUCCESS, RefundStatus.CLOSED}),
+    RefundStatus.SUCCESS: frozenset(),
+    RefundStatus.CLOSED: frozenset(),
+}
+#: refunds a finance admin must look at: money stuck at WeChat, or a refund asked for that did not happen
+NEEDS_ATTENTION = (RefundStatus.ABNORMAL, RefundStatus.CLOSED)
 
 
 class DuesRefund(db.Model):

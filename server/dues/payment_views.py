@@ -20,7 +20,13 @@ from server.auth.scope import require_member, require_org
 from server.db import db
 from server.dues import bills, payments, reconcile, refunds
 from server.dues.models import BillStatus, DuesBill
-from server.dues.payment_models import CHANNEL_LABELS, PAYMENT_STATUS_LABELS, Channel, DuesPayment
+from server.dues.payment_models import (
+    CHANNEL_LABELS,
+    PAYMENT_STATUS_LABELS,
+    REFUND_STATUS_LABELS,
+    Channel,
+    DuesPayment,
+)
 from server.dues.views import _yuan_to_fen, bp
 from server.errors import AppError, NotFound, PermissionDenied
 from server.meetings.compliance import local_today
@@ -36,6 +42,15 @@ def is_finance_admin(admin: AdminUser) -> bool:
     if admin.role is Role.SUPERADMIN:
         return True
     return admin.role is Role.ORG_ADMIN and admin.org is not None and admin.org.kind is OrgKind.COMMITTEE
+
+
+@bp.context_processor
+def _refunds_waiting() -> dict:
+    """The dues pages' 对账 button counts the refunds waiting for a finance admin (only theirs to see)."""
+    admin = g.get("admin")
+    if admin is None or not is_finance_admin(admin):
+        return {}
+    return {"refunds_waiting": refunds.count_needing_attention(admin.scope_path)}
 
 
 def _require_finance() -> None:
@@ -90,9 +105,11 @@ def member_payments(member_id: int):
         "dues/payments.html",
         member=member,
         payments=rows,
+        refunds=refunds.of_payments([p.id for p in rows]),
         payable=payable,
         channels=CHANNEL_LABELS,
         statuses=PAYMENT_STATUS_LABELS,
+        refund_statuses=REFUND_STATUS_LABELS,
         finance=is_finance_admin(g.admin),
     )
 
@@ -166,6 +183,8 @@ def reconciliation_page():
     _require_finance()
     return render_template(
         "dues/reconciliation.html",
+        attention=refunds.needing_attention(g.admin.scope_path),
+        refund_statuses=REFUND_STATUS_LABELS,
         reports=reconcile.latest_reports(),
         kinds=reconcile.KIND_LABELS,
         yesterday=local_today() - timedelta(days=1),
@@ -194,7 +213,7 @@ def run_reconciliation():
         "dues_reconciliation",
         entity_id=report.id,
         label=f"{day:%Y-%m-%d}",
-        org_id=None,
+        org_id=g.admin.org_id,  # the committee's finance admins read it (the superadmin reads all)
         detail={"differences": len(report.differences)},
     )
     flash(

@@ -8,9 +8,10 @@ A new order for bills already in a pending order closes the older order first (a
 if WeChat says the older one was paid meanwhile, that payment is applied and the new order is refused
 because its bills are no longer payable.
 
-Applying a payment (notification or query) happens under a row lock of the payment (``FOR UPDATE`` on
-PostgreSQL; SQLite writes one at a time), so however many deliveries race, one applies and the others
-find the payment paid and change nothing.
+Applying a payment (notification or query) happens under the payment's lock
+(``payment_status.lock_payment``), so however many deliveries race, one applies and the others find the
+payment paid and change nothing. Every change of a payment's status goes through
+``payment_status.move``: along ``PAYMENT_TRANSITIONS``, audited in the name of whoever acts.
 
 A payment reported for an order we had closed (the member paid as it expired, or just as a newer order
 replaced it): if its bills are still unpaid it is applied as usual; if they were paid otherwise
@@ -30,19 +31,14 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from server.audit.context import acting_as
 from server.db import db, utcnow
 from server.dues.bills import BillsNotPayable, mark_bills_paid, payable_bills
 from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
 from server.dues.paygate import get_pay
-from server.dues.payment_models import (
-    PAYMENT_TRANSITIONS,
-    Channel,
-    DuesPayment,
-    DuesPaymentBill,
-    PayerKind,
-    PaymentStatus,
-)
+from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, PayerKind, PaymentStatus
+from server.dues.payment_status import WECHAT_PAY, lock_payment, move
 from server.errors import AppError, NotFound
 from server.members.models import Member
 from server.timezone import to_local
@@ -60,28 +56,14 @@ MAX_EXTRA_FEN = 1_000_000
 ORDER_MISSING = "订单不存在"
 #: the statuses from which WeChat's SUCCESS moves a payment to PAID (or UNAPPLIED): PAYMENT_TRANSITIONS
 APPLICABLE = (PaymentStatus.PENDING, PaymentStatus.CLOSED)
-
-
-def move(payment: DuesPayment, new: PaymentStatus) -> None:
-    """Change a payment's status along PAYMENT_TRANSITIONS (anything else is a bug)."""
-    if new not in PAYMENT_TRANSITIONS[payment.status]:
-        raise AppError("bad_transition", "该缴费记录当前状态不能这样修改")
-    payment.status = new
+#: how WeChat's word reached us, for the audit trail
+NOTIFIED = "微信支付通知"
+QUERIED = "查询微信支付订单"
 
 
 def new_trade_no(prefix: str = "D") -> str:
     """Prefix + Beijing date and time + 10 random hex digits: unique, 25 characters, sortable by day."""
     return f"{prefix}{to_local(utcnow()):%Y%m%d%H%M%S}{secrets.token_hex(5).upper()}"
-
-
-def lock_payment(out_trade_no: str) -> DuesPayment | None:
-    """The payment, its row locked until the transaction ends (PostgreSQL; SQLite has one writer)."""
-    return db.session.scalar(
-        sa.select(DuesPayment)
-        .where(DuesPayment.out_trade_no == out_trade_no)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
 
 
 # --- ordering -------------------------------------------------------------------------------------------
@@ -121,28 +103,24 @@ def _close_overlapping(member_id: int, bill_ids: set[int]) -> None:
         .distinct()
     ).all()
     for payment_id in older_ids:
-        payment = db.session.scalar(
-            sa.select(DuesPayment)
-            .where(DuesPayment.id == payment_id)
-            .with_for_update()
-            .execution_options(populate_existing=True)
-        )
+        payment = lock_payment(payment_id=payment_id)
         if payment.status is PaymentStatus.PENDING:
-            close_at_wechat(payment)
+            close_at_wechat(payment, reason="同一月份下了新订单，旧订单关闭")
 
 
-def close_at_wechat(payment: DuesPayment) -> None:
-    """Close a pending order: WeChat first; if it was paid meanwhile, apply that payment instead."""
+def close_at_wechat(payment: DuesPayment, *, reason: str) -> None:
+    """Close a pending order (locked by the caller): WeChat first; if it was paid meanwhile, apply that
+    payment instead."""
     try:
         get_pay().close_order(payment.out_trade_no)
     except WeChatPayError as exc:
         if exc.code == ORDERPAID:
-            apply_transaction(get_pay().query_order(payment.out_trade_no), payment=payment)
+            apply_transaction(get_pay().query_order(payment.out_trade_no), payment=payment, source=QUERIED)
             return
         if exc.code != ORDER_NOT_EXIST:
             raise
     if payment.status is PaymentStatus.PENDING:
-        move(payment, PaymentStatus.CLOSED)
+        move(payment, PaymentStatus.CLOSED, reason=reason)
 
 
 def place_order(
@@ -218,45 +196,33 @@ def check_matches(payment: DuesPayment | None, transaction: Transaction) -> Dues
     return payment
 
 
-def apply_transaction(transaction: Transaction, *, payment: DuesPayment | None = None) -> bool:
+def apply_transaction(transaction: Transaction, *, payment: DuesPayment | None = None, source: str = NOTIFIED) -> bool:
     """Apply a paid order (a notification's or a query's ``SUCCESS``) once; True if it changed anything.
-    The caller commits. Raises ``Refused`` (write nothing) when WeChat's order is not ours."""
+    ``payment``, when given, was locked by the caller. The caller commits. Raises ``Refused`` (write
+    nothing) when WeChat's order is not ours. Whoever asked, the change is WeChat Pay's word and is
+    audited in its name (``source`` says how the word came)."""
     if transaction.trade_state != "SUCCESS":
         return False
-    payment = check_matches(payment or lock_payment(transaction.out_trade_no), transaction)
+    payment = check_matches(payment or lock_payment(out_trade_no=transaction.out_trade_no), transaction)
     if payment.status not in APPLICABLE:
         return False  # applied already (or refunded since): a duplicate changes nothing
-    paid_at = transaction.success_time or utcnow()
-    # The claim is one conditional UPDATE: with the row lock above on PostgreSQL, and on SQLite (where
-    # FOR UPDATE means nothing) it is the one place where racing deliveries queue; one wins.
-    claimed = db.session.execute(
-        sa.update(DuesPayment)
-        .where(DuesPayment.id == payment.id, DuesPayment.status.in_(APPLICABLE))
-        .values(status=PaymentStatus.PAID, transaction_id=transaction.transaction_id, paid_at=paid_at)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if claimed != 1:
-        db.session.refresh(payment)
-        return False
-    bill_ids = [line.bill_id for line in payment.lines]
+    paid = {"transaction_id": transaction.transaction_id, "paid_at": transaction.success_time or utcnow()}
     try:
         with db.session.begin_nested():
             mark_bills_paid(
-                bill_ids,
+                [line.bill_id for line in payment.lines],
                 payment.id,
                 member_id=payment.member_id,
                 voluntary_extra_fen=payment.extra_fen,
-                paid_at=paid_at,
+                paid_at=paid["paid_at"],
             )
     except BillsNotPayable:
         log.warning("payment %s arrived for bills paid otherwise: unapplied", payment.out_trade_no)
-        db.session.execute(
-            sa.update(DuesPayment)
-            .where(DuesPayment.id == payment.id)
-            .values(status=PaymentStatus.UNAPPLIED)
-            .execution_options(synchronize_session=False)
-        )
-    db.session.refresh(payment)
+        outcome, reason = PaymentStatus.UNAPPLIED, f"{source}：已收款，但所缴月份已由其他缴费缴清，待退款"
+    else:
+        outcome, reason = PaymentStatus.PAID, f"{source}：支付成功"
+    with acting_as(WECHAT_PAY):
+        move(payment, outcome, reason=reason, **paid)
     return True
 
 
@@ -284,10 +250,10 @@ def refresh_from_wechat(payment: DuesPayment) -> DuesPayment:
     except WeChatPayError as exc:
         log.info("query of %s failed: %s", payment.out_trade_no, exc)
         return payment
-    locked = lock_payment(payment.out_trade_no)
+    locked = lock_payment(out_trade_no=payment.out_trade_no)
     try:
         with db.session.begin_nested():
-            apply_transaction(transaction, payment=locked)
+            apply_transaction(transaction, payment=locked, source=QUERIED)
     except Refused as exc:
         log.error("WeChat's order %s does not match ours (%s)", payment.out_trade_no, exc.reason)
     return locked
@@ -304,21 +270,21 @@ def close_expired(now: datetime | None = None, limit: int = 200) -> int:
         .limit(limit)
     ).all()
     for no in nos:
-        payment = lock_payment(no)
+        payment = lock_payment(out_trade_no=no)
         if payment is None or payment.status is not PaymentStatus.PENDING:
             continue
         try:
             transaction = get_pay().query_order(no)
             if transaction.trade_state == "SUCCESS":
                 with db.session.begin_nested():
-                    apply_transaction(transaction, payment=payment)
+                    apply_transaction(transaction, payment=payment, source=QUERIED)
                 continue
-            close_at_wechat(payment)
+            close_at_wechat(payment, reason="订单超时未支付，已关闭")
         except WeChatPayUnavailable as exc:
             log.warning("closing %s postponed: %s", no, exc)
         except WeChatPayError as exc:
             if exc.code == ORDER_NOT_EXIST:  # never reached WeChat: nothing to close there
-                move(payment, PaymentStatus.CLOSED)
+                move(payment, PaymentStatus.CLOSED, reason="订单超时未支付，微信支付无此订单，已关闭")
             else:
                 log.warning("closing %s failed: %s", no, exc)
         except Refused as exc:

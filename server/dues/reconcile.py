@@ -19,7 +19,7 @@ from datetime import date, datetime, time, timedelta
 import sqlalchemy as sa
 
 from server.db import db
-from server.dues.models import BillStatus, DuesBill
+from server.dues.models import BILL_STATUS_LABELS, BillStatus, DuesBill
 from server.dues.paygate import get_pay
 from server.dues.payment_models import (
     Channel,
@@ -31,6 +31,7 @@ from server.dues.payment_models import (
     RefundKind,
     RefundStatus,
 )
+from server.money import money_text
 from server.timezone import display_zone
 
 TAKEN = (PaymentStatus.PAID, PaymentStatus.PARTLY_REFUNDED, PaymentStatus.REFUNDED, PaymentStatus.UNAPPLIED)
@@ -85,22 +86,35 @@ def reconcile(day: date) -> ReconciliationReport:
     }
     differences: list[dict[str, str]] = []
     theirs_paid = {row.out_trade_no: row for row in bill.rows if row.trade_state == "SUCCESS"}
-    theirs_refunds = {row.out_refund_no: row for row in bill.rows if row.trade_state == "REFUND"}
+    # a refund line whose money did not go back (closed, abnormal) is no refund in our books either
+    theirs_refunds = {
+        row.out_refund_no: row for row in bill.rows if row.trade_state == "REFUND" and row.refund_status == "SUCCESS"
+    }
     for no, row in sorted(theirs_paid.items()):
         payment = ours.get(no)
         if payment is None:
-            differences.append(_diff("missing_ours", no, f"微信收款 {row.order_fen} 分，本系统无已支付记录"))
+            differences.append(_diff("missing_ours", no, f"微信收款 {money_text(row.order_fen)}，本系统无已支付记录"))
         elif payment.amount_fen != row.order_fen:
-            differences.append(_diff("amount", no, f"微信 {row.order_fen} 分，本系统 {payment.amount_fen} 分"))
+            differences.append(
+                _diff("amount", no, f"微信 {money_text(row.order_fen)}，本系统 {money_text(payment.amount_fen)}")
+            )
     for no in sorted(set(ours) - set(theirs_paid)):
-        differences.append(_diff("missing_wechat", no, f"本系统已支付 {ours[no].amount_fen} 分，微信账单无此笔"))
+        differences.append(
+            _diff("missing_wechat", no, f"本系统已支付 {money_text(ours[no].amount_fen)}，微信账单无此笔")
+        )
     for no, row in sorted(theirs_refunds.items()):
         refund = our_refunds.get(no)
         if refund is None:
-            differences.append(_diff("missing_ours", row.out_trade_no, f"微信退款 {no} {row.refund_fen} 分，本系统无"))
+            differences.append(
+                _diff("missing_ours", row.out_trade_no, f"微信退款 {no} {money_text(row.refund_fen)}，本系统无")
+            )
         elif refund.amount_fen != row.refund_fen:
             differences.append(
-                _diff("amount", row.out_trade_no, f"退款 {no}：微信 {row.refund_fen} 分，本系统 {refund.amount_fen} 分")
+                _diff(
+                    "amount",
+                    row.out_trade_no,
+                    f"退款 {no}：微信 {money_text(row.refund_fen)}，本系统 {money_text(refund.amount_fen)}",
+                )
             )
     for no in sorted(set(our_refunds) - set(theirs_refunds)):
         refund = our_refunds[no]
@@ -128,22 +142,29 @@ def bill_differences(payments: list[DuesPayment]) -> list[dict[str, str]]:
         return []
     ids = [p.id for p in payments if p.status is not PaymentStatus.UNAPPLIED]
     rows = db.session.execute(
-        sa.select(DuesPaymentBill, DuesBill, DuesPayment.out_trade_no)
+        sa.select(DuesPaymentBill, DuesBill, DuesPayment.out_trade_no, DuesRefund.status)
         .join(DuesBill, DuesBill.id == DuesPaymentBill.bill_id)
         .join(DuesPayment, DuesPayment.id == DuesPaymentBill.payment_id)
+        .outerjoin(DuesRefund, DuesRefund.id == DuesPaymentBill.refund_id)
         .where(DuesPaymentBill.payment_id.in_(ids))
         .order_by(DuesPayment.out_trade_no, DuesPaymentBill.month)
         .execution_options(populate_existing=True)  # the database's word, not what the session loaded
     ).all()
     found = []
-    for line, bill, no in rows:
+    for line, bill, no, refund_status in rows:
         month = f"{line.month:%Y-%m}"
-        if line.refund_id is not None:
-            continue  # refunded: the bill is free again
+        if refund_status is RefundStatus.SUCCESS:
+            continue  # refunded: the bill is free again (a refund under way leaves it paid)
         if bill.status is not BillStatus.PAID or bill.paid_by_payment_id != line.payment_id:
-            found.append(_diff("bill", no, f"{month} 账单状态为 {bill.status.value}，应由本笔缴清"))
+            found.append(_diff("bill", no, f"{month} 账单状态为“{BILL_STATUS_LABELS[bill.status]}”，应由本笔缴清"))
         elif bill.amount_fen != line.amount_fen:
-            found.append(_diff("bill", no, f"{month} 账单金额 {bill.amount_fen} 分，缴费时为 {line.amount_fen} 分"))
+            found.append(
+                _diff(
+                    "bill",
+                    no,
+                    f"{month} 账单金额 {money_text(bill.amount_fen)}，缴费时为 {money_text(line.amount_fen)}",
+                )
+            )
     return found
 
 

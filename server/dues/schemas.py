@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from server.dues.payment_models import PaymentStatus
 from server.schema_fields import RecordId
 
 MONTH = {"description": "YYYY-MM", "example": "2026-11"}
@@ -61,9 +62,18 @@ class PlacedOrderSchema(Schema):
     payment = fields.Nested(PaymentParamsSchema, required=True)
 
 
+#: where a payment stands, as the member's pages are told (``payment_models.PaymentStatus``)
+PAYMENT_STATUS = {
+    "description": "pending: waiting for WeChat; paid; closed: not paid, no money taken; partly_refunded; "
+    "refunded; reversed: a cash or transfer entry cancelled; unapplied: money received after the months "
+    "were paid otherwise, covering nothing, to be refunded",
+    "enum": [status.value for status in PaymentStatus],
+}
+
+
 class OrderSchema(Schema):
     order_no = fields.String(required=True)
-    status = fields.String(required=True, metadata={"description": "pending, paid, closed, refunded, partly_refunded"})
+    status = fields.String(required=True, metadata=PAYMENT_STATUS)
     amount_fen = fields.Integer(required=True)
     paid_at = fields.DateTime(required=True, allow_none=True)
     months = fields.List(fields.String(metadata=MONTH), required=True)
@@ -78,6 +88,7 @@ class PaymentItemSchema(Schema):
     months = fields.List(fields.String(metadata=MONTH), required=True)
     payer_name = fields.String(required=True)
     refunded_fen = fields.Integer(required=True)
+    status = fields.String(required=True, metadata=PAYMENT_STATUS)
 
 
 class PaymentListSchema(Schema):

@@ -1,4 +1,6 @@
-"""Dues jobs: each month's bills.
+"""Dues jobs: each month's bills, closing expired orders, the daily reconciliation, arrears reminders.
+
+What the jobs change is audited in the name of 系统任务 (``payment_status.DUES_JOBS``).
 
 The job first brings the register's ``dues_base_fen`` up to the base history for the month (a base set
 "from January" shows in the register once January comes). It runs twice a day (Beijing 00:07 and
@@ -13,11 +15,12 @@ import logging
 
 from huey import crontab
 
-from server.audit.context import SYSTEM, acting_as
+from server.audit.context import acting_as
 from server.db import db
 from server.dues.bases import sync_register
 from server.dues.bills import generate_bills
 from server.dues.months import current_month
+from server.dues.payment_status import DUES_JOBS
 from server.tasks import periodic_job
 
 log = logging.getLogger(__name__)
@@ -25,7 +28,7 @@ log = logging.getLogger(__name__)
 
 def make_current_bills() -> int:
     month = current_month()
-    with acting_as(SYSTEM):
+    with acting_as(DUES_JOBS):
         sync_register(month)
         made = generate_bills(month)
         db.session.commit()
@@ -50,7 +53,7 @@ def close_expired_orders() -> int:
     """Orders unpaid past their expiry are closed (WeChat asked first: a payment may have landed)."""
     from server.dues.payments import close_expired
 
-    with acting_as(SYSTEM):
+    with acting_as(DUES_JOBS):
         looked_at = close_expired()
         db.session.commit()
     return looked_at
@@ -68,7 +71,7 @@ def reconcile_yesterday() -> int:
     from server.dues.reconcile import reconcile
     from server.meetings.compliance import local_today
 
-    with acting_as(SYSTEM):
+    with acting_as(DUES_JOBS):
         report = reconcile(local_today() - timedelta(days=1))
         db.session.commit()
     if report.differences:

@@ -24,7 +24,7 @@ from server.dues.models import (
     DuesBill,
     DuesBranchSettings,
 )
-from server.dues.months import add_months, current_month, parse_month
+from server.dues.months import add_months, current_month, parse_month, runs_text
 from server.errors import AppError, NotFound, PermissionDenied
 from server.members.models import DUES_CATEGORY_LABELS, DuesCategory, Member
 from server.members.services import get_member
@@ -36,6 +36,12 @@ from server.uploads import FORM_OVERHEAD, read_upload, upload_limit
 bp = Blueprint("dues", __name__, url_prefix="/admin/dues", template_folder="templates")
 BILL_MISSING = "账单不存在"
 PER_PAGE = 50
+
+
+@bp.app_template_filter("month_runs")
+def month_runs(months) -> str:
+    """A list of months (dates) as ranges: ``2026-07 至 2026-11（5 个月）``."""
+    return runs_text(list(months))
 
 
 def _yuan_to_fen(text: str | None, label: str) -> int:

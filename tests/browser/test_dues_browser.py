@@ -39,7 +39,7 @@ def test_a_secretary_finds_bills_bases_and_rules(page: Page, demo):
     page.get_by_label("月缴费基数（元）").fill("6800")
     page.get_by_role("button", name="设置基数").click()
     expect(page.locator(".flash")).to_contain_text("缴费基数")
-    expect(page.locator("#base-history")).to_contain_text("6800.00")
+    expect(page.locator("#base-history")).to_contain_text("¥6,800.00")
     screenshot(page, "dues-member")
     page.locator("#dues-nav").get_by_role("button", name="党费规则").click()
     expect(page.locator(".dues-rule").first).to_contain_text("中组发〔2008〕3号")

@@ -48,7 +48,7 @@ def test_setting_a_base_keeps_the_history_and_is_audited(people, browser):
     assert next((row.effective_month, row.base_fen) for row in history(ours.id)) == (date(2027, 1, 1), 520_050)
     assert _actions("dues_base.create") >= 1
     page = secretary.get(f"/admin/dues/members/{ours.id}").get_data(as_text=True)
-    assert "5200.50" in page and "2027-01" in page
+    assert "¥5,200.50" in page and "2027-01" in page
     assert (
         secretary.post(
             f"/admin/dues/members/{theirs.id}/base", {"effective_month": "2027-01", "base_yuan": "1"}
@@ -113,7 +113,7 @@ def test_bills_page_filters_exports_and_hides_other_branches(people, browser, tr
     page = secretary.get(f"/admin/dues/bills?month={THIS:%Y-%m}").get_data(as_text=True)
     assert ours.name in page and theirs.name not in page
     assert secretary.get(f"/admin/dues/bills?org_id={tree['b1'].id}").status_code == 404
-    assert "这个月还没有账单" in secretary.get("/admin/dues/bills?status=paid").get_data(as_text=True)
+    assert f"{THIS:%Y年%m月}没有已缴账单" in secretary.get("/admin/dues/bills?status=paid").get_data(as_text=True)
     export = secretary.get(f"/admin/dues/bills.xlsx?month={THIS:%Y-%m}")
     rows = list(load_workbook(io.BytesIO(export.data)).active.iter_rows(min_row=2, values_only=True))
     assert [row[1] for row in rows] == [ours.name]
@@ -165,7 +165,7 @@ def test_only_the_superadmin_adds_a_rule_and_only_for_a_future_month(people, bro
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DuesRule)) == 2
     assert _actions("dues_rule.create") == 2  # the 2008 rules seeded by the fixture, and this one
     page = browser("shuji").get("/admin/dues/rules").get_data(as_text=True)
-    assert "中组发〔2008〕3号" in page and "待施行" in page and "3000.00 元以下（含）" in page
+    assert "中组发〔2008〕3号" in page and "待施行" in page and "¥3,000.00 以下（含）" in page
 
 
 def test_an_oversized_base_file_is_refused_before_it_is_read(people, browser):

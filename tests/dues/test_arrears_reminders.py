@@ -98,3 +98,39 @@ def test_two_workers_at_once_remind_each_member_once(app, rules, tree, make_memb
         assert len(emulator.messages(emulator.openid(p.user))) == 1
     claims = db.session.scalars(sa.select(DuesReminder.outcome)).all()
     assert claims == [DuesReminderOutcome.SENT] * len(people)
+
+
+def test_the_arrears_page_shows_each_members_last_reminder_and_what_became_of_it(
+    rules, tree, make_member, make_admin, browser, phone, emulator
+):
+    from server.auth.models import Role
+
+    reminded, p = _bound(tree, make_member, phone, "张三", "13700000011")
+    refused, _ = _bound(tree, make_member, phone, "李四", "13700000012")  # never tapped 开启
+    unbound = make_member(tree["a1"], "赵五")
+    make_months(5)
+    for member in (reminded, refused, unbound):
+        _behind(member, 4)
+    emulator.grant_subscription(p.user, ["tmpl_dues"])
+    make_admin("shuji", Role.SECRETARY, tree["a1"])
+    before = _rows(browser("shuji"))
+    assert all("还没有提醒" in before[name] for name in ("张三", "李四", "赵五"))
+
+    send_reminders()
+    after = _rows(browser("shuji"))
+    assert "已发送" in after["张三"]
+    assert "未发送：党员未开启党费提醒" in after["李四"]
+    assert "未发送：未绑定微信" in after["赵五"]
+    db.session.execute(sa.update(DuesReminder).values(outcome=DuesReminderOutcome.UNCERTAIN))  # older months too
+    db.session.commit()
+    assert "可能已发送" in _rows(browser("shuji"))["张三"]
+
+
+def _rows(admin) -> dict[str, str]:
+    """The arrears page's member rows as text, by the member's name."""
+    import re
+
+    html = admin.get("/admin/dues/arrears").get_data(as_text=True)
+    table = html.split('id="arrears-members"')[1].split("</table>")[0]
+    rows = [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)) for row in re.findall(r"<tr.*?</tr>", table, re.S)]
+    return {row.split()[0]: row for row in rows[1:]}

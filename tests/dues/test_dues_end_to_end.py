@@ -1,11 +1,13 @@
 """Dues end to end on the embedded default, as a new user would meet it: the mini-program's own client
-pays three months in one tap; WeChat's notification arrives; a refund returns one month; the day's
-reconciliation finds no difference, and one after a bill is altered in the database by hand."""
+pays three months in one tap; WeChat's notification arrives; the bills are paid and the branch's ledger
+shows the money; a refund returns one month (and the ledger with it); the day's reconciliation finds no
+difference, and one after a bill is altered in the database by hand."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import time
 from pathlib import Path
@@ -19,6 +21,7 @@ from server.dues.models import BillStatus, DuesBill
 from server.dues.payment_models import DuesPayment, PaymentStatus
 from server.dues.reconcile import reconcile
 from server.meetings.compliance import local_today
+from server.money import money_text
 from server.wechat.emulator.testing import flask_transport, running_emulator
 from tests.dues.conftest import owe_months
 
@@ -67,7 +70,10 @@ def test_a_member_pays_three_months_then_one_is_refunded_and_the_day_reconciles(
         ] * 3
 
         make_admin("root", Role.SUPERADMIN)
-        refund = browser("root").post(
+        admin = browser("root")
+        three = sum(bill.amount_fen for bill in bills)
+        assert _ledger(admin, tree["a1"]) == (money_text(three), money_text(three), f"微信支付：{money_text(three)}")
+        refund = admin.post(
             f"/admin/dues/payments/{payment.id}/refund", {"bill_id": str(bills[-1].id), "reason": "本月已现金缴纳"}
         )
         assert refund.status_code == 302
@@ -80,6 +86,8 @@ def test_a_member_pays_three_months_then_one_is_refunded_and_the_day_reconciles(
         assert payment.status is PaymentStatus.PARTLY_REFUNDED
         statuses = db.session.scalars(sa.select(DuesBill.status).order_by(DuesBill.month)).all()
         assert statuses == [BillStatus.PAID, BillStatus.PAID, BillStatus.UNPAID]
+        two = three - bills[-1].amount_fen
+        assert _ledger(admin, tree["a1"]) == (money_text(two), money_text(two), f"微信支付：{money_text(two)}")
 
         pay.advance(86_400)  # the day's trade bill is there the next day
         assert reconcile(local_today()).differences == []
@@ -88,3 +96,14 @@ def test_a_member_pays_three_months_then_one_is_refunded_and_the_day_reconciles(
         found = reconcile(local_today()).differences
         db.session.commit()
         assert [(d["kind"], d["out_trade_no"]) for d in found] == [("bill", payment.out_trade_no)]
+
+
+def _ledger(admin, branch) -> tuple[str, str, str]:
+    """The branch's ledger as its page shows it: paid, collected, and collected by channel."""
+    page = admin.get(f"/admin/dues/ledger?org_id={branch.id}").get_data(as_text=True)
+
+    def text(element_id: str) -> str:
+        found = re.search(rf'id="{element_id}">(.*?)</(?:b|td)>', page, re.S).group(1)
+        return re.sub(r"\s+", "", re.sub(r"<[^>]+>", "", found))
+
+    return text("ledger-paid"), text("ledger-collected"), text("ledger-channels")

@@ -124,7 +124,7 @@ def test_the_pages_are_scoped_audited_and_exported(books, tree, make_admin, brow
     assert browser("weiyuan").post("/admin/dues/remittances", form).status_code == 403
     assert browser("weiyuan").post(f"/admin/dues/remittances/{entry.id}/reverse", {"note": "x"}).status_code == 403
     listed = general.get("/admin/dues/remittances").get_data(as_text=True)
-    assert "120.50" in listed and "第三季度" in listed
+    assert "¥120.50" in listed and "第三季度" in listed
     assert secretary.post(f"/admin/dues/remittances/{entry.id}/reverse", {"note": "记错"}).status_code == 302
     assert secretary.post(f"/admin/dues/remittances/{entry.id}/reverse", {"note": "再次"}).status_code == 302
     assert db.session.scalar(sa.select(sa.func.sum(DuesRemittance.amount_fen))) == 0
@@ -133,3 +133,36 @@ def test_the_pages_are_scoped_audited_and_exported(books, tree, make_admin, brow
     other = browser("yishuji")
     assert other.post(f"/admin/dues/remittances/{entry.id}/reverse", {"note": "x"}).status_code == 404
     assert "第三季度" not in other.get("/admin/dues/remittances").get_data(as_text=True)
+
+
+def test_no_level_remits_more_than_it_holds_and_a_refusal_writes_nothing(books, tree, make_admin, browser):
+    make_admin("shuji", Role.SECRETARY, tree["a1"])
+    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
+    collected = ledger.books_of(tree["a1"]).balance_fen
+    assert collected == ledger.ledger(tree["a1"], add_months(THIS, -5), THIS).total.collected_fen > 0
+    form = {"org_id": tree["a1"].id, "first_month": f"{add_months(THIS, -3):%Y-%m}"}
+    form |= {"last_month": f"{add_months(THIS, -1):%Y-%m}", "note": "第三季度"}
+    too_much = f"{(collected + 1) // 100}.{(collected + 1) % 100:02d}"
+    secretary = browser("shuji")
+    audit_before = db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog))
+
+    page = secretary.post("/admin/dues/remittances", form | {"amount_yuan": too_much}, follow_redirects=True)
+    shown = page.get_data(as_text=True)
+    assert "超过甲一支部的结余" in shown and "未登记" in shown
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DuesRemittance)) == 0
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(AuditLog)) == audit_before
+
+    whole = f"{collected // 100}.{collected % 100:02d}"
+    assert secretary.post("/admin/dues/remittances", form | {"amount_yuan": whole}).status_code == 302
+    with pytest.raises(AppError) as refusal:  # nothing left: not a fen more
+        remittances.record_remittance(tree["a1"], add_months(THIS, -1), add_months(THIS, -1), 1, "", None)
+    assert refusal.value.code == "remittance_exceeds_balance" and "¥0.00" in refusal.value.message
+    db.session.rollback()
+    # the general branch now holds what 甲一 handed up, and may pass exactly that on
+    assert ledger.books_of(tree["general_a"]).balance_fen == collected
+    general = browser("zongzhi")
+    general.post("/admin/dues/remittances", form | {"org_id": tree["general_a"].id, "amount_yuan": too_much})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DuesRemittance)) == 1
+    general.post("/admin/dues/remittances", form | {"org_id": tree["general_a"].id, "amount_yuan": whole})
+    assert db.session.scalar(sa.select(sa.func.count()).select_from(DuesRemittance)) == 2
+    assert ledger.books_of(tree["general_a"]).balance_fen == 0

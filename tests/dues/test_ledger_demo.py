@@ -1,4 +1,5 @@
-"""The demo opens on something real: arrears past both lines, remittances of past quarters, a ledger."""
+"""The demo opens on something real: arrears past both lines with this month's reminders, remittances of
+past quarters, a ledger, a refund waiting for the finance admin, and books that agree with themselves."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import sqlalchemy as sa
 
 from server.db import db
 from server.demo import seed
-from server.dues import arrears, ledger
+from server.dues import arrears, ledger, refunds
 from server.dues.ledger_models import DuesRemittance
 from server.dues.months import add_months, current_month
+from server.dues.payment_models import DuesPayment, PaymentStatus, RefundStatus
+from server.dues.reconcile import bill_differences
 from server.orgs.models import Organisation
 
 
@@ -23,3 +26,10 @@ def test_the_demo_shows_arrears_remittances_and_a_ledger(app):
     assert book.total.expected_fen > 0 and 0 < book.total.rate < 1
     assert book.own.received_fen > 0  # the general branches remitted to the committee
     assert book.own.received_fen == sum(row.remitted_fen for row in book.children)
+    reminded = arrears.last_reminders([item.member_id for item in items])
+    assert set(reminded) == {item.member_id for item in items}
+    assert {r.month for r in reminded.values()} == {current_month()}
+    (waiting,) = refunds.needing_attention("/")
+    assert waiting.refund.status is RefundStatus.ABNORMAL
+    paid = db.session.scalars(sa.select(DuesPayment).where(DuesPayment.status == PaymentStatus.PAID)).all()
+    assert paid and bill_differences(list(paid)) == []  # every paid month is paid by the payment that says so

@@ -221,3 +221,22 @@ def test_200_concurrent_deliveries_for_50_orders_pay_each_bill_once(rules, tree,
     assert db.session.scalar(sa.select(sa.func.count()).where(DuesPayment.status == PaymentStatus.PAID)) == 50
     paid = db.session.execute(sa.select(DuesBill.status, DuesBill.paid_by_payment_id)).all()
     assert len(paid) == 100 and all(status is BillStatus.PAID and by for status, by in paid)
+
+
+def test_money_that_covered_nothing_is_shown_to_the_member_as_unapplied_not_paid(rules, tree, make_payer, paying):
+    payer = make_payer(tree["a1"], "alice")
+    bills = owe_months(payer.member, 1)
+    first = payer.post("/api/dues/orders", json={"bill_ids": [bills[0].id]}).get_json()
+    prepay_id = first["payment"]["package"].removeprefix("prepay_id=")
+    second = payer.post("/api/dues/orders", json={"bill_ids": [bills[0].id]}).get_json()  # closes the first
+    assert paying.request_payment("alice", second["payment"])["errMsg"] == "requestPayment:ok"
+    paying.confirm_payment(prepay_id, "alice", even_if_closed=True)  # WeChat took the first one all the same
+    paying.deliver_due()
+    order = payer.get(f"/api/dues/orders/{first['order_no']}").get_json()
+    assert order["status"] == "unapplied" and order["paid_at"]
+    assert payer.get(f"/api/dues/orders/{second['order_no']}").get_json()["status"] == "paid"
+    items = {item["id"]: item for item in payer.get("/api/dues/payments").get_json()["items"]}
+    statuses = sorted(item["status"] for item in items.values())
+    assert statuses == ["paid", "unapplied"]  # both sums left the member's pocket; one paid nothing
+    (unapplied,) = [item for item in items.values() if item["status"] == "unapplied"]
+    assert payer.get(f"/api/dues/payments/{unapplied['id']}/receipt").status_code == 404  # no receipt for it

@@ -1,8 +1,9 @@
 // 缴费记录: every dues payment of mine, newest first as the server lists them, each with its months, how it
-// was paid, who paid when a relative did, and what was refunded. A payment opens its receipt.
+// was paid, who paid when a relative did, and what was refunded. A payment opens its receipt, except
+// money that covered nothing (`unapplied`, to be refunded), which says so and has no receipt.
 const { leadsToLogin, showError } = require('../../utils/api');
 const { yuan } = require('../../utils/money');
-const { monthsText, channelLabel, proxyPayer } = require('../../utils/dues');
+const { monthsText, channelLabel, proxyPayer, statusNote } = require('../../utils/dues');
 const { beijing } = require('../../utils/time');
 
 const PAYMENTS_PATH = '/api/dues/payments';
@@ -24,6 +25,9 @@ function paymentRow(item, ownName) {
     channel: channelLabel(item.channel),
     payer: payer ? `代缴人：${payer}` : '',
     refund: refundText(item),
+    status: item.status || 'paid',
+    note: statusNote(item.status),
+    hasReceipt: item.status !== 'unapplied',
   };
 }
 
@@ -64,7 +68,10 @@ function createDuesHistoryPage({ api, wx }) {
     },
 
     open(event) {
-      wx.navigateTo({ url: `/pages/dues-receipt/index?id=${event.currentTarget.dataset.id}` });
+      const id = Number(event.currentTarget.dataset.id);
+      const row = this.data.payments.find((payment) => payment.id === id);
+      if (!row || !row.hasReceipt) return;
+      wx.navigateTo({ url: `/pages/dues-receipt/index?id=${id}` });
     },
   };
 }

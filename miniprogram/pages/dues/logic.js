@@ -84,7 +84,7 @@ function createDuesPage({ api, wx, timers = { setTimeout, clearTimeout }, now = 
     data: {
       state: 'loading', // page-state: loading, error, empty, ready
       stateMessage: '',
-      phase: 'choose', // choose, waiting, paid, closed
+      phase: 'choose', // choose, waiting, paid, closed, unapplied
       forToken: '',
       ownerName: '', // whose dues, in the relative's view
       paidUpText: '',
@@ -283,6 +283,7 @@ function createDuesPage({ api, wx, timers = { setTimeout, clearTimeout }, now = 
           if (this.data.phase !== 'waiting') return;
           if (PAID_STATUSES.includes(body.status)) return this.paid(body);
           if (body.status === 'closed') return this.closed(body);
+          if (body.status === 'unapplied') return this.unapplied(body);
           this.waitMore();
         })
         .catch((err) => {
@@ -319,6 +320,14 @@ function createDuesPage({ api, wx, timers = { setTimeout, clearTimeout }, now = 
 
     closed(body) {
       this.setData({ phase: 'closed', order: { ...this.data.order, status: body.status } });
+    },
+
+    // The money arrived after the months had been paid otherwise: taken, but not dues. Never "缴费成功".
+    unapplied(body) {
+      this.setData({
+        phase: 'unapplied',
+        order: { ...this.data.order, status: body.status, amountText: yuan(body.amount_fen), paidAtText: beijing(body.paid_at) },
+      });
     },
 
     // Asked from the modal's confirm, synchronously: WeChat shows its consent dialog only from a tap.

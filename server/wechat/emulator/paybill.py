@@ -2,8 +2,9 @@
 
 Every field starts with a backquote (WeChat's guard against spreadsheets reading numbers), amounts are
 yuan with two decimals, the fee five. The file is the header line, one line per payment and per refund
-of that Beijing day, then the summary header and the summary line. ``bill_type`` ALL lists both,
-SUCCESS only payments, REFUND only refunds.
+that succeeded that Beijing day (a refund that ended ABNORMAL or CLOSED returned nothing), then the
+summary header and the summary line. ``bill_type`` ALL lists both, SUCCESS only payments, REFUND only
+refunds.
 """
 
 from __future__ import annotations
@@ -76,7 +77,7 @@ def _payment_line(state: PayState, order: Order) -> tuple[str, int, int, int]:
 def _refund_line(state: PayState, order: Order, refund: Refund) -> tuple[str, int, int, int]:
     refund_fee = -fee(refund.amount)  # the fee on the refunded part is returned
     fields = [
-        _local(refund.success_at or refund.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+        _local(refund.success_at or 0).strftime("%Y-%m-%d %H:%M:%S"),
         order.appid,
         state.mchid,
         "0",
@@ -116,9 +117,9 @@ def _entries(state: PayState, day: date, bill_type: str) -> list[tuple[float, tu
     for order in state.orders.values():
         if bill_type in ("ALL", "SUCCESS") and order.success_at is not None and _local(order.success_at).date() == day:
             entries.append((order.success_at, _payment_line(state, order)))
-        for refund in order.refunds:
-            at = refund.success_at or refund.created_at
-            if bill_type in ("ALL", "REFUND") and _local(at).date() == day:
+        for refund in order.refunds:  # a refund is on the bill of the day its money went back
+            at = refund.success_at
+            if bill_type in ("ALL", "REFUND") and at is not None and _local(at).date() == day:
                 entries.append((at, _refund_line(state, order, refund)))
     entries.sort(key=lambda entry: entry[0])
     return entries

@@ -1,9 +1,10 @@
 """The notifications WeChat Pay owes the merchant: signed, encrypted, retried on WeChat's schedule.
 
 ``NotificationOutbox`` is the part of ``paystate.PayState`` that queues ``TRANSACTION.SUCCESS`` and
-``REFUND.SUCCESS`` events and POSTs them: each attempt is encrypted (AES-256-GCM under the APIv3 key) and
-signed (RSA-SHA256 with the platform key) afresh, as WeChat does. The test controls (deliver now,
-duplicates, concurrent copies, replays, tampered and altered copies, holding back) live here too.
+``REFUND.*`` (SUCCESS, ABNORMAL, CLOSED) events and POSTs them: each attempt is encrypted (AES-256-GCM
+under the APIv3 key) and signed (RSA-SHA256 with the platform key) afresh, as WeChat does. The test
+controls (deliver now, duplicates, concurrent copies, replays, tampered and altered copies, holding
+back) live here too.
 """
 
 from __future__ import annotations
@@ -27,6 +28,13 @@ from cryptography.hazmat.primitives.hashes import SHA256
 BEIJING = timezone(timedelta(hours=8))
 #: WeChat's documented notification retry intervals (seconds) after the first attempt: about 24 h in all.
 RETRY_SCHEDULE = (15, 15, 30, 180, 600, 1200, 1800, 1800, 1800, 3600, 10800, 10800, 10800, 21600, 21600)
+#: The envelope's ``summary`` of each event type, as WeChat words it.
+SUMMARIES = {
+    "TRANSACTION.SUCCESS": "支付成功",
+    "REFUND.SUCCESS": "退款成功",
+    "REFUND.ABNORMAL": "退款异常",
+    "REFUND.CLOSED": "退款关闭",
+}
 #: How long WeChat waits for the merchant to answer a notification.
 NOTIFY_TIMEOUT = 5.0
 
@@ -73,7 +81,7 @@ class Attempt:
 
 @dataclass
 class Notification:
-    """One event WeChat owes the merchant (``TRANSACTION.SUCCESS`` or ``REFUND.SUCCESS``)."""
+    """One event WeChat owes the merchant (``TRANSACTION.SUCCESS`` or ``REFUND.SUCCESS|ABNORMAL|CLOSED``)."""
 
     id: str
     event_type: str
@@ -152,7 +160,7 @@ class NotificationOutbox:
                 "create_time": rfc3339(note.created_at),
                 "resource_type": "encrypt-resource",
                 "event_type": note.event_type,
-                "summary": "支付成功" if original_type == "transaction" else "退款成功",
+                "summary": SUMMARIES.get(note.event_type, "支付成功"),
                 "resource": self.encrypt(resource if resource is not None else note.resource, original_type),
             },
             ensure_ascii=False,

@@ -80,7 +80,8 @@ class Order:
 
     @property
     def refunded(self) -> int:
-        return sum(r.amount for r in self.refunds)
+        """What has left (or is held to leave) the order: every refund but the closed ones."""
+        return sum(r.amount for r in self.refunds if r.status != "CLOSED")
 
     def as_transaction(self) -> dict[str, Any]:
         """The order as ``GET /v3/pay/transactions/out-trade-no/{no}`` and the notification show it."""
@@ -145,6 +146,8 @@ class PayState(NotificationOutbox):
         self.held = False
         self.transport: Transport = http_transport
         self.bill_files: dict[str, bytes] = {}
+        #: how the next refunds end (test control, ``end_next_refund``); a refund not listed succeeds
+        self.refund_endings: list[str] = []
 
     # -- orders ---------------------------------------------------------------
 
@@ -266,11 +269,32 @@ class PayState(NotificationOutbox):
             order.refunds.append(refund)
             order.trade_state = "REFUND"
             self.refunds[out_refund_no] = refund
-            answer = self.refund_view(refund)  # WeChat answers PROCESSING, then succeeds
-            refund.status, refund.success_at = "SUCCESS", now
-            if refund.notify_url:
-                self._queue("REFUND.SUCCESS", refund.notify_url, self.refund_resource(refund), order.out_trade_no)
+            answer = self.refund_view(refund)  # WeChat answers PROCESSING, then ends it
+            self._end_refund(refund, self.refund_endings.pop(0) if self.refund_endings else "SUCCESS")
             return answer
+
+    def end_next_refund(self, status: str) -> None:
+        """The next refund asked for ends ``ABNORMAL`` (the money cannot reach the payer, e.g. a closed
+        bank card: WeChat holds it until the merchant settles it) or ``CLOSED`` (nothing refunded)."""
+        if status not in ("SUCCESS", "ABNORMAL", "CLOSED"):
+            raise ValueError(f"a refund ends SUCCESS, ABNORMAL or CLOSED, not {status!r}")
+        with self._lock:
+            self.refund_endings.append(status)
+
+    def settle_abnormal_refund(self, out_refund_no: str, status: str = "SUCCESS") -> None:
+        """The merchant settles an ABNORMAL refund on the merchant platform (异常退款): it ends ``status``
+        (SUCCESS: paid back by another route; CLOSED: given up) and is notified again."""
+        with self._lock:
+            refund = self.refunds[out_refund_no]
+            if refund.status != "ABNORMAL" or status not in ("SUCCESS", "CLOSED"):
+                raise PayError(400, "INVALID_REQUEST", "退款状态不是异常，或处理结果不正确")
+            self._end_refund(refund, status)
+
+    def _end_refund(self, refund: Refund, status: str) -> None:
+        refund.status = status
+        refund.success_at = self.now() if status == "SUCCESS" else None
+        if refund.notify_url:
+            self._queue(f"REFUND.{status}", refund.notify_url, self.refund_resource(refund), refund.out_trade_no)
 
     def refund_view(self, refund: Refund) -> dict[str, Any]:
         order = self.orders[refund.out_trade_no]

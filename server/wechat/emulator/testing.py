@@ -107,6 +107,14 @@ class RunningEmulator:
         ``even_if_closed``: the payment went through although the order was closed or expired (a race)."""
         return self.pay.pay(prepay_id, self.openid(user) if user else None, even_if_closed=even_if_closed)
 
+    def end_next_refund(self, status: str) -> None:
+        """The next refund ends ``ABNORMAL`` or ``CLOSED`` instead of succeeding (``PayState.end_next_refund``)."""
+        self.pay.end_next_refund(status)
+
+    def settle_abnormal_refund(self, out_refund_no: str, status: str = "SUCCESS") -> None:
+        """The merchant settles an ABNORMAL refund on the merchant platform; WeChat notifies ``status``."""
+        self.pay.settle_abnormal_refund(out_refund_no, status)
+
     def notifications(self, out_trade_no: str | None = None, event_type: str | None = None) -> list[Notification]:
         return self.pay.find(out_trade_no, event_type)
 
