@@ -30,6 +30,20 @@ ACTIONS = {
     "minutes_amendment.create": "补正会议纪要",
     "minutes.chain_check": "校验会议记录链",
     "minutes.chain_broken": "会议记录链校验未通过",
+    "news_issue.create": "新建手机报",
+    "news_issue.update": "修改手机报",
+    "news_issue.submit": "提交手机报审核",
+    "news_issue.approve": "审核通过手机报",
+    "news_issue.send_back": "退回手机报",
+    "news_issue.schedule": "定时发布手机报",
+    "news_issue.publish": "发布手机报",
+    "news_issue.withdraw": "撤回手机报",
+    "news_article.create": "新增手机报文章",
+    "news_article.update": "修改手机报文章",
+    "news_article.delete": "删除手机报文章",
+    "news_audience.create": "设置手机报发送范围",
+    "news_audience.update": "修改手机报发送范围",
+    "news_audience.delete": "移除手机报发送范围",
 }
 
 FIELDS = {
@@ -80,4 +94,12 @@ FIELDS = {
     "problems": "发现的问题",
     "organisations": "校验的组织数",
     "broken": "未通过的组织数",
+    "number": "期号",
+    "review_note": "审核意见",
+    "publish_at": "定时发布时间",
+    "published_at": "发布时间",
+    "withdrawn_at": "撤回时间",
+    "urgent": "紧急（免打扰时段也推送）",
+    "summary": "摘要",
+    "narrowing": "发送对象",
 }
