@@ -212,16 +212,20 @@ def has_due(kind: InboxKind, ref_id: int, round: int, now: datetime) -> bool:
 
 def claim(kind: InboxKind, ref_id: int, round: int, limit: int, now: datetime) -> list[Claimed]:
     """Take up to ``limit`` due rows for this job (``sending``), in id order; the caller commits at once."""
-    batch = (
+    # Two statements, not UPDATE … WHERE id IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED): PostgreSQL may
+    # run such a subquery more than once within the UPDATE and take more than ``limit`` rows.
+    batch = db.session.scalars(
         sa.select(_pushes.c.id)
         .where(_of(kind, ref_id, round), _due(now))
         .order_by(_pushes.c.id)
         .limit(limit)
         .with_for_update(skip_locked=True)  # PostgreSQL: concurrent jobs take disjoint batches
-    )
+    ).all()
+    if not batch:
+        return []
     taken = db.session.execute(
         sa.update(_pushes)
-        .where(_pushes.c.id.in_(batch.scalar_subquery()), _pushes.c.status == PushStatus.PENDING)
+        .where(_pushes.c.id.in_(batch), _pushes.c.status == PushStatus.PENDING)  # SQLite: one writer decides
         .values(status=PushStatus.SENDING, attempts=_pushes.c.attempts + 1, updated_at=now)
         .returning(_pushes.c.id, _pushes.c.member_id, _pushes.c.template_id)
     ).all()
@@ -314,17 +318,21 @@ def _count_consent(results: list[Result], now: datetime) -> None:
 
 
 def settle(results: list[Result], now: datetime) -> None:
-    """Record each claimed row's outcome; rows WeChat certainly did not take go back to ``pending``."""
-    final = [r for r in results if isinstance(r.outcome.value, PushStatus)]
-    if final:
+    """Record each claimed row's outcome; rows WeChat certainly did not take go back to ``pending``.
+
+    One UPDATE per outcome and errcode. An outcome may also replace ``uncertain``: the sweep judged the
+    worker dead too early, and here is WeChat's real answer.
+    """
+    final: dict[tuple[PushStatus, int | None], list[int]] = {}
+    for result in results:
+        if isinstance(result.outcome.value, PushStatus):
+            final.setdefault((result.outcome.value, result.errcode), []).append(result.push.id)
+    open_rows = sa.or_(_pushes.c.status == PushStatus.SENDING, _pushes.c.status == PushStatus.UNCERTAIN)
+    for (status, errcode), ids in final.items():
         db.session.execute(
             sa.update(_pushes)
-            .where(
-                _pushes.c.id == sa.bindparam("push_id"),
-                _pushes.c.status.in_([PushStatus.SENDING, PushStatus.UNCERTAIN]),
-            )
-            .values(status=sa.bindparam("new_status"), errcode=sa.bindparam("new_errcode"), updated_at=now),
-            [{"push_id": r.push.id, "new_status": r.outcome.value, "new_errcode": r.errcode} for r in final],
+            .where(_pushes.c.id.in_(ids), open_rows)
+            .values(status=status, errcode=errcode, updated_at=now)
         )
     _give_back([r for r in results if r.outcome is Outcome.BUSY], now, tried=True)
     _give_back([r for r in results if r.outcome is Outcome.NOT_TRIED], now, tried=False)
@@ -387,6 +395,7 @@ def sweep(now: datetime | None = None) -> tuple[int, list[Stalled]]:
     lease are returned to be queued again (and marked, so the next sweep waits another lease)."""
     now = now or utcnow()
     stale = now - timedelta(minutes=current_app.config["JOB_LEASE_MINUTES"])
+    stalled = _stalled(now, stale)  # before the abandoned rows below change, which is no progress
     abandoned = db.session.execute(
         sa.update(_pushes)
         .where(_pushes.c.status == PushStatus.SENDING, _pushes.c.updated_at < stale)
@@ -394,6 +403,11 @@ def sweep(now: datetime | None = None) -> tuple[int, list[Stalled]]:
     ).rowcount
     if abandoned:
         log.warning("%s pushes left sending by a worker that stopped: marked uncertain, not sent again", abandoned)
+    return abandoned, stalled
+
+
+def _stalled(now: datetime, stale: datetime) -> list[Stalled]:
+    """Pushes with due rows whose last change and due time are both older than ``stale``; each marked queued."""
     groups = db.session.execute(
         sa.select(_pushes.c.kind, _pushes.c.ref_id, _pushes.c.round).where(_due(now)).distinct()
     ).all()
@@ -405,11 +419,11 @@ def sweep(now: datetime | None = None) -> tuple[int, list[Stalled]]:
             )
         ).one()
         if any(moment is not None and moment >= stale for moment in progress):
-            continue  # a job is at it, or has just become due
+            continue  # a job is at it, or it has just become due
         first = sa.select(sa.func.min(_pushes.c.id)).where(_of(kind, ref_id, round), _due(now)).scalar_subquery()
         db.session.execute(sa.update(_pushes).where(_pushes.c.id == first).values(updated_at=now))
         stalled.append(Stalled(InboxKind(kind), ref_id, round))
-    return abandoned, stalled
+    return stalled
 
 
 # --- progress --------------------------------------------------------------------------------------------

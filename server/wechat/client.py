@@ -7,6 +7,7 @@ Every failure leaves this module as ``WeChatError`` / ``WeChatUnavailable``.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, NotRequired, TypedDict, TypeVar
@@ -139,6 +140,7 @@ class WeChatMiniProgram:
         self.appid = appid
         self.base_url = base_url.rstrip("/")
         self._client = _BaseUrlClient(self.base_url, appid, secret, session, timeout)
+        self._refresh_lock = threading.Lock()
 
     @property
     def client(self) -> WeChatClient:
@@ -148,8 +150,22 @@ class WeChatMiniProgram:
     def close(self) -> None:
         self._client.close()
 
+    def _stored_token(self) -> str | None:
+        return self._client.session.get(self._client.access_token_key)
+
+    def _refresh_token(self, refused: str | None) -> None:
+        """Fetch a fresh access token unless another thread already replaced the one WeChat refused.
+
+        A batch of pushes runs on several threads: when the token expires they are all refused at
+        once, and one new token serves them all (each fetch would also cut the others' short).
+        """
+        with self._refresh_lock:
+            if refused is None or self._stored_token() in (refused, None):
+                self._client.fetch_access_token()
+
     def _call(self, request: Callable[[], T]) -> T:
         try:
+            used = self._stored_token()
             try:
                 return request()
             except WeChatClientException as exc:
@@ -158,7 +174,7 @@ class WeChatMiniProgram:
                 # Our cached token was refused (expired early, or superseded by a fetch
                 # elsewhere): fetch a fresh one and try once more. No side effect has happened,
                 # WeChat checks the token before anything else.
-                self._client.fetch_access_token()
+                self._refresh_token(used)
                 return request()
         except WeChatClientException as exc:
             raise _translate(exc) from exc
