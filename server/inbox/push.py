@@ -175,6 +175,7 @@ def create(
         .join(ids, ids.c[0] == WechatBinding.member_id)
         .outerjoin(Subscription, consent)
         .where(WechatBinding.member_id.is_not(None))  # SQLite: an INSERT … SELECT … ON CONFLICT needs a WHERE
+        .order_by(WechatBinding.member_id)  # ids in member order: a push goes out in a predictable order
     )
     columns = ["member_id", "kind", "ref_id", "round", "template_id", "status", "attempts", "not_before", "updated_at"]
     statement = insert_ignoring_duplicates(_pushes).from_select(columns, rows).on_conflict_do_nothing()

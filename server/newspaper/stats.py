@@ -162,18 +162,21 @@ def branch_stats(issue: NewsIssue, org_ids: sa.Select | None = None) -> list[Bra
     (the admin's scope)."""
     inbox_rows = (
         sa.select(Member.org_id, sa.func.count(), sa.func.count(InboxItem.read_at))
+        .select_from(InboxItem)
         .join(Member, Member.id == InboxItem.member_id)
         .where(_in_inbox(issue.id))
         .group_by(Member.org_id)
     )
     finished_rows = (
         sa.select(Member.org_id, sa.func.count(sa.distinct(ArticleRead.member_id)))
+        .select_from(ArticleRead)
         .join(Member, Member.id == ArticleRead.member_id)
         .where(ArticleRead.article_id.in_(_article_ids(issue.id)), ArticleRead.finished_at.is_not(None))
         .group_by(Member.org_id)
     )
     like_rows = (
         sa.select(Member.org_id, sa.func.count())
+        .select_from(ArticleRead)
         .join(Member, Member.id == ArticleRead.member_id)
         .where(ArticleRead.article_id.in_(_article_ids(issue.id)), ArticleRead.liked_at.is_not(None))
         .group_by(Member.org_id)

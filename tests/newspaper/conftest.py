@@ -4,6 +4,7 @@ review, members bound to WeChat users of the session's emulator (each test its o
 from __future__ import annotations
 
 import itertools
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -97,7 +98,7 @@ def make_reader(make_member, emulator) -> Callable[..., Reader]:
 
     def make(org: Organisation, consent: int = 1, *, bound: bool = True, **fields: Any) -> Reader:
         member = make_member(org, **fields)
-        user = f"wx-news-{next(_users)}"
+        user = f"wx-news-{next(_users)}-{uuid.uuid4().hex[:8]}"  # the emulator outlives this module's counter
         openid = emulator.openid(user)
         if not bound:
             return Reader(member, user, openid, "")
