@@ -33,8 +33,6 @@ from server.wechat import subscribe
 
 log = logging.getLogger(__name__)
 PURPOSE = "newspaper_issue"
-#: the mini-program page a push opens (``?id=`` the issue)
-ISSUE_PAGE = "pages/news-issue/index"
 
 
 @dataclass(frozen=True)
@@ -128,7 +126,7 @@ def _message(issue_id: int) -> PushMessage | None:
     if issue is None or issue.status is not IssueStatus.PUBLISHED or template is None:
         return None
     values = {"issue_title": f"第{issue.number}期 {issue.title}", "published_at": to_local(issue.published_at)}
-    return PushMessage(template, values, f"{ISSUE_PAGE}?id={issue.id}")
+    return PushMessage(template, values, f"{template['page']}?id={issue.id}")
 
 
 def _urgent(issue_id: int) -> bool:
