@@ -67,3 +67,23 @@ def test_pushes_go_to_members_with_consent_and_are_marked_no_quota_otherwise(tre
     assert message.template_id == "tmpl_news" and message.page == f"pages/news-issue/index?id={issue.id}"
     assert message.data["thing1"].startswith("第1期")
     assert emulator.messages(unwilling.openid) == []
+
+
+def test_a_delivery_whose_job_was_lost_is_queued_again_a_lease_after_publishing(tree, staff, make_member, app):
+    from datetime import timedelta
+
+    from server.db import utcnow
+    from server.newspaper.tasks import publish_scheduled
+    from server.tasks import huey
+
+    member = make_member(tree["a1"])
+    issue = published(staff.secretary, staff.general, tree["a1"], run=False)
+    huey.flush()  # the queue lost the delivery job
+    assert publish_scheduled(utcnow()) == [] and huey.pending_count() == 0  # it may still be on its way
+    lease = timedelta(minutes=app.config["JOB_LEASE_MINUTES"], seconds=1)
+    publish_scheduled(utcnow() + lease)
+    assert huey.pending_count() == 1
+    run_pending_jobs()
+    assert _inbox_rows(issue.id) == [member.id]
+    publish_scheduled(utcnow() + lease)
+    assert huey.pending_count() == 0  # delivered: nothing to queue again
