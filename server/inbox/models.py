@@ -56,8 +56,8 @@ class PushStatus(enum.StrEnum):
     SENT = "sent"  # WeChat accepted it
     NO_QUOTA = "no_quota"  # no consent left for the template (our count, or WeChat's 43101)
     UNCERTAIN = "uncertain"  # WeChat may or may not have delivered it: never sent again
-    FAILED = "failed"  # WeChat refused it for good (a bad openid, template or field)
-    CANCELLED = "cancelled"  # not sent: what it announced was withdrawn, or the member has no WeChat now
+    FAILED = "failed"  # WeChat refused it for good (a bad openid, template or field), or the member unbound
+    CANCELLED = "cancelled"  # not sent: what it announced was withdrawn
 
 
 #: a push in one of these has its outcome; nothing touches it again

@@ -26,8 +26,9 @@ meetings' reminders, is at most one batch's messages in doubt when a worker is k
 twice and nobody who was not in flight is missed.
 
 Quiet hours (``PUSH_QUIET_HOURS``, default 22:00–07:00 in the display time zone): a push that is not
-urgent gets ``not_before`` = the end of the quiet hours and its jobs are scheduled for then; the inbox
-has the item at once regardless.
+urgent gets ``not_before`` = the end of the quiet hours and its jobs are scheduled for then; a push still
+going out when they begin stops at its next batch and waits the same way. The inbox has the item at
+once regardless.
 """
 
 from __future__ import annotations
@@ -100,6 +101,8 @@ class BatchReport:
     more: bool = False
     #: WeChat said busy: the job is retried later
     busy: bool = False
+    #: the quiet hours began while the push was going out: the rest waits until then
+    deferred_until: datetime | None = None
 
 
 # --- quiet hours --------------------------------------------------------------------------------------
@@ -200,6 +203,14 @@ def cancel_pending(kind: InboxKind, ref_id: int, now: datetime | None = None) ->
         sa.update(_pushes)
         .where(_of(kind, ref_id), _pushes.c.status == PushStatus.PENDING)
         .values(status=PushStatus.CANCELLED, updated_at=now or utcnow())
+    )
+    return result.rowcount
+
+
+def defer(kind: InboxKind, ref_id: int, round: int, until: datetime, now: datetime) -> int:
+    """Hold the push's waiting rows until ``until`` (the quiet hours began while it was going out)."""
+    result = db.session.execute(
+        sa.update(_pushes).where(_of(kind, ref_id, round), _due(now)).values(not_before=until, updated_at=now)
     )
     return result.rowcount
 
@@ -363,11 +374,18 @@ def run_batch(kind: InboxKind, ref_id: int, round: int, now: datetime | None = N
     """Claim, send and settle one batch of the push; commits after the claim and after the settling."""
     now = now or utcnow()
     config = current_app.config
-    message = source_for(kind).message(ref_id)
+    source = source_for(kind)
+    message = source.message(ref_id)
     if message is None:  # withdrawn: nothing more goes out
         cancelled = cancel_pending(kind, ref_id, now)
         db.session.commit()
         return BatchReport(Counter({"cancelled": cancelled}))
+    if (until := not_before(source.urgent(ref_id), now)) is not None:
+        deferred = defer(kind, ref_id, round, until, now)
+        db.session.commit()
+        if not deferred:
+            return BatchReport(Counter())  # nothing due: waiting already
+        return BatchReport(Counter({"deferred": deferred}), deferred_until=until)
     claimed = claim(kind, ref_id, round, config["PUSH_BATCH_SIZE"], now)
     db.session.commit()  # claimed before anything is sent: no other job or retry takes these rows
     if not claimed:

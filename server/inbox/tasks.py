@@ -23,7 +23,9 @@ def push_batch(kind: str, ref_id: int, round: int) -> dict[str, int]:
     report = push.run_batch(InboxKind(kind), ref_id, round)
     if report.busy:
         raise push.PushBusy(f"WeChat busy while pushing {kind} {ref_id} round {round}: {dict(report.counts)}")
-    if report.more:
+    if report.deferred_until is not None:
+        push_batch.schedule(args=(kind, ref_id, round), eta=report.deferred_until)
+    elif report.more:
         push_batch(kind, ref_id, round)
     return dict(report.counts)
 

@@ -234,3 +234,20 @@ def test_quiet_hours_end_at_seven_the_next_morning(app, hour, minute, until):
     now = _beijing(5, hour, minute)
     expected = None if until is None else _beijing(5 - until[0], until[1])
     assert push.quiet_until(now) == expected
+
+
+def test_a_push_still_going_out_when_the_quiet_hours_begin_waits_for_the_morning(
+    tree, staff, make_reader, emulator, app, monkeypatch, small_batches
+):
+    readers = [make_reader(tree["a1"]) for _ in range(6)]
+    issue = published(staff.secretary, staff.general, tree["a1"], run=False)
+    huey.flush()
+    evening = _beijing(-1, 21, 58)  # tomorrow, two minutes before the quiet hours
+    monkeypatch.setitem(app.config, "PUSH_QUIET_HOURS", "22:00-07:00")
+    delivery.deliver(issue.id, now=evening)
+    huey.flush()
+    assert push.run_batch(InboxKind.NEWSPAPER, issue.id, 0, now=evening).counts == {"sent": 3}
+    late = push.run_batch(InboxKind.NEWSPAPER, issue.id, 0, now=evening + timedelta(minutes=3))
+    assert late.counts == {"deferred": 3} and late.deferred_until == _beijing(-2, 7)
+    assert messages_per_reader(emulator, readers) == [1, 1, 1, 0, 0, 0]
+    assert push.run_batch(InboxKind.NEWSPAPER, issue.id, 0, now=_beijing(-2, 7)).counts == {"sent": 3}
