@@ -155,3 +155,18 @@ def test_every_step_is_in_the_audit_trail_by_its_name(tree, staff):
     assert approve.after["status"] == "approved"
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditLog.action == "news_article.create")) == 1
     assert db.session.scalar(sa.select(sa.func.count()).where(AuditLog.action == "news_audience.create")) == 1
+
+
+def test_the_audience_of_a_draft_can_be_chosen_again(tree, staff):
+    issue = draft(staff.secretary, tree["a1"])
+    workflow.set_audience(staff.secretary, issue, [(tree["a1"].id, Narrowing.PROBATIONARY)])
+    db.session.commit()
+    workflow.set_audience(
+        staff.secretary, issue, [(tree["a1"].id, Narrowing.ALL), (tree["a1_group"].id, Narrowing.GROUP)]
+    )
+    db.session.commit()
+    db.session.expire_all()
+    assert sorted((a.org_id, a.narrowing) for a in issue.audiences) == [
+        (tree["a1"].id, Narrowing.ALL),
+        (tree["a1_group"].id, Narrowing.GROUP),
+    ]
