@@ -94,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     from server.dues import tasks as _dues_tasks  # noqa: F401  (registers the jobs)
     from server.dues.notify import bp as wechatpay_notify_bp
     from server.dues.views import bp as dues_bp
+    from server.inbox import api as inbox_api
+    from server.inbox import tasks as _inbox_tasks  # noqa: F401  (registers the push jobs and their sweep)
     from server.meetings import api as meetings_api
     from server.meetings import compliance_views as _compliance_views  # noqa: F401  (meetings blueprint routes)
     from server.meetings import minutes_views as _minutes_views  # noqa: F401  (routes on the meetings blueprint)
@@ -103,13 +105,18 @@ def _register_blueprints(app: Flask) -> None:
     from server.members import api as members_api
     from server.members import tasks as _member_tasks  # noqa: F401  (registers the jobs)
     from server.members.views import bp as members_bp
+    from server.newspaper import api as newspaper_api
+    from server.newspaper import tasks as _news_tasks  # noqa: F401  (registers the jobs and the inbox source)
+    from server.newspaper.media import bp as news_media_bp
     from server.orgs.views import bp as orgs_bp
     from server.subscriptions import api as subscriptions_api
 
-    for blueprint in (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp, dues_api.blp):
+    apis = (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp, dues_api.blp)
+    for blueprint in (*apis, inbox_api.blp, newspaper_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
     pages = (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp, dues_bp)
+    pages = (*pages, news_media_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(wechatpay_notify_bp)

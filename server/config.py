@@ -138,6 +138,16 @@ class Config:
         # run out; a running job renews its lease as it makes progress.
         self.JOB_LEASE_MINUTES = _int_env("JOB_LEASE_MINUTES", 5)
 
+        # Pushes of newspaper issues (and later notices), server/inbox/push.py: members claimed per job, WeChat
+        # calls at once within a job, chains of jobs per push, claims after which a push WeChat keeps
+        # answering "busy" is given up, and the quiet hours (display time zone) when pushes that are not
+        # urgent wait ("" for none). A push runs at most PUSH_JOBS × PUSH_THREADS calls at once.
+        self.PUSH_BATCH_SIZE = _int_env("PUSH_BATCH_SIZE", 500)
+        self.PUSH_THREADS = _int_env("PUSH_THREADS", 4)
+        self.PUSH_JOBS = _int_env("PUSH_JOBS", 2)
+        self.PUSH_MAX_ATTEMPTS = _int_env("PUSH_MAX_ATTEMPTS", 8)
+        self.PUSH_QUIET_HOURS = os.environ.get("PUSH_QUIET_HOURS", "22:00-07:00")
+
         # WeChat: the emulator by default, the real service in production.
         self.WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", DEFAULT_WECHAT_API_BASE)
         self.WECHAT_APPID = os.environ.get("WECHAT_APPID", DEMO_SETTINGS["WECHAT_APPID"])

@@ -45,6 +45,8 @@ from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
 from server.dues.rules import ensure_rules_2008
 from server.extensions import limiter
+from server.inbox import services as inbox
+from server.inbox.models import InboxKind
 from server.meetings import codes
 from server.meetings.compliance import local_today
 from server.meetings.models import Meeting, MeetingKind
@@ -52,13 +54,15 @@ from server.meetings.services import create_meeting
 from server.members.models import DuesCategory, Gender, Member, MemberStatus
 from server.members.schemas import clean_member_data
 from server.members.services import create_member
+from server.newspaper import audience, reads
+from server.newspaper.models import ArticleShare, IssueStatus, Narrowing, NewsArticle, NewsAudience, NewsIssue
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import create_org
 from server.wechat.emulator.testing import RunningEmulator
 
 #: examples per operation (positive and negative together); more where the input leads deep into the services
 MAX_EXAMPLES, MAX_EXAMPLES_DEEP = 50, 150
-DEEP_OPERATIONS = r"\{meeting_id\}|^/api/meetings$|^/api/me/attendance$|^/api/dues/orders$"
+DEEP_OPERATIONS = r"\{meeting_id\}|^/api/meetings$|^/api/me/attendance$|^/api/dues/orders$|\{article_id\}|^/api/inbox$"
 VENUE = (39.9087, 116.3975)
 #: the WeChat users of the seeded members with a session, and one who has not bound yet
 WECHAT_USERS = {"member": "wx-zhangsan", "secretary": "wx-shuji", "other_branch_member": "wx-lisi"}
@@ -170,6 +174,9 @@ class World:
     invite: tuple[str, str]
     #: dues bills: 张三's three unpaid months, and one of 李四's (another branch)
     bill_ids: list[int] = field(default_factory=list)
+    #: newspaper issues: two of 甲一 in 张三's and the secretary's inboxes, one of 乙一 in 李四's; one withdrawn
+    issue_ids: list[int] = field(default_factory=list)
+    article_ids: list[int] = field(default_factory=list)
 
     def headers(self, caller: str) -> dict[str, str]:
         if caller == "anonymous":
@@ -204,6 +211,26 @@ def _member(org: Organisation, name: str, phone: str, group: Organisation | None
     return create_member(clean_member_data(data | more))
 
 
+def _newspaper(a1: Organisation, b1: Organisation) -> tuple[list[int], list[int]]:
+    """Published issues of 甲一 (two, one of them withdrawn since) and of 乙一, in their members' inboxes."""
+    issues = []
+    for org, number, status in (
+        (a1, 1, IssueStatus.PUBLISHED),
+        (a1, 2, IssueStatus.WITHDRAWN),
+        (b1, 1, IssueStatus.PUBLISHED),
+    ):
+        issue = NewsIssue(org=org, number=number, title=f"{org.name}第{number}期", status=status, published_at=utcnow())
+        issue.articles = [
+            NewsArticle(position=n, title=f"第{n}篇", summary="摘要", body_html="<p>正文</p>") for n in (1, 2)
+        ]
+        issue.audiences = [NewsAudience(org=org, narrowing=Narrowing.ALL)]
+        db.session.add(issue)
+        db.session.flush()
+        inbox.deliver(InboxKind.NEWSPAPER, issue.id, audience.recipients(issue), now=issue.published_at)
+        issues.append(issue)
+    return [issue.id for issue in issues], [article.id for issue in issues for article in issue.articles]
+
+
 def _seed(wechat: RunningEmulator) -> World:
     """党委 → 甲/乙党总支 → 支部 甲一 (with a party group), 甲二, 乙一; members, a secretary, five meetings."""
     committee = create_org("测试党委", OrgKind.COMMITTEE, None)
@@ -234,6 +261,10 @@ def _seed(wechat: RunningEmulator) -> World:
         generate_bills(add_months(current_month(), -back), member_ids=[people["member"].id])
     generate_bills(current_month(), member_ids=[people["other_branch_member"].id])
     bill_ids = list(db.session.scalars(sa.select(DuesBill.id).order_by(DuesBill.id)))
+    issue_ids, article_ids = _newspaper(a1, b1)
+    for person, article_id in ((people["member"], article_ids[0]), (people["other_branch_member"], article_ids[4])):
+        token = reads.share_token(person.id, article_id)
+        db.session.add(ArticleShare(article_id=article_id, sharer_id=person.id, token=token, shared_at=utcnow()))
     tokens = {}
     for role, person in people.items():
         openid = wechat.openid(WECHAT_USERS[role])
@@ -250,6 +281,8 @@ def _seed(wechat: RunningEmulator) -> World:
         wechat=wechat,
         invite=(invite, "赵六"),
         bill_ids=bill_ids,
+        issue_ids=issue_ids,
+        article_ids=article_ids,
     )
 
 
@@ -315,6 +348,11 @@ def _realistic(case, data, world: World) -> None:
     path = case.path_parameters
     if not _generated_invalid(case, ParameterLocation.PATH) and isinstance((path or {}).get("meeting_id"), int):
         path["meeting_id"] = _pick(data, "meeting", [m.id for m in world.meetings.values()], path["meeting_id"])
+    if not _generated_invalid(case, ParameterLocation.PATH):
+        for name, ids in (("issue_id", world.issue_ids), ("article_id", world.article_ids)):
+            if isinstance((path or {}).get(name), int):
+                path[name] = _pick(data, name, ids, path[name])
+    _realistic_newspaper_query(case, data, world)
     body = case.body
     if _generated_invalid(case, ParameterLocation.BODY) or not isinstance(body, dict):
         return
@@ -328,6 +366,20 @@ def _realistic(case, data, world: World) -> None:
             body["bill_ids"] = _pick(data, "bill ids", [chosen], body["bill_ids"])
     else:
         _realistic_scan(case, body, data, world)
+
+
+def _realistic_newspaper_query(case, data, world: World) -> None:
+    """A forward's token (李四's, so 张三 opens a forward), a page's cursor: mostly real ones."""
+    query = case.query
+    if _generated_invalid(case, ParameterLocation.QUERY) or not isinstance(query, dict):
+        return
+    if isinstance(query.get("share"), str) and case.path_parameters:
+        article_id = case.path_parameters.get("article_id")
+        if isinstance(article_id, int):
+            tokens = [reads.share_token(member_id, article_id) for member_id in world.member_ids]
+            query["share"] = _pick(data, "share token", tokens, query["share"])
+    if isinstance(query.get("cursor"), str):
+        query["cursor"] = _pick(data, "cursor", [f"{int(time.time() * 1_000_000)}-{2**31 - 1}"], query["cursor"])
 
 
 def _realistic_binding(body: dict, data, world: World) -> None:

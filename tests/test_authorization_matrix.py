@@ -34,8 +34,12 @@ from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
 from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, PayerKind, PaymentStatus
 from server.dues.rules import ensure_rules_2008
+from server.inbox import services as inbox
+from server.inbox.models import InboxKind
 from server.meetings.models import LeaveRequest, Meeting, MeetingKind, Minutes, MinutesPhoto
 from server.members.models import ImportStatus, MemberImport
+from server.newspaper import audience
+from server.newspaper.models import IssueStatus, Narrowing, NewsArticle, NewsAudience, NewsIssue
 from server.orgs.models import Organisation
 from tests.conftest import PASSWORD, AdminBrowser
 
@@ -76,6 +80,9 @@ class World:
     remittances: dict[str, int] = field(default_factory=dict)
     #: "wechat-a", "cash-b", …: a paid payment of each channel for the member of each side
     payments: dict[str, int] = field(default_factory=dict)
+    #: a published newspaper issue of each side's branch, in its members' inboxes, and its article
+    issues: dict[str, int] = field(default_factory=dict)
+    articles: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -175,11 +182,27 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
             sa.select(DuesBill).where(DuesBill.member_id == member.id, DuesBill.month < current_month())
         )
         world.payments[f"cash-{side}"] = _paid(member, Channel.CASH, [last_month])
+    for side, key in (("a", "a1"), ("b", "b1")):
+        world.issues[side], world.articles[side] = _published_issue(
+            tree[key], admins["shuji" if side == "a" else "yishuji"]
+        )
     for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):
         # shaped like WeChat's (28 characters): WeChat Pay refuses an order for anything else
         world.tokens[role] = _start_session(member, f"o-matrix-{role}".ljust(28, "x")).token
     db.session.commit()
     return world
+
+
+def _published_issue(branch, author) -> tuple[int, int]:
+    """A published issue of ``branch`` with one article, straight into the tables and the members' inboxes."""
+    issue = NewsIssue(org=branch, number=1, title=f"{branch.name}手机报", author_id=author.id)
+    issue.status, issue.published_at = IssueStatus.PUBLISHED, utcnow()
+    issue.articles = [NewsArticle(position=1, title="节前安全大检查", body_html="<p>检查覆盖全部工区。</p>")]
+    issue.audiences = [NewsAudience(org=branch, narrowing=Narrowing.ALL)]
+    db.session.add(issue)
+    db.session.flush()
+    inbox.deliver(InboxKind.NEWSPAPER, issue.id, audience.recipients(issue), now=issue.published_at)
+    return issue.id, issue.articles[0].id
 
 
 def _paid(member, channel, bills) -> int:
@@ -294,6 +317,11 @@ def api_meeting(role: str, side: str) -> str:
     return OK if _takes_part(role, side) else E404
 
 
+def api_recipient(role: str, side: str) -> str:
+    """A newspaper issue and its articles: the members it was delivered to (their branch's); others "missing"."""
+    return api_meeting(role, side)
+
+
 def api_meeting_secretary(role: str, side: str) -> str:
     """Secretary mode on a meeting: the secretary may; a participant without the power gets 403."""
     if role not in PHONES:
@@ -376,6 +404,8 @@ TABLE: dict[tuple[str, str], Call] = {
     ("assets.vendor", "GET"): Call(public, _fixed("/static/vendor/htmx.min.js"), sides=ONE),
     ("api-docs.openapi_json", "GET"): Call(public, _fixed("/api/openapi.json"), sides=ONE),
     ("checkin_link.landing", "GET"): Call(public, _fixed("/m/checkin?c=M1.x"), sides=ONE),
+    # the newspaper's images: loaded by the phone without a token, protected by their random names
+    ("news_media.image", "GET"): Call(public, _fixed(f"/media/news/{'0' * 32}.jpg"), sides=ONE),
     ("auth.login", "GET"): Call(public, _fixed("/admin/login"), sides=ONE),
     ("auth.login", "POST"): Call(public, _fixed("/admin/login"), lambda w, s: {"username": "x", "password": "y"}, ONE),
     ("auth.logout", "POST"): Call(public, _fixed("/admin/logout"), lambda w, s: {}, ONE),
@@ -570,6 +600,22 @@ TABLE: dict[tuple[str, str], Call] = {
         refused_without_signature, _fixed("/api/wechatpay/notify"), lambda w, s: {"id": "x"}, ONE
     ),
     ("auth_api.unbind", "POST"): Call(api_member, _fixed("/api/auth/unbind"), lambda w, s: {}, ONE),
+    # the mini-program: the inbox and the newspaper
+    ("inbox_api.my_inbox", "GET"): Call(api_member, _fixed("/api/inbox?limit=5"), sides=ONE),
+    ("inbox_api.unread", "GET"): Call(api_member, _fixed("/api/inbox/unread"), sides=ONE),
+    ("newspaper_api.issue_detail", "GET"): Call(api_recipient, lambda w, s: f"/api/newspaper/issues/{w.issues[s]}"),
+    ("newspaper_api.article_detail", "GET"): Call(
+        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[s]}"
+    ),
+    ("newspaper_api.finish_article", "POST"): Call(
+        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[s]}/finish", lambda w, s: {}
+    ),
+    ("newspaper_api.like_article", "POST"): Call(
+        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[s]}/like", lambda w, s: {"liked": True}
+    ),
+    ("newspaper_api.share_article", "POST"): Call(
+        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[s]}/share", lambda w, s: {}
+    ),
     # the mini-program: meetings
     ("meetings_api.meeting_detail", "GET"): Call(api_meeting, _api),
     ("meetings_api.check_in", "POST"): Call(

@@ -50,6 +50,20 @@ ACTIONS = {
     "dues_reconciliation.run": "党费对账",
     "dues_ledger.export": "导出党费台账",
     "dues_remittance.create": "登记上缴",
+    "news_issue.create": "新建手机报",
+    "news_issue.update": "修改手机报",
+    "news_issue.submit": "提交手机报审核",
+    "news_issue.approve": "审核通过手机报",
+    "news_issue.send_back": "退回手机报",
+    "news_issue.schedule": "定时发布手机报",
+    "news_issue.publish": "发布手机报",
+    "news_issue.withdraw": "撤回手机报",
+    "news_article.create": "新增手机报文章",
+    "news_article.update": "修改手机报文章",
+    "news_article.delete": "删除手机报文章",
+    "news_audience.create": "设置手机报发送范围",
+    "news_audience.update": "修改手机报发送范围",
+    "news_audience.delete": "移除手机报发送范围",
 }
 
 FIELDS = {
@@ -114,4 +128,12 @@ FIELDS = {
     "months": "月份",
     "channel": "缴费方式",
     "payer_name": "缴费人",
+    "number": "期号",
+    "review_note": "审核意见",
+    "publish_at": "定时发布时间",
+    "published_at": "发布时间",
+    "withdrawn_at": "撤回时间",
+    "urgent": "紧急（免打扰时段也推送）",
+    "summary": "摘要",
+    "narrowing": "发送对象",
 }

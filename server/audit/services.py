@@ -1,8 +1,9 @@
 """Writing the audit trail.
 
 Models that set ``__audited__ = True`` are recorded automatically on every flush, so no service can
-forget; actions that write no row of their own (an export, a login) call :func:`record`. Many-to-many
-lists live in another table and are invisible to a row's column history, so a model names the ones that
+forget; actions that write no row of their own (an export, a login) call :func:`record`. A model with
+a workflow names the step an update is (``audit_step``, see :func:`_step`). Many-to-many lists live
+in another table and are invisible to a row's column history, so a model names the ones that
 matter in ``__audit_collections__``; they are recorded as sorted ids.
 
 Every entry names the organisation whose subtree may read it (``audit_org_id()`` of the model). It
@@ -149,6 +150,15 @@ def org_id_of(obj: Any, column: Any, key: int | None) -> int | None:
 _LATER = object()  # the organisation is read after the flush, once foreign keys are set
 
 
+def _step(obj: Any) -> str:
+    """The verb of an update: "update", or the workflow step the model says this change is.
+
+    A model with a workflow (a newspaper issue: submit, approve, publish…) sets ``obj.audit_step``
+    before the flush, so the trail reads "审核通过" rather than "修改"; it is used once.
+    """
+    return obj.__dict__.pop("audit_step", None) or "update"
+
+
 def _row(obj: Any, verb: str, before: dict | None, after: dict | None, org_id: Any = _LATER) -> dict[str, Any]:
     entity = obj.__audit_entity__
     label = str(obj.audit_label())
@@ -166,7 +176,7 @@ def _collect_changes(session: Session, flush_context, instances) -> None:
         if getattr(obj, "__audited__", False) and session.is_modified(obj, include_collections=audited_collections):
             before, after = _changes(obj)
             if after:
-                pending.append((obj, "update", before, after, _LATER))
+                pending.append((obj, _step(obj), before, after, _LATER))
     for obj in session.deleted:
         if getattr(obj, "__audited__", False):
             pending.append((obj, "delete", snapshot(obj), None, obj.audit_org_id()))

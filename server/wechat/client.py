@@ -7,6 +7,7 @@ Every failure leaves this module as ``WeChatError`` / ``WeChatUnavailable``.
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from typing import Any, NotRequired, TypedDict, TypeVar
@@ -53,6 +54,7 @@ class _BaseUrlClient(WeChatClient):
         timeout: Timeout,
     ) -> None:
         super().__init__(appid, secret, session=session, timeout=timeout, auto_retry=False)
+        self.last_used = threading.local()
         self.base_url = base_url.rstrip("/")
         self.API_BASE_URL = f"{self.base_url}/cgi-bin/"
         # wechatpy's __new__ gave each instance its own API group objects, so setting their
@@ -62,6 +64,14 @@ class _BaseUrlClient(WeChatClient):
             url = getattr(api, "API_BASE_URL", None) if isinstance(api, BaseWeChatAPI) else None
             if url and url.startswith(WECHAT_API_BASE):
                 api.API_BASE_URL = self.base_url + url[len(WECHAT_API_BASE) :]
+
+    @property
+    def access_token(self) -> str:
+        """The token for the call about to be made, remembered for this thread: if WeChat refuses it,
+        ``WeChatMiniProgram`` replaces it only if no other thread has done so meanwhile."""
+        token = super().access_token
+        self.last_used.token = token
+        return token
 
     def fetch_access_token(self) -> dict[str, Any]:
         params = {
@@ -139,6 +149,7 @@ class WeChatMiniProgram:
         self.appid = appid
         self.base_url = base_url.rstrip("/")
         self._client = _BaseUrlClient(self.base_url, appid, secret, session, timeout)
+        self._refresh_lock = threading.Lock()
 
     @property
     def client(self) -> WeChatClient:
@@ -148,8 +159,21 @@ class WeChatMiniProgram:
     def close(self) -> None:
         self._client.close()
 
+    def _refresh_token(self) -> None:
+        """Fetch a fresh access token unless another thread already replaced the one WeChat refused.
+
+        A batch of pushes runs on several threads: when the token expires they are all refused at
+        once, and one new token serves them all (each fetch would also cut the others' short).
+        """
+        refused = getattr(self._client.last_used, "token", None)
+        with self._refresh_lock:
+            stored = self._client.session.get(self._client.access_token_key)
+            if refused is None or stored in (refused, None):
+                self._client.fetch_access_token()
+
     def _call(self, request: Callable[[], T]) -> T:
         try:
+            self._client.last_used.token = None
             try:
                 return request()
             except WeChatClientException as exc:
@@ -158,7 +182,7 @@ class WeChatMiniProgram:
                 # Our cached token was refused (expired early, or superseded by a fetch
                 # elsewhere): fetch a fresh one and try once more. No side effect has happened,
                 # WeChat checks the token before anything else.
-                self._client.fetch_access_token()
+                self._refresh_token()
                 return request()
         except WeChatClientException as exc:
             raise _translate(exc) from exc

@@ -14,6 +14,7 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from server.audit.context import Actor, acting_as
 from server.audit.models import AuditLog
 from server.auth.models import Role
 from server.db import db
@@ -22,6 +23,8 @@ from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
 from server.dues.payment_models import DuesPayment, DuesRefund
 from server.dues.rules import ensure_rules_2008
+from server.newspaper import workflow
+from server.newspaper.models import Narrowing
 
 
 def audit_rows(admin_browser) -> list[str]:
@@ -42,7 +45,7 @@ def branch_history(tree, make_admin, make_member, make_meeting, browser, phone, 
     Returns (action label, entity label) of one entry per audited kind of row. The sibling branch 甲二
     has its own secretary, who must see none of them.
     """
-    make_admin("shuji_a1", Role.SECRETARY, tree["a1"])
+    writer = make_admin("shuji_a1", Role.SECRETARY, tree["a1"])
     make_admin("shuji_a2", Role.SECRETARY, tree["a2"])
     make_admin("zongzhi_a", Role.ORG_ADMIN, tree["general_a"])
     secretary = browser("shuji_a1")
@@ -80,6 +83,16 @@ def branch_history(tree, make_admin, make_member, make_meeting, browser, phone, 
     entries["minutes"] = ("修改或定稿会议纪要", "学习党章")
     secretary.post(f"{minutes}/amend", {"reason": "漏记一项决议", "content": "补充：下月开展志愿服务。"})
     entries["minutes_amendment"] = ("补正会议纪要", "漏记一项决议")
+
+    # The newspaper's admin pages build on these services; the account is the actor as in a request.
+    with acting_as(Actor("admin", writer.id, writer.display_name)):
+        issue = workflow.create_issue(writer, tree["a1"], "安全生产专刊")
+        workflow.add_article(writer, issue, title="节前安全大检查", body_html="<p>检查覆盖全部工区。</p>")
+        workflow.set_audience(writer, issue, [(tree["a1"].id, Narrowing.ALL)])
+        db.session.commit()
+    entries["news_issue"] = ("新建手机报", "第1期 安全生产专刊")
+    entries["news_article"] = ("新增手机报文章", "节前安全大检查")
+    entries["news_audience"] = ("设置手机报发送范围", f"issue #{issue.id} → org #{tree['a1'].id}")
 
     moved = make_member(tree["a1"], "王五")
     browser("zongzhi_a").post(f"/admin/members/{moved.id}/move", {"org_id": tree["a2"].id, "reason": "工作调动"})

@@ -1,0 +1,85 @@
+"""A newspaper push whose worker is killed half-way (kill -9) resumes: nobody is pushed twice, and nobody who
+was not in flight at the kill is missed.
+
+The worker claims a batch (committed) before it calls WeChat and records the answers after the batch.
+Killed in the middle, it leaves its batch ``sending``; the sweep turns those into ``uncertain`` (WeChat
+may have delivered them: the emulator did deliver some) and queues the push again, and the next worker
+sends the rest. Each member allowed two pushes, so a push sent twice would arrive twice."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+import sqlalchemy as sa
+from flask import Flask
+
+from server.db import utcnow
+from server.inbox.models import Push, PushStatus
+from server.inbox.tasks import sweep_pushes
+from server.tasks import run_pending_jobs
+from server.wechat import get_wechat
+from server.wechat.emulator.testing import RunningEmulator
+from tests.faults.conftest import SEND, committed
+from tests.faults.processes import wait_until
+from tests.newspaper import conftest as newspaper
+from tests.newspaper.conftest import TEMPLATE, messages_per_reader, published
+
+# the newspaper's fixtures, for this test too
+news_template, password_hash = newspaper.news_template, newspaper.password_hash
+staff, make_reader = newspaper.staff, newspaper.make_reader
+
+BATCH = 4
+
+
+def _deployment_with_the_newspaper(app: Flask, folder: Path) -> str:
+    """The test deployment's mp_config with the newspaper's template, for the worker process."""
+    config = json.loads(Path(app.config["MP_CONFIG"]).read_text())
+    config["subscribe_templates"]["newspaper_issue"] = {
+        "template_id": TEMPLATE,
+        "page": "pages/news-issue/index",
+        "fields": {"thing1": "issue_title", "time2": "published_at"},
+    }
+    path = folder / "mp_config.json"
+    path.write_text(json.dumps(config))
+    return str(path)
+
+
+def test_a_push_whose_worker_is_killed_resumes_without_duplicates_or_losses(
+    tree, staff, make_reader, emulator: RunningEmulator, start_worker, app: Flask, tmp_path
+) -> None:
+    readers = [make_reader(tree["a1"], consent=2) for _ in range(3 * BATCH)]
+    published(staff.secretary, staff.general, tree["a1"], run=False)  # its delivery job waits in the queue
+    # A token this emulator issued, where the worker shares it (Redis): no refused call shifts the count below.
+    get_wechat().client.fetch_access_token()
+    earlier = emulator.calls(SEND)
+    # WeChat holds the sixth message 3 seconds (and delivers it): the worker is killed inside its second batch.
+    emulator.delay_next(SEND, 3.0, after=BATCH + 1)
+    worker = start_worker(
+        MP_CONFIG=_deployment_with_the_newspaper(app, tmp_path),
+        PUSH_BATCH_SIZE=str(BATCH),
+        PUSH_THREADS="2",
+        PUSH_JOBS="1",
+        PUSH_QUIET_HOURS="",
+    )
+    wait_until(lambda: emulator.calls(SEND) >= earlier + BATCH + 2, 120, lambda: f"the second batch\n{worker.output()}")
+    worker.kill()
+
+    statuses = dict(committed(sa.select(Push.member_id, Push.status)).all())
+    in_flight = [r for r in readers if statuses[r.member.id] is PushStatus.SENDING]
+    assert len(in_flight) == BATCH  # the second batch, claimed and never settled
+    assert sorted(statuses.values()) == sorted([PushStatus.SENT, PushStatus.SENDING, PushStatus.PENDING] * BATCH)
+
+    lease = timedelta(minutes=app.config["JOB_LEASE_MINUTES"], seconds=1)
+    assert sweep_pushes(utcnow()) == 0  # within the lease the worker might be alive
+    assert sweep_pushes(utcnow() + lease) == 1
+    run_pending_jobs()  # the next worker
+
+    sent = messages_per_reader(emulator, readers)
+    assert max(sent) == 1  # nobody twice
+    not_in_flight = [n for n, r in enumerate(readers) if r not in in_flight]
+    assert [sent[n] for n in not_in_flight] == [1] * (2 * BATCH)  # nobody missed who was not in flight
+    statuses = dict(committed(sa.select(Push.member_id, Push.status)).all())
+    assert {statuses[r.member.id] for r in in_flight} == {PushStatus.UNCERTAIN}
+    assert sweep_pushes(utcnow() + lease + timedelta(hours=1)) == 0
