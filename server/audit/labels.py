@@ -38,6 +38,8 @@ ACTIONS = {
     "news_issue.schedule": "定时发布手机报",
     "news_issue.publish": "发布手机报",
     "news_issue.withdraw": "撤回手机报",
+    "news_issue.unschedule": "取消定时发布手机报",
+    "news_issue.export": "导出手机报统计",
     "news_article.create": "新增手机报文章",
     "news_article.update": "修改手机报文章",
     "news_article.delete": "删除手机报文章",
