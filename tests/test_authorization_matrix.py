@@ -632,6 +632,7 @@ TABLE: dict[tuple[str, str], Call] = {
     ("newspaper.upload_image", "POST"): Call(
         admin_write, _news("draft", "/images"), lambda w, s: {"image": (_Rewinding(_png()), "图.png")}
     ),
+    ("newspaper.article_view", "GET"): Call(admin_read, _news_article("/view")),
     ("newspaper.edit_article", "GET"): Call(admin_write, _news_article()),
     ("newspaper.edit_article", "POST"): Call(admin_write, _news_article(), _news_article_form),
     ("newspaper.delete_article", "POST"): Call(admin_write, _news_article("/delete"), lambda w, s: {}),

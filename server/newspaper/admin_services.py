@@ -115,8 +115,12 @@ def publishing_orgs(admin: AdminUser) -> list[Organisation]:
 
 def audience_choices(issue: NewsIssue) -> list[Organisation]:
     """What the picker offers: the publishing organisation's live subtree (inside the scope, since the
-    publishing organisation is), in tree order."""
-    return org_services.tree(issue.org)
+    publishing organisation is), in tree order. Party groups only under a branch's own issue: a committee
+    reaches its thousands of groups through their branches, and a list of every group would bury the rest."""
+    query = org_services.live_orgs_under(issue.org.path or "")
+    if issue.org.kind is not OrgKind.BRANCH:
+        query = query.where(Organisation.kind != OrgKind.GROUP)
+    return list(db.session.scalars(query.order_by(Organisation.path)))
 
 
 # --- writing -------------------------------------------------------------------------------------------------

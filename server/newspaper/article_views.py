@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from flask import flash, g, jsonify, redirect, render_template, request, url_for
 
-from server.admin.access import writer_required
+from server.admin.access import admin_required, writer_required
+from server.audit.services import record
 from server.db import db
 from server.errors import AppError
 from server.newspaper import admin_services, images, sanitise, workflow
@@ -154,8 +155,35 @@ def upload_image(issue_id: int):
         name = images.store(read_upload(upload, images.MAX_BYTES, images.TOO_LARGE, code="image_too_large"))
     except AppError as refusal:
         return _json_refusal(refusal)
+    record(
+        "news_issue.image_upload",
+        "news_issue",
+        entity_id=issue.id,
+        label=issue.audit_label(),
+        org_id=issue.org_id,
+        detail={"image": name},
+    )
     return jsonify({"url": f"{sanitise.MEDIA_PATH}{name}", "name": name}), 201
 
 
 def _json_refusal(refusal: AppError):
     return jsonify({"error": {"code": refusal.code, "message": refusal.message}}), refusal.status
+
+
+@bp.route("/articles/<int:article_id>/view")
+@admin_required
+def article_view(article_id: int):
+    """An article as members will read it, for whoever reviews the issue or follows it afterwards."""
+    article = _article(article_id)
+    issue = article.issue
+    return render_template(
+        "newspaper/article_view.html",
+        issue=issue,
+        article=article,
+        title=article.title,
+        summary=article.summary,
+        body=article.body_html,
+        too_long=False,
+        cover=article.cover,
+        date=to_local(issue.published_at or issue.created_at),
+    )

@@ -52,7 +52,7 @@ def stats_overview():
     figures = stats.overview([issue.id for issue in issues])
     recent = list(reversed(issues[:CHART_ISSUES]))
     chart = {
-        "issues": [f"第{issue.number}期" for issue in recent],
+        "issues": [f"第{issue.number}期 {issue.title}" for issue in recent],
         "read_rate": [_percent(figures[issue.id].read_rate) for issue in recent],
         "finish_rate": [_percent(figures[issue.id].finish_rate) for issue in recent],
     }

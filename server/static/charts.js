@@ -85,7 +85,7 @@ const grouped = (categories, series, extra) => ({
   grid: { left: 50, right: 20, top: 40, bottom: 60 },
   xAxis: { type: "category", data: categories, axisLabel: { interval: 0, width: 120, overflow: "truncate" } },
   yAxis: { type: "value", minInterval: 1, ...extra },
-  series: series.map(([name, data]) => ({ name, type: "bar", data })),
+  series: series.map(([name, data]) => ({ name, type: "bar", data, barMaxWidth: 36 })),
 });
 
 const news = pageData("news-stats-data");
@@ -103,9 +103,12 @@ if (news) {
     grid: { left: 50, right: 20, top: 40, bottom: 40 },
     xAxis: { type: "category", data: news.hours, name: "小时", boundaryGap: false },
     yAxis: { type: "value", minInterval: 1 },
-    series: [{ name: "累计阅读人数", type: "line", data: news.readers, areaStyle: {}, smooth: true }],
+    series: [{ name: "累计阅读人数", type: "line", data: news.readers, areaStyle: { opacity: 0.15 }, smooth: true }],
   });
-  draw("chart-news-branches", { ...bars(news.branches, true), xAxis: { type: "value", max: 100 } });
+  const branches = bars(news.branches, true);
+  branches.series[0].barMaxWidth = 24;
+  branches.grid.right = 44; // room for "100" after the longest bar
+  draw("chart-news-branches", { ...branches, xAxis: { type: "value", max: 100 } });
 }
 
 const newsIssues = pageData("news-overview-data");

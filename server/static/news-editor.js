@@ -129,4 +129,40 @@ function setUpEditor(root) {
   });
 }
 
+// A cover chosen but not saved yet is shown in the phone preview at once (as a data: address, which the
+// policy allows for images), and again after each refresh of the preview.
+function setUpCoverPreview(input, preview) {
+  let chosen = null;
+  const show = () => {
+    if (!chosen) return;
+    const meta = preview.querySelector(".mp-article__meta");
+    if (!meta) return;
+    let cover = preview.querySelector(".mp-article__cover");
+    if (!cover) {
+      cover = document.createElement("img");
+      cover.className = "mp-article__cover";
+      cover.alt = "";
+      meta.after(cover);
+    }
+    cover.src = chosen;
+  };
+  input.addEventListener("change", () => {
+    const file = input.files[0];
+    chosen = null;
+    if (!file) return;
+    const reader = new FileReader();
+    reader.addEventListener("load", () => {
+      chosen = reader.result;
+      show();
+    });
+    reader.readAsDataURL(file);
+  });
+  document.addEventListener("htmx:afterSwap", (event) => {
+    if (event.detail.target === preview) show();
+  });
+}
+
 document.querySelectorAll("[data-rich-editor]").forEach(setUpEditor);
+const coverInput = document.querySelector("[data-cover-input]");
+const phonePreview = document.querySelector("[data-phone-preview]");
+if (coverInput && phonePreview) setUpCoverPreview(coverInput, phonePreview);

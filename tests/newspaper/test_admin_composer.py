@@ -11,7 +11,7 @@ from PIL import Image
 
 from server.audit.models import AuditLog
 from server.db import db
-from server.newspaper import images
+from server.newspaper import images, workflow
 from server.newspaper.models import Narrowing, NewsArticle, NewsAudience, NewsIssue
 from tests.hostile_files import UnreadableBody
 from tests.newspaper.admin_helpers import flash_of, picture
@@ -29,6 +29,8 @@ def test_an_inline_image_is_resized_stored_and_given_back_as_its_address(browser
     answer = secretary.post(f"/admin/newspaper/{issue.id}/images", upload, content_type="multipart/form-data")
     assert answer.status_code == 201
     url = answer.get_json()["url"]
+    entry = db.session.scalar(sa.select(AuditLog).where(AuditLog.action == "news_issue.image_upload"))
+    assert entry.org_id == tree["a1"].id and entry.after == {"image": answer.get_json()["name"]}
     assert re.fullmatch(r"/media/news/[0-9a-f]{32}\.jpg", url)
     served = secretary.get(url)
     with Image.open(io.BytesIO(served.get_data())) as image:
@@ -135,8 +137,11 @@ def test_the_issue_page_offers_the_picker_with_the_saved_audience_ticked(browser
     ticked = re.findall(r'name="org_ids" value="(\d+)" checked', page)
     assert ticked == [str(tree["a1"].id)]
     offered = set(re.findall(r'name="org_ids" value="(\d+)"', page))
-    assert offered == {str(tree[k].id) for k in ("general_a", "a1", "a2", "a1_group")}
+    assert offered == {str(tree[k].id) for k in ("general_a", "a1", "a2")}  # groups: through their branches
     assert re.search(r'id="audience-reach">3<', page)
+    branch_issue = draft(staff.secretary, tree["a1"])
+    page = _text(browser("shuji").get(f"/admin/newspaper/{branch_issue.id}"))
+    assert set(re.findall(r'name="org_ids" value="(\d+)"', page)) == {str(tree["a1"].id), str(tree["a1_group"].id)}
     group = re.search(rf'name="narrowing-{tree["a1_group"].id}".*?</select>', page, re.S).group(0)
     assert group.count("<option") == 1 and "仅本党小组" in group
 
@@ -161,3 +166,14 @@ def test_changing_the_audience_is_audited_row_by_row(browser, tree, staff):
         ("news_audience.create", "group"),
         ("news_audience.delete", None),
     ]
+
+
+def test_a_reviewer_reads_each_article_in_full_as_the_phone_shows_it(browser, tree, staff):
+    issue = draft(staff.secretary, tree["a1"], articles=2)
+    workflow.submit(staff.secretary, issue)
+    db.session.commit()
+    first, second = issue.articles
+    page = _text(browser("zongzhi").get(f"/admin/newspaper/articles/{second.id}/view"))
+    assert 'id="phone-article"' in page and "检查覆盖全部工区" in page and "去审核" in page
+    assert f'href="/admin/newspaper/articles/{first.id}/view"' in page  # on to the other article
+    assert "编辑这篇" not in page
