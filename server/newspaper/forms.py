@@ -6,7 +6,7 @@ Only parsing lives here; whether a value is allowed (scope, status, uniqueness) 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, time, timedelta
 
 from werkzeug.datastructures import MultiDict
 
@@ -74,6 +74,17 @@ def local_time(text: str | None) -> datetime:
     if moment.tzinfo is not None:
         raise AppError("bad_time", BAD_TIME, status=422, fields={"publish_at": [BAD_TIME]})
     return moment.replace(tzinfo=display_zone()).astimezone(UTC)
+
+
+#: the hour the schedule form suggests: the start of the working day
+MORNING = time(8, 0)
+
+
+def next_morning(now: datetime) -> datetime:
+    """Tomorrow at 08:00 Beijing time (UTC): what the schedule form offers until a time is set."""
+    zone = display_zone()
+    day = now.astimezone(zone).date() + timedelta(days=1)
+    return datetime.combine(day, MORNING, tzinfo=zone).astimezone(UTC)
 
 
 def local_input(moment: datetime | None) -> str:

@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from server.admin.access import admin_required, page_number, writer_required
-from server.db import db
+from server.db import db, utcnow
 from server.errors import AppError
 from server.newspaper import admin_services, audience, forms, stats, workflow
 from server.newspaper.models import (
@@ -140,7 +140,7 @@ def issue_page(issue_id: int):
         reach=audience.reach(audience.rows_of(issue)),
         may_review=admin_services.may_review(g.admin, issue),
         narrowing_labels=NARROWING_LABELS,
-        publish_default=forms.local_input(issue.publish_at),
+        publish_default=forms.local_input(issue.publish_at or forms.next_morning(utcnow())),
         preview_date=to_local(issue.published_at or issue.publish_at or issue.created_at),
     )
 

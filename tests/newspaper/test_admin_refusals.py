@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
@@ -172,3 +173,16 @@ def test_an_issue_under_review_is_not_edited(browser, tree, staff):
     secretary.post(f"/admin/newspaper/articles/{article.id}/delete")
     db.session.expire_all()
     assert issue.title == "安全生产专刊" and len(issue.articles) == 1
+
+
+def test_the_schedule_form_suggests_tomorrow_morning_in_beijing(browser, tree, staff):
+    from server.newspaper.forms import next_morning
+
+    assert next_morning(datetime(2027, 3, 1, 17, 30, tzinfo=UTC)) == datetime(
+        2027, 3, 3, 0, 0, tzinfo=UTC
+    )  # 01:30 there
+    assert next_morning(datetime(2027, 3, 1, 15, 59, tzinfo=UTC)) == datetime(2027, 3, 2, 0, 0, tzinfo=UTC)
+    issue = approved(staff.secretary, staff.general, tree["a1"])
+    page = _text(browser("zongzhi").get(f"/admin/newspaper/{issue.id}"))
+    tomorrow = (utcnow().astimezone(ZoneInfo("Asia/Shanghai")) + timedelta(days=1)).date()
+    assert f'name="publish_at" value="{tomorrow}T08:00"' in page
