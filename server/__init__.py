@@ -106,8 +106,12 @@ def _register_blueprints(app: Flask) -> None:
     from server.members import tasks as _member_tasks  # noqa: F401  (registers the jobs)
     from server.members.views import bp as members_bp
     from server.newspaper import api as newspaper_api
+    from server.newspaper import article_views as _news_articles  # noqa: F401  (routes on the newspaper blueprint)
+    from server.newspaper import review_views as _news_review  # noqa: F401  (routes on the newspaper blueprint)
+    from server.newspaper import stats_views as _news_stats  # noqa: F401  (routes on the newspaper blueprint)
     from server.newspaper import tasks as _news_tasks  # noqa: F401  (registers the jobs and the inbox source)
     from server.newspaper.media import bp as news_media_bp
+    from server.newspaper.views import bp as newspaper_bp
     from server.orgs.views import bp as orgs_bp
     from server.subscriptions import api as subscriptions_api
 
@@ -116,7 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
     pages = (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp, dues_bp)
-    pages = (*pages, news_media_bp)
+    pages = (*pages, news_media_bp, newspaper_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(wechatpay_notify_bp)

@@ -34,11 +34,9 @@ from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
 from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, PayerKind, PaymentStatus
 from server.dues.rules import ensure_rules_2008
-from server.inbox import services as inbox
-from server.inbox.models import InboxKind
+from server.inbox.models import InboxItem, InboxKind
 from server.meetings.models import LeaveRequest, Meeting, MeetingKind, Minutes, MinutesPhoto
 from server.members.models import ImportStatus, MemberImport
-from server.newspaper import audience
 from server.newspaper.models import IssueStatus, Narrowing, NewsArticle, NewsAudience, NewsIssue
 from server.orgs.models import Organisation
 from tests.conftest import PASSWORD, AdminBrowser
@@ -80,8 +78,9 @@ class World:
     remittances: dict[str, int] = field(default_factory=dict)
     #: "wechat-a", "cash-b", …: a paid payment of each channel for the member of each side
     payments: dict[str, int] = field(default_factory=dict)
-    #: a published newspaper issue of each side's branch, in its members' inboxes, and its article
+    #: newspaper issues of each side at each step: "draft-a", "submitted-b", "approved-a", "published-b", …
     issues: dict[str, int] = field(default_factory=dict)
+    #: the article of each side's draft issue ("a", "b") and of its published one ("published-a", …)
     articles: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -127,6 +126,7 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
         (USERNAMES[READER], Role.COMMITTEE, tree["a1"], None),
         (USERNAMES[SUPERADMIN], Role.SUPERADMIN, None, None),
         ("yishuji", Role.SECRETARY, tree["b1"], None),
+        ("bianji", Role.SECRETARY, tree["a1"], None),  # writes 甲一's newspaper issue awaiting review
     ]
     admins = {}
     for username, role, org, member_id in accounts:
@@ -182,10 +182,8 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
             sa.select(DuesBill).where(DuesBill.member_id == member.id, DuesBill.month < current_month())
         )
         world.payments[f"cash-{side}"] = _paid(member, Channel.CASH, [last_month])
-    for side, key in (("a", "a1"), ("b", "b1")):
-        world.issues[side], world.articles[side] = _published_issue(
-            tree[key], admins["shuji" if side == "a" else "yishuji"]
-        )
+    for side, branch, member, author in (("a", tree["a1"], a_member, "shuji"), ("b", tree["b1"], b_member, "yishuji")):
+        _newspaper(world, side, branch, member, admins[author], admins["bianji" if side == "a" else author])
     for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):
         # shaped like WeChat's (28 characters): WeChat Pay refuses an order for anything else
         world.tokens[role] = _start_session(member, f"o-matrix-{role}".ljust(28, "x")).token
@@ -193,16 +191,39 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
     return world
 
 
-def _published_issue(branch, author) -> tuple[int, int]:
-    """A published issue of ``branch`` with one article, straight into the tables and the members' inboxes."""
-    issue = NewsIssue(org=branch, number=1, title=f"{branch.name}手机报", author_id=author.id)
-    issue.status, issue.published_at = IssueStatus.PUBLISHED, utcnow()
-    issue.articles = [NewsArticle(position=1, title="节前安全大检查", body_html="<p>检查覆盖全部工区。</p>")]
-    issue.audiences = [NewsAudience(org=branch, narrowing=Narrowing.ALL)]
-    db.session.add(issue)
-    db.session.flush()
-    inbox.deliver(InboxKind.NEWSPAPER, issue.id, audience.recipients(issue), now=issue.published_at)
-    return issue.id, issue.articles[0].id
+def _newspaper(world: World, side: str, branch: Organisation, member, author: AdminUser, other: AdminUser) -> None:
+    """The branch's newspaper issues at each step, each with one article and the branch as its audience; the
+    issue awaiting review is by ``other``, so that the branch's secretary may review it."""
+    steps = (
+        ("draft", IssueStatus.DRAFT, author),
+        ("submitted", IssueStatus.SUBMITTED, other),
+        ("approved", IssueStatus.APPROVED, author),
+        ("published", IssueStatus.PUBLISHED, author),
+    )
+    now = utcnow()
+    for number, (step, status, writer) in enumerate(steps, start=1):
+        published = now if status is IssueStatus.PUBLISHED else None
+        issue = NewsIssue(
+            org=branch,
+            number=number,
+            title=f"{branch.name}手机报",
+            status=status,
+            author_id=writer.id,
+            submitted_at=None if status is IssueStatus.DRAFT else now,
+            published_at=published,
+            delivered_at=published,
+        )
+        issue.articles = [NewsArticle(position=1, title="安全生产", summary="摘要", body_html="<p>正文</p>")]
+        issue.audiences = [NewsAudience(org=branch, narrowing=Narrowing.ALL)]
+        db.session.add(issue)
+        db.session.flush()
+        world.issues[f"{step}-{side}"] = issue.id
+        if step == "draft":
+            world.articles[side] = issue.articles[0].id
+        if step == "published":
+            world.articles[f"published-{side}"] = issue.articles[0].id
+        if published:
+            db.session.add(InboxItem(member_id=member.id, kind=InboxKind.NEWSPAPER, ref_id=issue.id, delivered_at=now))
 
 
 def _paid(member, channel, bills) -> int:
@@ -395,6 +416,26 @@ def _branch(w: World, s: str) -> int:
     return w.orgs["a1" if s == "a" else "b1"]
 
 
+def _news(step: str, tail: str = "") -> Callable[[World, str], str]:
+    """The path of a side's newspaper issue at ``step``, with ``tail``."""
+    return lambda w, s: f"/admin/newspaper/{w.issues[f'{step}-{s}']}{tail}"
+
+
+def _news_article(tail: str = "") -> Callable[[World, str], str]:
+    return lambda w, s: f"/admin/newspaper/articles/{w.articles[s]}{tail}"
+
+
+class _Rewinding(io.BytesIO):
+    """An upload that can be posted twice (the call, then its missing twin): closing rewinds it instead."""
+
+    def close(self) -> None:
+        self.seek(0)
+
+
+def _news_article_form(w: World, s: str) -> dict[str, Any]:
+    return {"title": "改过的文章", "summary": "摘要", "body_html": "<p>正文</p>"}
+
+
 TABLE: dict[tuple[str, str], Call] = {
     # public
     ("root.home", "GET"): Call(public, _fixed("/"), sides=ONE),
@@ -574,6 +615,47 @@ TABLE: dict[tuple[str, str], Call] = {
         lambda w, s: {"day": (utcnow() - timedelta(days=1)).date().isoformat()},
         ONE,
     ),
+    # the newspaper (手机报): lists, then one issue at each step of its review
+    ("newspaper.index", "GET"): Call(admin_page, _fixed("/admin/newspaper/"), sides=ONE),
+    ("newspaper.review_queue", "GET"): Call(admin_page, _fixed("/admin/newspaper/review"), sides=ONE),
+    ("newspaper.stats_overview", "GET"): Call(admin_page, _fixed("/admin/newspaper/stats"), sides=ONE),
+    ("newspaper.stats_overview_export", "GET"): Call(admin_page, _fixed("/admin/newspaper/stats.xlsx"), sides=ONE),
+    ("newspaper.create", "GET"): Call(writer_page, _fixed("/admin/newspaper/new"), sides=ONE),
+    ("newspaper.create", "POST"): Call(
+        admin_write, _fixed("/admin/newspaper/new"), lambda w, s: {"org_id": _branch(w, s), "title": "新的一期"}
+    ),
+    ("newspaper.issue_page", "GET"): Call(admin_read, _news("draft")),
+    ("newspaper.reach", "GET"): Call(admin_read, lambda w, s: _news("draft", f"/reach?org_ids={_branch(w, s)}")(w, s)),
+    ("newspaper.edit_issue", "POST"): Call(
+        admin_write, _news("draft"), lambda w, s: {"title": "改过的标题", "number": "9", "urgent": "1"}
+    ),
+    ("newspaper.delete_issue", "POST"): Call(admin_write, _news("draft", "/delete"), lambda w, s: {}),
+    ("newspaper.save_audience", "POST"): Call(
+        admin_write, _news("draft", "/audience"), lambda w, s: {"org_ids": _branch(w, s)}
+    ),
+    ("newspaper.new_article", "GET"): Call(admin_write, _news("draft", "/articles/new")),
+    ("newspaper.new_article", "POST"): Call(admin_write, _news("draft", "/articles/new"), _news_article_form),
+    ("newspaper.preview", "POST"): Call(admin_write, _news("draft", "/preview"), _news_article_form),
+    ("newspaper.upload_image", "POST"): Call(
+        admin_write, _news("draft", "/images"), lambda w, s: {"image": (_Rewinding(_png()), "图.png")}
+    ),
+    ("newspaper.article_view", "GET"): Call(admin_read, _news_article("/view")),
+    ("newspaper.edit_article", "GET"): Call(admin_write, _news_article()),
+    ("newspaper.edit_article", "POST"): Call(admin_write, _news_article(), _news_article_form),
+    ("newspaper.delete_article", "POST"): Call(admin_write, _news_article("/delete"), lambda w, s: {}),
+    ("newspaper.move_article", "POST"): Call(admin_write, _news_article("/move"), lambda w, s: {"direction": "up"}),
+    ("newspaper.submit", "POST"): Call(admin_write, _news("draft", "/submit"), lambda w, s: {}),
+    ("newspaper.approve", "POST"): Call(admin_write, _news("submitted", "/approve"), lambda w, s: {"note": "同意"}),
+    ("newspaper.send_back", "POST"): Call(
+        admin_write, _news("submitted", "/send-back"), lambda w, s: {"note": "请修改标题"}
+    ),
+    ("newspaper.publish", "POST"): Call(admin_write, _news("approved", "/publish"), lambda w, s: {"when": "now"}),
+    ("newspaper.unschedule", "POST"): Call(admin_write, _news("approved", "/unschedule"), lambda w, s: {}),
+    ("newspaper.withdraw", "POST"): Call(admin_write, _news("published", "/withdraw"), lambda w, s: {}),
+    ("newspaper.progress", "GET"): Call(admin_read, _news("published", "/progress")),
+    ("newspaper.progress_counts", "GET"): Call(admin_read, _news("published", "/progress/counts")),
+    ("newspaper.issue_stats", "GET"): Call(admin_read, _news("published", "/stats")),
+    ("newspaper.issue_stats_export", "GET"): Call(admin_read, _news("published", "/stats.xlsx")),
     # the mini-program: the member's own things
     ("members_api.me", "GET"): Call(api_member, _fixed("/api/me"), sides=ONE),
     ("members_api.home", "GET"): Call(api_member, _fixed("/api/home"), sides=ONE),
@@ -603,18 +685,18 @@ TABLE: dict[tuple[str, str], Call] = {
     # the mini-program: the inbox and the newspaper
     ("inbox_api.my_inbox", "GET"): Call(api_member, _fixed("/api/inbox?limit=5"), sides=ONE),
     ("inbox_api.unread", "GET"): Call(api_member, _fixed("/api/inbox/unread"), sides=ONE),
-    ("newspaper_api.issue_detail", "GET"): Call(api_recipient, lambda w, s: f"/api/newspaper/issues/{w.issues[s]}"),
+    ("newspaper_api.issue_detail", "GET"): Call(api_recipient, lambda w, s: f"/api/newspaper/issues/{w.issues[f'published-{s}']}"),
     ("newspaper_api.article_detail", "GET"): Call(
-        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[s]}"
+        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[f'published-{s}']}"
     ),
     ("newspaper_api.finish_article", "POST"): Call(
-        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[s]}/finish", lambda w, s: {}
+        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[f'published-{s}']}/finish", lambda w, s: {}
     ),
     ("newspaper_api.like_article", "POST"): Call(
-        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[s]}/like", lambda w, s: {"liked": True}
+        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[f'published-{s}']}/like", lambda w, s: {"liked": True}
     ),
     ("newspaper_api.share_article", "POST"): Call(
-        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[s]}/share", lambda w, s: {}
+        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[f'published-{s}']}/share", lambda w, s: {}
     ),
     # the mini-program: meetings
     ("meetings_api.meeting_detail", "GET"): Call(api_meeting, _api),

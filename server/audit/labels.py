@@ -58,6 +58,9 @@ ACTIONS = {
     "news_issue.schedule": "定时发布手机报",
     "news_issue.publish": "发布手机报",
     "news_issue.withdraw": "撤回手机报",
+    "news_issue.unschedule": "取消定时发布手机报",
+    "news_issue.export": "导出手机报统计",
+    "news_issue.image_upload": "上传手机报图片",
     "news_article.create": "新增手机报文章",
     "news_article.update": "修改手机报文章",
     "news_article.delete": "删除手机报文章",
@@ -136,4 +139,5 @@ FIELDS = {
     "urgent": "紧急（免打扰时段也推送）",
     "summary": "摘要",
     "narrowing": "发送对象",
+    "image": "图片",
 }

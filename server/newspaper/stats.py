@@ -1,24 +1,34 @@
-"""Counts of one issue: as a whole, per article and per branch. What the admin's progress and statistics
-pages show and the Excel export writes.
+"""What became of a published issue: how many inboxes it reached, who opened it, read to the end, liked and
+forwarded it — as a whole, per article and per branch — for the admin's progress and statistics pages and
+the Excel export.
 
-- recipients: members the audience reaches now (the reach shown before publishing);
-- in inbox: members whose inbox has the issue; pushed / no quota / failed / uncertain / waiting: its
-  pushes by outcome (waiting: pending or being sent);
-- read: members who opened the issue (per article: who opened the article); read to end; read rate
-  (read ÷ in inbox); likes; forwards: the forwards made plus the opens others made through them,
-  counted for the sharer (per branch: for the sharer's branch).
+Definitions, the same on every page and in the export:
 
-Every figure is one grouped query over indexed columns, whatever the number of members.
+- **in inbox**: members whose inbox holds the issue (inbox_items);
+- **read** (an issue): recipients who opened it (their inbox row's ``read_at``); (an article) members who
+  opened the article (news_reads);
+- **read to the end**: members who reached the end of an article (of any article, for the issue and a
+  branch); **likes**: articles liked, counted per member and article;
+- **forwards**: times members forwarded an article (news_shares); **opened via forwards**: opens of a
+  forwarded page by someone else (news_share_opens), counted for the sharer — per branch, for the
+  sharer's branch, since the construction group judges a branch by how far its members carry the news;
+- **read rate**: read ÷ in inbox; **finish rate**: read to the end ÷ read.
+
+A member counts for the branch they belong to now (members.org_id). Every figure is one grouped query over
+indexed columns, whatever the audience's size; nothing loads one row per member.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from server.db import db
+from server.auth.models import AdminUser
+from server.auth.scope import in_scope
+from server.db import db, utcnow
 from server.inbox import push
 from server.inbox.models import InboxItem, InboxKind, PushStatus
 from server.members.models import Member
@@ -26,10 +36,15 @@ from server.newspaper import audience
 from server.newspaper.models import ArticleRead, ArticleShare, NewsArticle, NewsIssue, ShareOpen
 from server.orgs.models import Organisation
 
+#: points of the cumulative reading curve on the statistics page
+TIMELINE_POINTS = 24
+#: the curve covers at most the first week after publishing
+TIMELINE_SPAN = timedelta(days=7)
 
-def rate(part: int, whole: int) -> float:
-    """A share in percent with one decimal, 0 for nothing to share."""
-    return round(100 * part / whole, 1) if whole else 0.0
+
+def rate(part: int, whole: int) -> float | None:
+    """``part`` of ``whole`` as a fraction, or None when there is no whole to speak of."""
+    return part / whole if whole else None
 
 
 @dataclass
@@ -39,15 +54,22 @@ class Figures:
     finished: int = 0
     likes: int = 0
     forwards: int = 0
+    forward_opens: int = 0
 
     @property
-    def read_rate(self) -> float:
+    def read_rate(self) -> float | None:
         return rate(self.read, self.in_inbox)
+
+    @property
+    def finish_rate(self) -> float | None:
+        return rate(self.finished, self.read)
 
 
 @dataclass
 class IssueStats(Figures):
+    #: members the audience reaches now (before publishing: the reach; after: what delivery aims at)
     recipients: int = 0
+    #: the issue's pushes by status (``PushStatus`` values)
     pushes: Counter = field(default_factory=Counter)
 
     @property
@@ -67,13 +89,24 @@ class IssueStats(Figures):
         return self.pushes[PushStatus.UNCERTAIN.value]
 
     @property
+    def cancelled(self) -> int:
+        return self.pushes[PushStatus.CANCELLED.value]
+
+    @property
     def waiting(self) -> int:
+        """Pushes not sent yet: pending (perhaps until the quiet hours end) or being sent right now."""
         return self.pushes[PushStatus.PENDING.value] + self.pushes[PushStatus.SENDING.value]
+
+    @property
+    def without_push(self) -> int:
+        """Recipients who get no message at all: not bound to WeChat (they find the issue in their inbox)."""
+        return max(0, self.in_inbox - sum(self.pushes.values()))
 
 
 @dataclass
 class ArticleStats(Figures):
     article_id: int = 0
+    position: int = 0
     title: str = ""
 
 
@@ -83,63 +116,165 @@ class BranchStats(Figures):
     name: str = ""
 
 
-def _in_inbox(issue_id: int) -> sa.ColumnElement[bool]:
-    return sa.and_(InboxItem.kind == InboxKind.NEWSPAPER, InboxItem.ref_id == issue_id)
+# --- building blocks ---------------------------------------------------------------------------------------
 
 
-def _article_ids(issue_id: int) -> sa.Select:
-    return sa.select(NewsArticle.id).where(NewsArticle.issue_id == issue_id)
+def _in_inbox(issue_ids: sa.ColumnElement | list[int]) -> sa.ColumnElement[bool]:
+    ids = issue_ids if isinstance(issue_ids, list) else [issue_ids]
+    return sa.and_(InboxItem.kind == InboxKind.NEWSPAPER, InboxItem.ref_id.in_(ids))
 
 
-def _forwards_by(issue_id: int, key: sa.ColumnElement) -> dict:
-    """Forwards made plus opens through them, grouped by ``key`` (a column of the share or of its sharer)."""
-    made = (
-        sa.select(key, sa.func.count())
-        .select_from(ArticleShare)
-        .join(Member, Member.id == ArticleShare.sharer_id)
-        .where(ArticleShare.article_id.in_(_article_ids(issue_id)))
+def _articles_of(issue_ids: list[int]) -> sa.Select:
+    return sa.select(NewsArticle.id).where(NewsArticle.issue_id.in_(issue_ids))
+
+
+def _counted(query: sa.Select) -> dict:
+    """``{group: count}`` of a two-column grouped query."""
+    return {group: count for group, count in db.session.execute(query).all()}
+
+
+def _finished_by(key: sa.ColumnElement, issue_ids: list[int]) -> dict:
+    """Members who read at least one of the articles to the end, once each, per ``key``."""
+    return _counted(
+        sa.select(key, sa.func.count(sa.distinct(ArticleRead.member_id)))
+        .select_from(ArticleRead)
+        .join(NewsArticle, NewsArticle.id == ArticleRead.article_id)
+        .join(Member, Member.id == ArticleRead.member_id)
+        .where(NewsArticle.issue_id.in_(issue_ids), ArticleRead.finished_at.is_not(None))
         .group_by(key)
     )
-    opened = (
+
+
+def _likes_by(key: sa.ColumnElement, issue_ids: list[int]) -> dict:
+    return _counted(
+        sa.select(key, sa.func.count())
+        .select_from(ArticleRead)
+        .join(NewsArticle, NewsArticle.id == ArticleRead.article_id)
+        .join(Member, Member.id == ArticleRead.member_id)
+        .where(NewsArticle.issue_id.in_(issue_ids), ArticleRead.liked_at.is_not(None))
+        .group_by(key)
+    )
+
+
+def _forwards_by(key: sa.ColumnElement, issue_ids: list[int]) -> dict:
+    """Forwards made, per ``key`` (a column of the article or of the sharing member)."""
+    return _counted(
+        sa.select(key, sa.func.count())
+        .select_from(ArticleShare)
+        .join(NewsArticle, NewsArticle.id == ArticleShare.article_id)
+        .join(Member, Member.id == ArticleShare.sharer_id)
+        .where(NewsArticle.issue_id.in_(issue_ids))
+        .group_by(key)
+    )
+
+
+def _forward_opens_by(key: sa.ColumnElement, issue_ids: list[int]) -> dict:
+    """Opens by others through a forward, credited to the forward's article or sharer (``key``)."""
+    return _counted(
         sa.select(key, sa.func.count())
         .select_from(ShareOpen)
         .join(ArticleShare, ArticleShare.id == ShareOpen.share_id)
+        .join(NewsArticle, NewsArticle.id == ArticleShare.article_id)
         .join(Member, Member.id == ArticleShare.sharer_id)
-        .where(ArticleShare.article_id.in_(_article_ids(issue_id)))
+        .where(NewsArticle.issue_id.in_(issue_ids))
         .group_by(key)
     )
-    counts: Counter = Counter()
-    for query in (made, opened):
-        for group, count in db.session.execute(query).all():
-            counts[group] += count
-    return counts
+
+
+def _inbox_by(key: sa.ColumnElement, issue_ids: list[int]) -> dict:
+    """``{group: (in inbox, read)}``."""
+    rows = db.session.execute(
+        sa.select(key, sa.func.count(), sa.func.count(InboxItem.read_at))
+        .select_from(InboxItem)
+        .join(Member, Member.id == InboxItem.member_id)
+        .where(_in_inbox(issue_ids))
+        .group_by(key)
+    ).all()
+    return {group: (in_inbox, read) for group, in_inbox, read in rows}
+
+
+def _fill(figures: dict, inbox: dict, finished: dict, likes: dict, forwards: dict, opens: dict) -> None:
+    """Put grouped counts into ``figures`` (keyed like the groups); groups not in it are left out."""
+    for group, (in_inbox, read) in inbox.items():
+        if group in figures:
+            figures[group].in_inbox, figures[group].read = in_inbox, read
+    counts = {"finished": finished, "likes": likes, "forwards": forwards, "forward_opens": opens}
+    for attribute, source in counts.items():
+        for group, count in source.items():
+            if group in figures:
+                setattr(figures[group], attribute, count)
+
+
+# --- per issue ---------------------------------------------------------------------------------------------
+
+
+def overview(issue_ids: list[int]) -> dict[int, Figures]:
+    """The figures of several issues at once (the issue list): one grouped query per figure."""
+    figures: dict[int, Figures] = {issue_id: Figures() for issue_id in issue_ids}
+    if not issue_ids:
+        return figures
+    inbox = {
+        ref_id: (count, read)
+        for ref_id, count, read in db.session.execute(
+            sa.select(InboxItem.ref_id, sa.func.count(), sa.func.count(InboxItem.read_at))
+            .where(_in_inbox(issue_ids))
+            .group_by(InboxItem.ref_id)
+        ).all()
+    }
+    key = NewsArticle.issue_id
+    _fill(
+        figures,
+        inbox,
+        _finished_by(key, issue_ids),
+        _likes_by(key, issue_ids),
+        _forwards_by(key, issue_ids),
+        _forward_opens_by(key, issue_ids),
+    )
+    return figures
 
 
 def issue_stats(issue: NewsIssue) -> IssueStats:
-    stats = IssueStats(recipients=audience.reach(audience.rows_of(issue)))
-    stats.in_inbox, stats.read = db.session.execute(
-        sa.select(sa.func.count(), sa.func.count(InboxItem.read_at)).where(_in_inbox(issue.id))
-    ).one()
-    stats.finished = db.session.scalar(
-        sa.select(sa.func.count(sa.distinct(ArticleRead.member_id))).where(
-            ArticleRead.article_id.in_(_article_ids(issue.id)), ArticleRead.finished_at.is_not(None)
-        )
-    )
-    stats.likes = db.session.scalar(
-        sa.select(sa.func.count()).where(
-            ArticleRead.article_id.in_(_article_ids(issue.id)), ArticleRead.liked_at.is_not(None)
-        )
-    )
-    stats.forwards = sum(_forwards_by(issue.id, ArticleShare.article_id).values())
+    """Everything about one issue: its reach, its delivery and pushes, its reading."""
+    figures = overview([issue.id])[issue.id]
+    stats = IssueStats(**vars(figures))
+    stats.recipients = audience.reach(audience.rows_of(issue))
     stats.pushes = push.counts(InboxKind.NEWSPAPER, [issue.id])[issue.id]
     return stats
 
 
+def delivery_progress(issue: NewsIssue) -> IssueStats:
+    """What the progress page polls: the inbox and push counts and how many have read it (no likes or
+    forwards, which the statistics page shows)."""
+    stats = IssueStats(recipients=audience.reach(audience.rows_of(issue)))
+    stats.in_inbox, stats.read = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(InboxItem.read_at)).where(_in_inbox(issue.id))
+    ).one()
+    stats.pushes = push.counts(InboxKind.NEWSPAPER, [issue.id])[issue.id]
+    return stats
+
+
+def pushes_wait_until(issue: NewsIssue, now: datetime | None = None) -> datetime | None:
+    """When the issue's waiting pushes may go out, if that is later than now (the end of the quiet hours)."""
+    from server.inbox.models import Push
+
+    first = db.session.scalar(
+        sa.select(sa.func.min(Push.not_before)).where(
+            Push.kind == InboxKind.NEWSPAPER, Push.ref_id == issue.id, Push.status == PushStatus.PENDING
+        )
+    )
+    return first if first is not None and first > (now or utcnow()) else None
+
+
+# --- per article and per branch ----------------------------------------------------------------------------
+
+
 def article_stats(issue: NewsIssue) -> list[ArticleStats]:
-    in_inbox = db.session.scalar(sa.select(sa.func.count()).where(_in_inbox(issue.id)))
+    """Each article in the issue's order; its read rate is over the issue's inboxes."""
+    in_inbox = db.session.scalar(sa.select(sa.func.count()).where(_in_inbox(issue.id))) or 0
     rows = db.session.execute(
         sa.select(
             NewsArticle.id,
+            NewsArticle.position,
             NewsArticle.title,
             sa.func.count(ArticleRead.id),
             sa.func.count(ArticleRead.finished_at),
@@ -147,58 +282,69 @@ def article_stats(issue: NewsIssue) -> list[ArticleStats]:
         )
         .outerjoin(ArticleRead, ArticleRead.article_id == NewsArticle.id)
         .where(NewsArticle.issue_id == issue.id)
-        .group_by(NewsArticle.id, NewsArticle.title, NewsArticle.position)
+        .group_by(NewsArticle.id, NewsArticle.position, NewsArticle.title)
         .order_by(NewsArticle.position)
     ).all()
-    forwards = _forwards_by(issue.id, ArticleShare.article_id)
+    forwards = _forwards_by(NewsArticle.id, [issue.id])
+    opens = _forward_opens_by(NewsArticle.id, [issue.id])
     return [
-        ArticleStats(in_inbox, read, finished, liked, forwards[article_id], article_id=article_id, title=title)
-        for article_id, title, read, finished, liked in rows
+        ArticleStats(
+            in_inbox=in_inbox,
+            read=read,
+            finished=finished,
+            likes=likes,
+            forwards=forwards.get(article_id, 0),
+            forward_opens=opens.get(article_id, 0),
+            article_id=article_id,
+            position=position,
+            title=title,
+        )
+        for article_id, position, title, read, finished, likes in rows
     ]
 
 
-def branch_stats(issue: NewsIssue, org_ids: sa.Select | None = None) -> list[BranchStats]:
-    """Per branch of the recipients (a member's own branch), optionally only the branches ``org_ids`` selects
-    (the admin's scope)."""
-    inbox_rows = (
-        sa.select(Member.org_id, sa.func.count(), sa.func.count(InboxItem.read_at))
-        .select_from(InboxItem)
-        .join(Member, Member.id == InboxItem.member_id)
-        .where(_in_inbox(issue.id))
-        .group_by(Member.org_id)
+def branch_stats(issue: NewsIssue, admin: AdminUser) -> list[BranchStats]:
+    """Per branch of the recipients (and of the sharers), those in ``admin``'s scope only; best read rate first."""
+    issue_ids = [issue.id]
+    key = Member.org_id
+    inbox = _inbox_by(key, issue_ids)
+    opens = _forward_opens_by(key, issue_ids)
+    forwards = _forwards_by(key, issue_ids)
+    org_ids = set(inbox) | set(forwards) | set(opens)
+    names = dict(
+        db.session.execute(
+            sa.select(Organisation.id, Organisation.name).where(
+                Organisation.id.in_(org_ids), in_scope(Organisation.id, admin)
+            )
+        ).all()
     )
-    finished_rows = (
-        sa.select(Member.org_id, sa.func.count(sa.distinct(ArticleRead.member_id)))
-        .select_from(ArticleRead)
-        .join(Member, Member.id == ArticleRead.member_id)
-        .where(ArticleRead.article_id.in_(_article_ids(issue.id)), ArticleRead.finished_at.is_not(None))
-        .group_by(Member.org_id)
-    )
-    like_rows = (
-        sa.select(Member.org_id, sa.func.count())
-        .select_from(ArticleRead)
-        .join(Member, Member.id == ArticleRead.member_id)
-        .where(ArticleRead.article_id.in_(_article_ids(issue.id)), ArticleRead.liked_at.is_not(None))
-        .group_by(Member.org_id)
-    )
-    branches: dict[int, BranchStats] = {}
+    figures: dict[int, BranchStats] = {org_id: BranchStats(org_id=org_id, name=name) for org_id, name in names.items()}
+    _fill(figures, inbox, _finished_by(key, issue_ids), _likes_by(key, issue_ids), forwards, opens)
+    return sorted(figures.values(), key=lambda b: (-(b.read_rate or 0), -b.in_inbox, b.name))
 
-    def branch(org_id: int) -> BranchStats:
-        return branches.setdefault(org_id, BranchStats(org_id=org_id))
 
-    for org_id, in_inbox, read in db.session.execute(inbox_rows).all():
-        branch(org_id).in_inbox, branch(org_id).read = in_inbox, read
-    for org_id, finished in db.session.execute(finished_rows).all():
-        branch(org_id).finished = finished
-    for org_id, liked in db.session.execute(like_rows).all():
-        branch(org_id).likes = liked
-    for org_id, count in _forwards_by(issue.id, Member.org_id).items():
-        branch(org_id).forwards = count
-    names_query = sa.select(Organisation.id, Organisation.name).where(Organisation.id.in_(list(branches)))
-    if org_ids is not None:
-        names_query = names_query.where(Organisation.id.in_(org_ids))
-    names = dict(db.session.execute(names_query).all())
-    listed = [stats for org_id, stats in branches.items() if org_id in names]
-    for stats in listed:
-        stats.name = names[stats.org_id]
-    return sorted(listed, key=lambda stats: (-stats.read_rate, stats.name))
+# --- over time ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Timeline:
+    #: hours after publishing of each point
+    hours: list[float]
+    #: members who had opened the issue by then
+    read: list[int]
+
+
+def timeline(issue: NewsIssue, now: datetime | None = None, points: int = TIMELINE_POINTS) -> Timeline:
+    """The cumulative number of readers at ``points`` moments from publishing until now (at most a week):
+    one query of filtered counts, the same on SQLite and PostgreSQL."""
+    if issue.published_at is None:
+        return Timeline([], [])
+    span = min(max((now or utcnow()) - issue.published_at, timedelta(hours=1)), TIMELINE_SPAN)
+    moments = [issue.published_at + span * (n + 1) / points for n in range(points)]
+    counts = db.session.execute(
+        sa.select(*(sa.func.count().filter(InboxItem.read_at <= moment) for moment in moments)).where(
+            _in_inbox(issue.id)
+        )
+    ).one()
+    hours = [round((moment - issue.published_at).total_seconds() / 3600, 1) for moment in moments]
+    return Timeline(hours, list(counts))

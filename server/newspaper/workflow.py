@@ -151,6 +151,7 @@ def remove_article(admin: AdminUser, article: NewsArticle) -> None:
     require_org(admin, article.issue.org, write=True, missing=ARTICLE_MISSING)
     _require_status(article.issue, IssueStatus.DRAFT, message=ONLY_DRAFTS)
     article.issue.articles.remove(article)
+    db.session.delete(article)  # deleted, not orphaned: the audit trail records a deletion
     db.session.flush()
 
 
@@ -172,7 +173,15 @@ def set_audience(admin: AdminUser, issue: NewsIssue, targets: Iterable[tuple[int
         _check_audience_org(admin, issue, org)
         audience.check_row(org, narrowing)
         chosen[org.id] = (org, narrowing)
-    issue.audiences = [NewsAudience(org=org, narrowing=narrowing) for org, narrowing in chosen.values()]
+    # Rows changed in place, removed and added one by one, so that the audit trail says which subtree was
+    # added, narrowed or dropped (a replaced collection would read as rows losing their issue).
+    for row in list(issue.audiences):
+        if row.org_id in chosen:
+            row.narrowing = chosen.pop(row.org_id)[1]
+        else:
+            issue.audiences.remove(row)
+            db.session.delete(row)
+    issue.audiences.extend(NewsAudience(org=org, narrowing=narrowing) for org, narrowing in chosen.values())
     db.session.flush()
     return issue.audiences
 

@@ -78,3 +78,50 @@ if (ledger) {
     series: [line("应缴", ledger.expected), line("已缴", ledger.paid), { ...line("当月收缴", ledger.collected), type: "line" }],
   });
 }
+
+// 手机报 statistics: one issue's articles, its readers over time and its branches; the issues side by side.
+const grouped = (categories, series, extra) => ({
+  legend: { bottom: 0 },
+  grid: { left: 50, right: 20, top: 40, bottom: 60 },
+  xAxis: { type: "category", data: categories, axisLabel: { interval: 0, width: 120, overflow: "truncate" } },
+  yAxis: { type: "value", minInterval: 1, ...extra },
+  series: series.map(([name, data]) => ({ name, type: "bar", data, barMaxWidth: 36 })),
+});
+
+const news = pageData("news-stats-data");
+if (news) {
+  draw(
+    "chart-news-articles",
+    grouped(news.articles, [
+      ["阅读", news.read],
+      ["读完", news.finished],
+      ["点赞", news.likes],
+      ["转发", news.forwards],
+    ]),
+  );
+  draw("chart-news-timeline", {
+    grid: { left: 50, right: 20, top: 40, bottom: 40 },
+    xAxis: { type: "category", data: news.hours, name: "小时", boundaryGap: false },
+    yAxis: { type: "value", minInterval: 1 },
+    series: [{ name: "累计阅读人数", type: "line", data: news.readers, areaStyle: { opacity: 0.15 }, smooth: true }],
+  });
+  const branches = bars(news.branches, true);
+  branches.series[0].barMaxWidth = 24;
+  branches.grid.right = 44; // room for "100" after the longest bar
+  draw("chart-news-branches", { ...branches, xAxis: { type: "value", max: 100 } });
+}
+
+const newsIssues = pageData("news-overview-data");
+if (newsIssues) {
+  draw(
+    "chart-news-issues",
+    grouped(
+      newsIssues.issues,
+      [
+        ["阅读率", newsIssues.read_rate],
+        ["读完率", newsIssues.finish_rate],
+      ],
+      { max: 100, minInterval: 0 },
+    ),
+  );
+}
