@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from server.audit.models import AuditLog
+from server.auth.models import AdminUser, Role
 from server.db import db
 from server.demo import seed
 from server.inbox.models import Push, PushStatus
@@ -27,7 +28,8 @@ def test_the_demo_has_published_issues_with_reads_likes_and_forwards_and_one_awa
         sum(s.likes for s in totals) > 0 and sum(s.finished for s in totals) > 0 and sum(s.forwards for s in totals) > 0
     )
     committee_issue = issues[0]
-    assert len(branch_stats(committee_issue)) == 12
+    root = AdminUser(username="root", password_hash="x", display_name="root", role=Role.SUPERADMIN)
+    assert len(branch_stats(committee_issue, root)) == 12
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Push).where(Push.status == PushStatus.SENT)) > 0
     waiting = next(issue for issue in issues if issue.status is IssueStatus.SUBMITTED)
     assert waiting.org.name == "综合办公室党支部" and waiting.articles
