@@ -37,7 +37,10 @@ function createFakeWx({ handler, modalAnswers = [], loginCodes = ['code-1', 'cod
 // A page built from our logic objects, with a minimal setData, as the Page() runtime would give it.
 function mountPage(definition) {
   const page = { ...definition, data: { ...definition.data } };
-  page.setData = (patch) => Object.assign(page.data, patch);
+  page.setData = (patch, rendered) => {
+    Object.assign(page.data, patch);
+    if (rendered) rendered(); // WeChat calls it once the page shows the new data
+  };
   return page;
 }
 

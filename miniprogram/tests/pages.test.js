@@ -204,6 +204,34 @@ describe('home page', () => {
     expect(wx.navigated).toEqual(['/pages/attendance/index']);
   });
 
+  test('手机报 opens the 消息 tab, from its entry and from its card; the tab shows the unread count', async () => {
+    const home = { ...HOME, features: ['meetings', 'newspaper'], unread_newspapers: 2 };
+    const get = jest.fn((path) => Promise.resolve(path === '/api/inbox/unread' ? { unread: 3, by_kind: { newspaper: 3 } } : home));
+    const badges = [];
+    const { page, wx } = homeWith(get, { setTabBarBadge: (options) => badges.push(options) });
+    await page.onShow();
+    expect(get).toHaveBeenCalledWith('/api/inbox/unread', { retry: false });
+    expect(badges).toMatchObject([{ index: 3, text: '3' }]);
+    expect(page.data.cards.find((c) => c.key === 'newspaper')).toMatchObject({ title: '手机报', text: '2 期未读', link: '/pages/inbox/index' });
+    await page.onEntry({ currentTarget: { dataset: { key: 'newspaper' } } });
+    page.onOpen({ detail: { link: '/pages/inbox/index' } });
+    page.onOpen({ detail: { link: '/pages/meeting/index?id=7' } });
+    expect(wx.switched).toEqual(['/pages/inbox/index', '/pages/inbox/index']);
+    expect(wx.navigated).toEqual(['/pages/meeting/index?id=7']);
+  });
+
+  test('without the newspaper the unread count is not asked, and a failed count changes nothing', async () => {
+    const { page, api } = homeWith(jest.fn().mockResolvedValue(HOME));
+    await page.onShow();
+    expect(api.get).toHaveBeenCalledTimes(1);
+    const home = { ...HOME, features: ['meetings', 'newspaper'] };
+    const get = jest.fn((path) => (path === '/api/inbox/unread' ? Promise.reject(new NetworkError()) : Promise.resolve(home)));
+    const other = homeWith(get);
+    await other.page.onShow();
+    expect(other.page.data.state).toBe('ready');
+    expect(other.wx.toasts).toEqual([]);
+  });
+
   test.each([
     ['a link from the projector', LINK_SCANNED, `/pages/meeting/index?q=${encodeURIComponent(LINK_SCANNED)}`],
     ['a bare code from an older screen', 'M12.signed', `/pages/meeting/index?q=${encodeURIComponent('M12.signed')}`],

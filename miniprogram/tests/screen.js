@@ -174,6 +174,11 @@ function builtinContent(tag, attrs, inner) {
   switch (tag) {
     case 'wx-image':
       return imageContent(attrs.src);
+    case 'wx-rich-text': {
+      const nodes = attrs.nodes;
+      delete attrs.nodes; // drawn inside, not kept as an attribute
+      return richTextContent(nodes);
+    }
     case 'wx-input':
     case 'wx-textarea': {
       const value = attrs.value || '';
@@ -221,6 +226,30 @@ function imageContent(src) {
     return `<img src="${escapeAttr(`file://${local}`)}" alt="">`;
   }
   return `<span class="wx-stand-in">图片 ${escapeText(src.length > 40 ? `${src.slice(0, 37)}…` : src)}</span>`;
+}
+
+// <rich-text nodes="…">: an HTML string is drawn as WeChat draws it, with nothing that could run or
+// fetch — scripts, event handlers and javascript: links dropped, pictures not from a data: URL as the
+// same grey stand-ins as <image>. Node arrays (the other form rich-text takes) are only labelled.
+function richTextContent(nodes) {
+  if (typeof nodes !== 'string') return nodes ? '<span class="wx-stand-in">rich-text</span>' : '';
+  const holder = document.createElement('template');
+  holder.innerHTML = nodes;
+  holder.content.querySelectorAll('script, style, iframe, object, embed, link, meta').forEach((el) => el.remove());
+  holder.content.querySelectorAll('*').forEach((el) => {
+    for (const attr of Array.from(el.attributes)) {
+      if (/^on/i.test(attr.name) || /^\s*javascript:/i.test(attr.value)) el.removeAttribute(attr.name);
+    }
+  });
+  holder.content.querySelectorAll('img').forEach((img) => {
+    if (/^data:image\//.test(img.getAttribute('src') || '')) return;
+    const stand = document.createElement('span');
+    stand.className = 'wx-stand-in';
+    stand.setAttribute('style', `${img.getAttribute('style') || ''};height:180px;display:flex`);
+    stand.textContent = '图片';
+    img.replaceWith(stand);
+  });
+  return holder.innerHTML;
 }
 
 // ---- the WXSS ----

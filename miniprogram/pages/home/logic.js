@@ -4,6 +4,7 @@
 const { showError, leadsToLogin } = require('../../utils/api');
 const { beijing, beijingParts } = require('../../utils/time');
 const { checkinCodeFrom, meetingIdFromCode } = require('../../utils/links');
+const { INBOX_PAGE, showUnreadBadge } = require('../../utils/inbox');
 
 const HOME_PATH = '/api/home';
 
@@ -16,8 +17,15 @@ const ENTRIES = [
   { key: 'attendance', label: '我的出勤', icon: '勤', feature: 'meetings', url: '/pages/attendance/index' },
   { key: 'dues', label: '党费', icon: '费', feature: 'dues', url: '/pages/dues/index' },
   { key: 'study', label: '学习', icon: '学', feature: 'study', url: '/pages/study/index' },
-  { key: 'newspaper', label: '手机报', icon: '报', feature: 'newspaper', url: '/pages/newspaper/index' },
+  { key: 'newspaper', label: '手机报', icon: '报', feature: 'newspaper', url: INBOX_PAGE, tab: true },
 ];
+// Pages that are tabs: WeChat opens them with switchTab, never navigateTo.
+const TAB_PAGES = ENTRIES.filter((entry) => entry.tab).map((entry) => entry.url);
+
+function open(wx, url) {
+  if (TAB_PAGES.includes(url.split('?')[0])) wx.switchTab({ url });
+  else wx.navigateTo({ url });
+}
 
 const TODO_ACTIONS = {
   checkin: '待签到',
@@ -89,7 +97,7 @@ function cardsFrom(home, now = new Date()) {
       empty: !home.unread_newspapers,
       emptyText: '没有未读的手机报',
       text: home.unread_newspapers ? `${home.unread_newspapers} 期未读` : '',
-      link: '/pages/newspaper/index',
+      link: INBOX_PAGE,
     });
   }
   if (typeof home.open_quizzes === 'number') {
@@ -141,7 +149,10 @@ function createHomePage({ api, wx, now = () => new Date() }) {
     refresh() {
       return api
         .get(HOME_PATH, { retry: false, cache: true })
-        .then((home) => this.setData({ ...viewOf(home, now()), state: 'ready', stale: false }))
+        .then((home) => {
+          this.setData({ ...viewOf(home, now()), state: 'ready', stale: false });
+          return this.refreshBadge(home);
+        })
         .catch((err) => {
           if (leadsToLogin(err)) return;
           if (this.data.state === 'ready') {
@@ -154,12 +165,20 @@ function createHomePage({ api, wx, now = () => new Date() }) {
         });
     },
 
+    // The red number on the 消息 tab, where the deployment has the newspaper. A failure leaves it as it was.
+    refreshBadge(home) {
+      if (!featuresOf(home).includes('newspaper')) return Promise.resolve();
+      return api
+        .get('/api/inbox/unread', { retry: false })
+        .then((answer) => showUnreadBadge(wx, answer && answer.unread))
+        .catch(() => {});
+    },
+
     onEntry(event) {
       const entry = ENTRIES.find((e) => e.key === event.currentTarget.dataset.key);
       if (!entry) return Promise.resolve();
       if (entry.key === 'scan') return this.onScan();
-      if (entry.tab) wx.switchTab({ url: entry.url });
-      else wx.navigateTo({ url: entry.url });
+      open(wx, entry.url);
       return Promise.resolve();
     },
 
@@ -182,13 +201,13 @@ function createHomePage({ api, wx, now = () => new Date() }) {
     },
 
     onTodo(event) {
-      wx.navigateTo({ url: event.currentTarget.dataset.link });
+      open(wx, event.currentTarget.dataset.link);
     },
 
     onOpen(event) {
-      wx.navigateTo({ url: event.detail.link });
+      open(wx, event.detail.link);
     },
   };
 }
 
-module.exports = { createHomePage, cardsFrom, todosFrom, entriesFrom, dayAndTime };
+module.exports = { createHomePage, cardsFrom, todosFrom, entriesFrom, dayAndTime, TAB_PAGES };

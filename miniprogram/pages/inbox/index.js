@@ -1,0 +1,3 @@
+const { createInboxPage } = require('./logic');
+
+Page(createInboxPage({ api: require('../../utils/client'), wx }));

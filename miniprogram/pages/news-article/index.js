@@ -1,0 +1,3 @@
+const { createNewsArticlePage } = require('./logic');
+
+Page(createNewsArticlePage({ api: require('../../utils/client'), wx }));

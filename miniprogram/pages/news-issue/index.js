@@ -1,0 +1,3 @@
+const { createNewsIssuePage } = require('./logic');
+
+Page(createNewsIssuePage({ api: require('../../utils/client'), wx }));
