@@ -109,8 +109,11 @@ def _register_blueprints(app: Flask) -> None:
     from server.orgs.views import bp as orgs_bp
     from server.points import api as points_api
     from server.points import tasks as _points_tasks  # noqa: F401  (registers the jobs)
+    from server.points.views import bp as points_bp
     from server.quizzes import api as quizzes_api
+    from server.quizzes import bank_views as _bank_views  # noqa: F401  (routes on the quizzes blueprint)
     from server.quizzes import tasks as _quiz_tasks  # noqa: F401  (registers the jobs)
+    from server.quizzes.views import bp as quizzes_bp
     from server.subscriptions import api as subscriptions_api
 
     api_blueprints = (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp, dues_api.blp)
@@ -118,7 +121,7 @@ def _register_blueprints(app: Flask) -> None:
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
     pages = (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp, dues_bp)
-    for blueprint in pages:
+    for blueprint in (*pages, quizzes_bp, points_bp):
         app.register_blueprint(blueprint)
     app.register_blueprint(wechatpay_notify_bp)
     csrf.exempt(wechatpay_notify_bp)  # WeChat signs its notifications; it has no CSRF token

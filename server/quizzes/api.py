@@ -3,6 +3,8 @@ and my wrong-answer book (错题本) with practice from it."""
 
 from __future__ import annotations
 
+from http import HTTPStatus
+
 from server.auth.current import current_identity, member_required
 from server.db import utcnow
 from server.http import ApiBlueprint
@@ -24,6 +26,8 @@ BEARER = [{"bearer": []}]
 #: an answer is a few numbers: anything bigger is not one
 ANSWER_MAX_BYTES = 1024
 ANSWER_TOO_LARGE = "提交的答案内容过大"
+#: what a body over ANSWER_MAX_BYTES gets, before it is read
+TOO_LARGE = HTTPStatus.REQUEST_ENTITY_TOO_LARGE
 
 
 def _attempt(attempt_id: int) -> dict:
@@ -101,6 +105,7 @@ def get_attempt(attempt_id: int):
 @member_required
 @blp.arguments(SaveAnswerSchema)
 @blp.response(200, SavedSchema)
+@blp.alt_response(TOO_LARGE, response=TOO_LARGE.name)
 @blp.doc(security=BEARER)
 def save_answer(payload: dict, attempt_id: int, position: int):
     """Save my answer to one question. Refused (409) after the deadline or once submitted; a position outside
@@ -186,6 +191,7 @@ def my_wrong_answers():
 @member_required
 @blp.arguments(WrongPracticeSchema)
 @blp.response(200, AttemptSchema)
+@blp.alt_response(TOO_LARGE, response=TOO_LARGE.name)
 @blp.doc(security=BEARER)
 def practise_wrong_answers(payload: dict):
     """A practice round from my 错题本 (my open one, resumed); a question answered right leaves the book."""

@@ -15,7 +15,7 @@ from flask import current_app
 from marshmallow import Schema, ValidationError, fields, post_load, validate, validates_schema
 
 from server.auth.models import AdminUser
-from server.auth.scope import can_see_org, require_write
+from server.auth.scope import ORG_MISSING, can_see_org, require_write
 from server.db import db, utcnow
 from server.errors import AppError, NotFound
 from server.orgs.models import Organisation, OrgKind
@@ -114,8 +114,10 @@ def audience_orgs(admin: AdminUser) -> list[Organisation]:
 
 def _apply(quiz: Quiz, admin: AdminUser, data: dict) -> Quiz:
     org = db.session.get(Organisation, data["org_id"])
-    if org is None or org.dissolved_at is not None or not can_see_org(admin, org) or org.kind not in AUDIENCE_KINDS:
-        raise AppError("bad_audience", "请选择管理范围内的党委、党总支或党支部作为参加范围")
+    if org is None or org.dissolved_at is not None or not can_see_org(admin, org):
+        raise NotFound(ORG_MISSING)  # outside the subtree answers like a missing organisation
+    if org.kind not in AUDIENCE_KINDS:
+        raise AppError("bad_audience", "参加范围应为党委、党总支或党支部")
     usable = {bank.id: bank for bank in banks.usable_banks(org)}
     if any(bank_id not in usable for bank_id in data["bank_ids"]):
         raise AppError("bad_bank", "所选题库不可用：只能选用本组织及上级组织的题库")
@@ -127,14 +129,13 @@ def _apply(quiz: Quiz, admin: AdminUser, data: dict) -> Quiz:
     quiz.title = quiz.title.strip()
     quiz.org = org
     quiz.banks = [usable[bank_id] for bank_id in data["bank_ids"]]
+    db.session.add(quiz)  # a new quiz joins the session only now, whole (no half-filled autoflush)
     db.session.flush()
     return quiz
 
 
 def create_quiz(admin: AdminUser, data: dict) -> Quiz:
-    quiz = Quiz(created_by_id=admin.id, status=QuizStatus.DRAFT)
-    db.session.add(quiz)
-    return _apply(quiz, admin, data)
+    return _apply(Quiz(created_by_id=admin.id, status=QuizStatus.DRAFT), admin, data)
 
 
 def update_quiz(quiz: Quiz, admin: AdminUser, data: dict) -> Quiz:

@@ -78,3 +78,10 @@ if (ledger) {
     series: [line("应缴", ledger.expected), line("已缴", ledger.paid), { ...line("当月收缴", ledger.collected), type: "line" }],
   });
 }
+
+const quizResults = pageData("quiz-results-data");
+if (quizResults) {
+  draw("chart-distribution", bars(quizResults.distribution, false));
+  draw("chart-branches", { ...bars(quizResults.branches, true), grid: { left: 130, right: 50, top: 40, bottom: 20 } });
+  draw("chart-questions", { ...bars(quizResults.questions, true), grid: { left: 200, right: 50, top: 40, bottom: 20 } });
+}

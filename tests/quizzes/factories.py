@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
+import sqlalchemy as sa
+
 from server.db import db, utcnow
 from server.orgs.models import Organisation
 from server.quizzes.models import Question, QuestionBank, QuestionKind, Quiz, QuizKind, QuizStatus, Reveal
@@ -80,3 +82,20 @@ def wrong_answer(item: dict, question: Question) -> list[int]:
         return [1 - question.answer[0]]
     right = right_answer(item, question)
     return [next(i for i in range(len(item["options"])) if i not in right)]
+
+
+def matrix_objects(branch: Organisation, member) -> dict[str, int]:
+    """For the authorization matrix: a bank of ``branch`` with questions, a published exam and a draft of
+    it, and ``member``'s attempt at the exam, under way."""
+    from server.auth.member_services import MemberIdentity
+    from server.quizzes.taking import start
+
+    bank = make_bank(branch, f"{branch.name}题库", questions=6)
+    exam = make_quiz(branch, [bank], QuizKind.EXAM, title=f"{branch.name}考试")
+    draft = make_quiz(branch, [bank], QuizKind.CONTEST, title=f"{branch.name}竞答", status=QuizStatus.DRAFT)
+    identity = MemberIdentity(0, member.id, member.name, member.org_id, member.group_id, None)
+    attempt_id = start(exam, identity)
+    question_id = min(
+        question.id for question in db.session.scalars(sa.select(Question).where(Question.bank_id == bank.id))
+    )
+    return {"bank": bank.id, "quiz": exam.id, "draft": draft.id, "attempt": attempt_id, "question": question_id}
