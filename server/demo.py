@@ -21,6 +21,7 @@ from server.members.privacy import _ID_CHECK, _ID_WEIGHTS
 from server.members.services import sort_key
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import create_org
+from server.quizzes.demo import seed_quizzes
 from server.subscriptions.models import Choice, Subscription
 from server.subscriptions.services import deployment_templates
 
@@ -179,6 +180,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
                     _backfilled_meeting(branch, accounts[-1], members)
     seed_dues(rng, all_branches, all_members)
     seed_ledger(all_branches, all_members)
+    seed_quizzes(committee, all_members)
     return [
         (account.username, DEMO_PASSWORD, account.role.label + "：" + (account.org.name if account.org else "全部"))
         for account in accounts
