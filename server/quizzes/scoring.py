@@ -44,23 +44,41 @@ WRONG_BOOK_TITLE = "错题练习"
 _attempts, _items, _questions = Attempt.__table__, AttemptItem.__table__, Question.__table__
 _quizzes, _members, _orgs = Quiz.__table__, Member.__table__, Organisation.__table__
 
+_CLAIMED = (_attempts.c.member_id, _attempts.c.quiz_id, _attempts.c.started_at, _attempts.c.deadline_at)
+#: the job (or a visit after the deadline) closes an attempt: ``closed_by`` is said
 _CLAIM = (
     sa.update(_attempts)
     .where(_attempts.c.id == sa.bindparam("attempt_id"), _attempts.c.status == AttemptStatus.IN_PROGRESS.value)
+    .values(status=AttemptStatus.SUBMITTED.value, submitted_at=sa.bindparam("now"), closed_by=sa.bindparam("by"))
+    .returning(*_CLAIMED)
+)
+#: the member submits their own attempt: in time it is theirs, past the deadline the clock's
+_CLAIM_OWN = (
+    sa.update(_attempts)
+    .where(
+        _attempts.c.id == sa.bindparam("attempt_id"),
+        _attempts.c.member_id == sa.bindparam("of_member"),
+        _attempts.c.status == AttemptStatus.IN_PROGRESS.value,
+    )
     .values(
         status=AttemptStatus.SUBMITTED.value,
         submitted_at=sa.bindparam("now"),
-        closed_by=sa.bindparam("by"),
+        closed_by=sa.case(
+            (_attempts.c.deadline_at >= sa.bindparam("now"), ClosedBy.MEMBER.value), else_=ClosedBy.TIMEOUT.value
+        ),
     )
-    .returning(
-        _attempts.c.member_id,
-        _attempts.c.quiz_id,
-        _attempts.c.started_at,
-        _attempts.c.deadline_at,
-    )
+    .returning(*_CLAIMED, _attempts.c.closed_by)
 )
-_QUIZ_AND_PATH = (
+# One read after the claim (a statement of its own, so that it sees every answer saved before the claim
+# took the row): the paper with its key, the quiz's rules, and the path of the member's branch.
+_PAPER_AND_RULES = (
     sa.select(
+        _items.c.position,
+        _items.c.question_id,
+        _items.c.option_order,
+        _items.c.given,
+        _items.c.ms_taken,
+        _questions.c.answer,
         _orgs.c.path,
         _quizzes.c.kind,
         _quizzes.c.title,
@@ -72,20 +90,12 @@ _QUIZ_AND_PATH = (
         _quizzes.c.status,
         _quizzes.c.closes_at,
     )
-    .select_from(_members.join(_orgs, _orgs.c.id == _members.c.org_id))
-    .outerjoin(_quizzes, _quizzes.c.id == sa.bindparam("quiz_id"))
-    .where(_members.c.id == sa.bindparam("member_id"))
-)
-_ITEMS = (
-    sa.select(
-        _items.c.position,
-        _items.c.question_id,
-        _items.c.option_order,
-        _items.c.given,
-        _items.c.ms_taken,
-        _questions.c.answer,
-    )
+    .select_from(_items)
     .join(_questions, _questions.c.id == _items.c.question_id)
+    .join(_attempts, _attempts.c.id == _items.c.attempt_id)
+    .join(_members, _members.c.id == _attempts.c.member_id)
+    .join(_orgs, _orgs.c.id == _members.c.org_id)
+    .outerjoin(_quizzes, _quizzes.c.id == _attempts.c.quiz_id)
     .where(_items.c.attempt_id == sa.bindparam("attempt_id"))
     .order_by(_items.c.position)
 )
@@ -107,12 +117,22 @@ _SCORE = (
     )
 )
 _wrong = WrongAnswer.__table__
-_RECORD_WRONG = sa.text(
-    "INSERT INTO wrong_answers (member_id, question_id, times_wrong, last_wrong_at) "
-    "VALUES (:member_id, :question_id, 1, :now) "
-    "ON CONFLICT (member_id, question_id) DO UPDATE SET times_wrong = wrong_answers.times_wrong + 1, "
-    "last_wrong_at = excluded.last_wrong_at, cleared_at = NULL"
-).bindparams(sa.bindparam("now", type_=_wrong.c.last_wrong_at.type))
+_RECORD_WRONG: dict[int, sa.TextClause] = {}
+
+
+def _record_wrong(count: int) -> sa.TextClause:
+    """``INSERT … VALUES (…), (…) ON CONFLICT … DO UPDATE`` for ``count`` questions: one round trip, the same
+    text on PostgreSQL and SQLite, made once per count."""
+    if count not in _RECORD_WRONG:
+        rows = ", ".join(f"(:member_id, :q{n}, 1, :now)" for n in range(count))
+        _RECORD_WRONG[count] = sa.text(
+            f"INSERT INTO wrong_answers (member_id, question_id, times_wrong, last_wrong_at) VALUES {rows} "
+            "ON CONFLICT (member_id, question_id) DO UPDATE SET times_wrong = wrong_answers.times_wrong + 1, "
+            "last_wrong_at = excluded.last_wrong_at, cleared_at = NULL"
+        ).bindparams(sa.bindparam("now", type_=_wrong.c.last_wrong_at.type))
+    return _RECORD_WRONG[count]
+
+
 _CLEAR_WRONG = (
     sa.update(_wrong)
     .where(
@@ -164,11 +184,20 @@ def answers_revealed(reveal: Reveal | str | None, status: QuizStatus | str | Non
 def finish(attempt_id: int, closed_by: ClosedBy, now: datetime) -> Outcome | None:
     """Close and score the attempt; None if it was not open (already submitted, or no such attempt)."""
     claimed = core_execute(_CLAIM, {"attempt_id": attempt_id, "now": now, "by": closed_by.value}).first()
-    if claimed is None:
-        return None
-    member_id, quiz_id, started_at, deadline_at = claimed
-    quiz = core_execute(_QUIZ_AND_PATH, {"quiz_id": quiz_id, "member_id": member_id}).one()
-    items = core_execute(_ITEMS, {"attempt_id": attempt_id}).all()
+    return _score(attempt_id, claimed, now) if claimed is not None else None
+
+
+def finish_own(attempt_id: int, member_id: int, now: datetime) -> Outcome | None:
+    """The member's 交卷: closed as theirs in time, as the clock's past the deadline (with the answers saved
+    in time). None if it is not their open attempt."""
+    claimed = core_execute(_CLAIM_OWN, {"attempt_id": attempt_id, "of_member": member_id, "now": now}).first()
+    return _score(attempt_id, claimed, now) if claimed is not None else None
+
+
+def _score(attempt_id: int, claimed, now: datetime) -> Outcome:
+    member_id, quiz_id, started_at, deadline_at = claimed[:4]
+    items = core_execute(_PAPER_AND_RULES, {"attempt_id": attempt_id}).all()
+    quiz = items[0]  # every paper has at least one question (``taking.start`` refuses an empty draw)
     kind = QuizKind(quiz.kind) if quiz_id is not None else None
     right = [item for item in items if is_right(item.answer, item.option_order, item.given)]
     total = len(items)
@@ -202,10 +231,10 @@ def finish(attempt_id: int, closed_by: ClosedBy, now: datetime) -> Outcome | Non
 def _update_wrong_book(member_id: int, items, right, *, practice: bool, now: datetime) -> None:
     """Every question missed (unanswered too) goes into the book; practice answered right takes it out."""
     right_ids = {item.question_id for item in right}
-    missed = [{"member_id": member_id, "question_id": item.question_id, "now": now} for item in items]
-    missed = [row for row in missed if row["question_id"] not in right_ids]
+    missed = [item.question_id for item in items if item.question_id not in right_ids]
     if missed:
-        core_execute(_RECORD_WRONG, missed)
+        params = {"member_id": member_id, "now": now} | {f"q{n}": question_id for n, question_id in enumerate(missed)}
+        core_execute(_record_wrong(len(missed)), params)
     if practice and right_ids:
         core_execute(_CLEAR_WRONG, {"of_member": member_id, "question_ids": sorted(right_ids), "now": now})
 

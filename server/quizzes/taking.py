@@ -455,14 +455,10 @@ def submit(attempt_id: int, identity: MemberIdentity, now: datetime | None = Non
     """Close and score the member's attempt. Past its deadline it is closed as timed out, with the answers
     saved in time; submitted already, the score it has."""
     now = now or utcnow()
-    attempt = own_attempt(attempt_id, identity)
-    if attempt.status is AttemptStatus.IN_PROGRESS:
-        closed_by = ClosedBy.MEMBER if now <= attempt.deadline_at else ClosedBy.TIMEOUT
-        outcome = scoring.finish(attempt.id, closed_by, now)
-        db.session.expire(attempt)
-        if outcome is not None:
-            return outcome
-    return outcome_of(attempt, now)
+    outcome = scoring.finish_own(attempt_id, identity.id, now)
+    if outcome is not None:
+        return outcome
+    return outcome_of(own_attempt(attempt_id, identity), now)  # not theirs (404), or submitted already
 
 
 def outcome_of(attempt: Attempt, now: datetime) -> scoring.Outcome:
