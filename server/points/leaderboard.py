@@ -24,6 +24,7 @@ from __future__ import annotations
 import enum
 import logging
 import secrets
+import time
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -156,9 +157,30 @@ class DatabaseBoard:
 
 
 class RedisBoard:
+    """The sorted sets. After Redis fails once it is left alone for ``RESTING_S`` (reads go to the database,
+    increments to the next rebuild) rather than making every request wait for its timeout; the first call
+    that succeeds after an outage queues a rebuild, which brings back what the outage missed."""
+
+    RESTING_S = 30
+
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self.client = client
         self.prefix = prefix
+        self.resting_until = 0.0
+        self.missed = False
+
+    def _guarded(self, call):
+        if time.monotonic() < self.resting_until:
+            raise redis.ConnectionError("Redis failed a moment ago: left alone for now")
+        try:
+            result = call()
+        except redis.RedisError:
+            self.resting_until, self.missed = time.monotonic() + self.RESTING_S, True
+            raise
+        if self.missed:
+            self.missed = False
+            _queue_rebuild()
+        return result
 
     def key(self, org_id: int, period: Period, day: date | None = None) -> str:
         if period is Period.ALL:
@@ -166,17 +188,25 @@ class RedisBoard:
         return f"{self.prefix}:{org_id}:{first_of_month(day or local_date(utcnow())):%Y%m}"
 
     def top(self, org: Organisation, period: Period, limit: int) -> list[tuple[int, int]]:
-        rows = self.client.zrevrange(self.key(org.id, period), 0, limit - 1, withscores=True)
+        key = self.key(org.id, period)
+        rows = self._guarded(lambda: self.client.zrevrange(key, 0, limit - 1, withscores=True))
         return [(int(member), int(score)) for member, score in rows]
 
     def standing(self, member_id: int, org: Organisation, period: Period) -> tuple[int | None, int]:
         key = self.key(org.id, period)
-        score = self.client.zscore(key, member_id)
-        if not score:
-            return None, 0
-        return self.client.zcount(key, f"({score}", "+inf") + 1, int(score)
+
+        def read() -> tuple[int | None, int]:
+            score = self.client.zscore(key, member_id)
+            if not score:
+                return None, 0
+            return self.client.zcount(key, f"({score}", "+inf") + 1, int(score)
+
+        return self._guarded(read)
 
     def credit(self, increments: list[tuple[int, str, date, int]]) -> None:
+        self._guarded(lambda: self._credit(increments))
+
+    def _credit(self, increments: list[tuple[int, str, date, int]]) -> None:
         pipe = self.client.pipeline(transaction=False)
         for member_id, path, day, points in increments:
             for org_id in path_ids(path):
@@ -222,6 +252,15 @@ class RedisBoard:
         keys = list(self.client.scan_iter(match=f"{self.prefix}:*", count=1000))
         if keys:
             self.client.delete(*keys)
+
+
+def _queue_rebuild() -> None:
+    from server.points.tasks import rebuild_leaderboards_job
+
+    try:
+        rebuild_leaderboards_job()
+    except Exception:  # the queue is on the same Redis: if it failed again, the nightly rebuild remains
+        log.exception("could not queue the leaderboards' rebuild after Redis came back")
 
 
 def _totals_with_paths(this_month: date) -> Iterable[tuple[int, str, int, int]]:

@@ -9,11 +9,12 @@ from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import redis
 import sqlalchemy as sa
 
 from server.db import db, utcnow
 from server.points import leaderboard, reading
-from server.points.leaderboard import DatabaseBoard, Period
+from server.points.leaderboard import DatabaseBoard, Period, RedisBoard
 from server.points.models import PointsEntry, PointsSource
 from server.points.services import award
 from tests.conftest import USING_POSTGRES, USING_REDIS
@@ -265,3 +266,30 @@ def test_the_newspaper_signal_reaches_the_points_receiver(app, tree, make_member
     article_read.send(app, member_id=member.id, article_id=40, at=utcnow())
     db.session.commit()
     assert db.session.scalar(sa.select(PointsEntry.ref).where(PointsEntry.member_id == member.id)) == "article:40"
+
+
+class _DownRedis:
+    """A Redis that refuses every command, counting them."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __getattr__(self, name: str):
+        def refuse(*args, **kwargs):
+            self.calls += 1
+            raise redis.ConnectionError("Connection refused")
+
+        return refuse
+
+
+def test_while_redis_is_down_boards_come_from_the_ledger_and_awards_go_on(app, tree, scored, monkeypatch):
+    """Members are not refused and do not wait on Redis: after one failure it is left alone for a while."""
+    down = _DownRedis()
+    monkeypatch.setitem(app.extensions, "points_board", RedisBoard(down, "down:points"))
+    assert _board(tree["committee"], Period.ALL) == _from_ledger(tree["committee"], Period.ALL)
+    assert leaderboard.standing(scored["wang"].id, tree["general_a"], Period.ALL) == (1, 60)
+    assert award(scored["li"].id, PointsSource.EXAM, "exam:during-outage", 3) == 3
+    db.session.commit()  # the increment fails after the commit: logged, the points are in the ledger
+    assert total(scored["li"].id) == 23
+    assert _board(tree["a1"], Period.ALL) == [(1, "张三", 40), (2, "李四", 23)]
+    assert down.calls == 1  # only the first read went to Redis
