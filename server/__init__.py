@@ -10,7 +10,7 @@ from flask import Flask, g
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import mp_config, uploads, wechat
+from server import mp_config, points, uploads, wechat
 from server.browser_policy import BrowserPolicy
 from server.config import PROJECT_ROOT, Config, check_production, instance_dir
 from server.db import db
@@ -40,9 +40,11 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     from server import cli
     from server.meetings import cli as meetings_cli
+    from server.points import cli as points_cli
 
     cli.register(app)
     meetings_cli.register(app)
+    points_cli.register(app)
     return app
 
 
@@ -78,6 +80,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     wechat.init_app(app)
+    points.init_app(app)
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -113,14 +116,21 @@ def _register_blueprints(app: Flask) -> None:
     from server.newspaper.media import bp as news_media_bp
     from server.newspaper.views import bp as newspaper_bp
     from server.orgs.views import bp as orgs_bp
+    from server.points import api as points_api
+    from server.points import tasks as _points_tasks  # noqa: F401  (registers the jobs)
+    from server.points.views import bp as points_bp
+    from server.quizzes import api as quizzes_api
+    from server.quizzes import bank_views as _bank_views  # noqa: F401  (routes on the quizzes blueprint)
+    from server.quizzes import tasks as _quiz_tasks  # noqa: F401  (registers the jobs)
+    from server.quizzes.views import bp as quizzes_bp
     from server.subscriptions import api as subscriptions_api
 
     apis = (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp, dues_api.blp)
-    for blueprint in (*apis, inbox_api.blp, newspaper_api.blp):
+    for blueprint in (*apis, inbox_api.blp, newspaper_api.blp, quizzes_api.blp, points_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
     pages = (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp, dues_bp)
-    pages = (*pages, news_media_bp, newspaper_bp)
+    pages = (*pages, news_media_bp, newspaper_bp, quizzes_bp, points_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(wechatpay_notify_bp)

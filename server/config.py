@@ -228,6 +228,17 @@ class Config:
         # (the export runs hourly): the export stopped, or the file was cut.
         self.MINUTES_ANCHOR_GRACE_HOURS = _int_env("MINUTES_ANCHOR_GRACE_HOURS", 24)
 
+        # Learning points: the most a member earns from each source in one Beijing day (null: no cap), in
+        # the spirit of 学习强国 (6 a day for articles and for the challenge quiz), merged over these
+        # defaults, e.g. POINTS_DAILY_CAPS='{"practice": 10}'.
+        self.POINTS_DAILY_CAPS = {"practice": 5, "exam": None, "contest": 6, "reading": 6} | json.loads(
+            os.environ.get("POINTS_DAILY_CAPS") or "{}"
+        )
+        # Points for reading a newspaper article to the end.
+        self.POINTS_PER_ARTICLE = _int_env("POINTS_PER_ARTICLE", 1)
+        # Where the leaderboards live in Redis (production): one sorted set per organisation and period.
+        self.POINTS_REDIS_PREFIX = os.environ.get("POINTS_REDIS_PREFIX", "edangwu:points")
+
 
 # --- The production guard -------------------------------------------------------------------------
 

@@ -22,6 +22,7 @@ from server.members.services import sort_key
 from server.newspaper.demo import seed_newspaper
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import create_org
+from server.quizzes.demo import seed_quizzes
 from server.subscriptions.models import Choice, Subscription
 from server.subscriptions.services import deployment_templates
 
@@ -181,6 +182,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
     seed_dues(rng, all_branches, all_members)
     seed_ledger(all_branches, all_members)
     seed_newspaper(random.Random(seed_value + 11), committee)  # its own numbers: the rest stays as it was
+    seed_quizzes(committee, all_members)
     return [
         (account.username, DEMO_PASSWORD, account.role.label + "：" + (account.org.name if account.org else "全部"))
         for account in accounts

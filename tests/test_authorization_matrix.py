@@ -40,6 +40,7 @@ from server.members.models import ImportStatus, MemberImport
 from server.newspaper.models import IssueStatus, Narrowing, NewsArticle, NewsAudience, NewsIssue
 from server.orgs.models import Organisation
 from tests.conftest import PASSWORD, AdminBrowser
+from tests.quizzes.factories import matrix_objects
 
 ANONYMOUS = "anonymous"
 MEMBER_A = "member_a"  # a member of the meeting's branch 甲一, in its party group
@@ -82,6 +83,8 @@ class World:
     issues: dict[str, int] = field(default_factory=dict)
     #: the article of each side's draft issue ("a", "b") and of its published one ("published-a", …)
     articles: dict[str, int] = field(default_factory=dict)
+    #: each side's quiz objects: its bank, a question, a published exam, a draft, its member's open attempt
+    quizzes: dict[str, dict[str, int]] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -184,6 +187,8 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
         world.payments[f"cash-{side}"] = _paid(member, Channel.CASH, [last_month])
     for side, branch, member, author in (("a", tree["a1"], a_member, "shuji"), ("b", tree["b1"], b_member, "yishuji")):
         _newspaper(world, side, branch, member, admins[author], admins["bianji" if side == "a" else author])
+    for side, branch, member in (("a", tree["a1"], a_member), ("b", tree["b1"], b_member)):
+        world.quizzes[side] = matrix_objects(branch, member)
     for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):
         # shaped like WeChat's (28 characters): WeChat Pay refuses an order for anything else
         world.tokens[role] = _start_session(member, f"o-matrix-{role}".ljust(28, "x")).token
@@ -350,6 +355,17 @@ def api_meeting_secretary(role: str, side: str) -> str:
     if not _takes_part(role, side):
         return E404
     return OK if role == SECRETARY_PHONE else E403
+
+
+def api_audience(role: str, side: str) -> str:
+    """A quiz of a branch: its members (the secretary at the phone is one); any other member is told it
+    does not exist."""
+    return api_meeting(role, side)
+
+
+def api_own(role: str, side: str) -> str:
+    """A member's own attempt: any other member is told it does not exist."""
+    return api_own_bill(role, side)
 
 
 def api_secretary(role: str, side: str) -> str:
@@ -685,7 +701,9 @@ TABLE: dict[tuple[str, str], Call] = {
     # the mini-program: the inbox and the newspaper
     ("inbox_api.my_inbox", "GET"): Call(api_member, _fixed("/api/inbox?limit=5"), sides=ONE),
     ("inbox_api.unread", "GET"): Call(api_member, _fixed("/api/inbox/unread"), sides=ONE),
-    ("newspaper_api.issue_detail", "GET"): Call(api_recipient, lambda w, s: f"/api/newspaper/issues/{w.issues[f'published-{s}']}"),
+    ("newspaper_api.issue_detail", "GET"): Call(
+        api_recipient, lambda w, s: f"/api/newspaper/issues/{w.issues[f'published-{s}']}"
+    ),
     ("newspaper_api.article_detail", "GET"): Call(
         api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[f'published-{s}']}"
     ),
@@ -693,7 +711,9 @@ TABLE: dict[tuple[str, str], Call] = {
         api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[f'published-{s}']}/finish", lambda w, s: {}
     ),
     ("newspaper_api.like_article", "POST"): Call(
-        api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[f'published-{s}']}/like", lambda w, s: {"liked": True}
+        api_recipient,
+        lambda w, s: f"/api/newspaper/articles/{w.articles[f'published-{s}']}/like",
+        lambda w, s: {"liked": True},
     ),
     ("newspaper_api.share_article", "POST"): Call(
         api_recipient, lambda w, s: f"/api/newspaper/articles/{w.articles[f'published-{s}']}/share", lambda w, s: {}
@@ -722,6 +742,96 @@ TABLE: dict[tuple[str, str], Call] = {
         ONE,
     ),
 }
+
+
+def _qz(w: World, s: str) -> str:
+    return f"/admin/quizzes/{w.quizzes[s]['quiz']}"
+
+
+def _draft(w: World, s: str) -> str:
+    return f"/admin/quizzes/{w.quizzes[s]['draft']}"
+
+
+def _bank_path(w: World, s: str) -> str:
+    return f"/admin/quizzes/banks/{w.quizzes[s]['bank']}"
+
+
+def _attempt(w: World, s: str) -> str:
+    return f"/api/attempts/{w.quizzes[s]['attempt']}"
+
+
+def _quiz_form(w: World, s: str) -> dict[str, Any]:
+    day = (utcnow() + timedelta(days=3)).date().isoformat()
+    return {"kind": "exam", "title": "矩阵考试", "org_id": _branch(w, s), "bank_ids": [w.quizzes[s]["bank"]]} | {
+        "draw_count": "5",
+        "opens_at": f"{day}T09:00",
+        "closes_at": f"{day}T18:00",
+        "time_limit_min": "30",
+    }
+
+
+def _question_form(w: World, s: str) -> dict[str, Any]:
+    return {"kind": "single", "stem": "矩阵题", "option_A": "甲", "option_B": "乙", "answer": "A"}
+
+
+TABLE.update(
+    {
+        # quizzes: the admin
+        ("quizzes.index", "GET"): Call(admin_page, _fixed("/admin/quizzes/"), sides=ONE),
+        ("quizzes.create", "GET"): Call(writer_page, _fixed("/admin/quizzes/new"), sides=ONE),
+        ("quizzes.create", "POST"): Call(admin_write, _fixed("/admin/quizzes/new"), _quiz_form),
+        ("quizzes.detail", "GET"): Call(admin_read, _qz),
+        ("quizzes.edit", "GET"): Call(admin_write, lambda w, s: _draft(w, s) + "/edit"),
+        ("quizzes.edit", "POST"): Call(admin_write, lambda w, s: _draft(w, s) + "/edit", _quiz_form),
+        ("quizzes.publish", "POST"): Call(admin_write, lambda w, s: _draft(w, s) + "/publish", lambda w, s: {}),
+        ("quizzes.close", "POST"): Call(admin_write, lambda w, s: _qz(w, s) + "/close", lambda w, s: {}),
+        ("quizzes.results_export", "GET"): Call(admin_read, lambda w, s: _qz(w, s) + "/results.xlsx"),
+        ("quizzes.screen", "GET"): Call(admin_read, lambda w, s: _qz(w, s) + "/screen"),
+        ("quizzes.screen_board", "GET"): Call(admin_read, lambda w, s: _qz(w, s) + "/screen/board"),
+        ("quizzes.bank_list", "GET"): Call(admin_page, _fixed("/admin/quizzes/banks"), sides=ONE),
+        ("quizzes.create_bank", "POST"): Call(
+            admin_write, _fixed("/admin/quizzes/banks"), lambda w, s: {"org_id": _branch(w, s), "name": "矩阵题库"}
+        ),
+        ("quizzes.bank_detail", "GET"): Call(admin_read, _bank_path),
+        ("quizzes.add_question", "POST"): Call(
+            admin_write, lambda w, s: _bank_path(w, s) + "/questions", _question_form
+        ),
+        ("quizzes.edit_question", "GET"): Call(
+            admin_write, lambda w, s: f"/admin/quizzes/questions/{w.quizzes[s]['question']}/edit"
+        ),
+        ("quizzes.edit_question", "POST"): Call(
+            admin_write, lambda w, s: f"/admin/quizzes/questions/{w.quizzes[s]['question']}/edit", _question_form
+        ),
+        ("quizzes.toggle_question", "POST"): Call(
+            admin_write,
+            lambda w, s: f"/admin/quizzes/questions/{w.quizzes[s]['question']}/active",
+            lambda w, s: {"active": "0"},
+        ),
+        ("quizzes.bank_template", "GET"): Call(writer_page, _fixed("/admin/quizzes/banks/template.xlsx"), sides=ONE),
+        ("quizzes.bank_import_upload", "POST"): Call(
+            admin_write, lambda w, s: _bank_path(w, s) + "/import", lambda w, s: _xlsx()
+        ),
+        ("quizzes.bank_export", "GET"): Call(admin_read, lambda w, s: _bank_path(w, s) + "/export.xlsx"),
+        ("points.leaderboard_page", "GET"): Call(admin_read, lambda w, s: f"/admin/points/?org_id={_branch(w, s)}"),
+        # quizzes: the mini-program
+        ("quizzes_api.my_quizzes", "GET"): Call(api_member, _fixed("/api/quizzes"), sides=ONE),
+        ("quizzes_api.start_attempt", "POST"): Call(
+            api_audience, lambda w, s: f"/api/quizzes/{w.quizzes[s]['quiz']}/attempts", lambda w, s: {}
+        ),
+        ("quizzes_api.get_attempt", "GET"): Call(api_own, _attempt),
+        ("quizzes_api.save_answer", "PUT"): Call(
+            api_own, lambda w, s: _attempt(w, s) + "/items/1", lambda w, s: {"given": [0]}
+        ),
+        ("quizzes_api.submit", "POST"): Call(api_own, lambda w, s: _attempt(w, s) + "/submit", lambda w, s: {}),
+        ("quizzes_api.attempt_result", "GET"): Call(api_own, lambda w, s: _attempt(w, s) + "/result"),
+        ("quizzes_api.my_wrong_answers", "GET"): Call(api_member, _fixed("/api/me/wrong-answers"), sides=ONE),
+        ("quizzes_api.practise_wrong_answers", "POST"): Call(
+            api_member, _fixed("/api/me/wrong-answers/practice"), lambda w, s: {}, ONE
+        ),
+        ("points_api.my_points", "GET"): Call(api_member, _fixed("/api/me/points"), sides=ONE),
+        ("points_api.my_leaderboard", "GET"): Call(api_member, _fixed("/api/leaderboard"), sides=ONE),
+    }
+)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -796,6 +906,8 @@ class Callers:
             browser = self.admin(role)
             if method == "GET":
                 return browser.get(path)
+            if method != "POST":  # the API's PUT: an admin session is no bearer token
+                return browser.client.open(path, method=method, json=data)
             response = browser.post(path, data or {}, content_type="multipart/form-data")
             if path == "/admin/logout":
                 del self.browsers[role]  # that session is over
@@ -848,7 +960,8 @@ def test_route_answers_each_role_as_the_table_says(endpoint, method, world_facto
             if expected != ANY and got != expected:
                 wrong.append(f"{role} on side {side}: expected {expected}, got {got} ({response.status_code})")
             if got == E404 and expected == E404 and re.search(r"/\d+", path):
-                twin = callers.call(role, world, method, _missing_twin(path), data)
+                fresh = call.data(world, side) if call.data else None  # an uploaded file is read once
+                twin = callers.call(role, world, method, _missing_twin(path), fresh)
                 twin.close()
                 if _comparable(twin) != _comparable(response):
                     wrong.append(f"{role} on side {side}: a 404 that differs from a missing record's")

@@ -124,4 +124,9 @@ if (newsIssues) {
       { max: 100, minInterval: 0 },
     ),
   );
+const quizResults = pageData("quiz-results-data");
+if (quizResults) {
+  draw("chart-distribution", bars(quizResults.distribution, false));
+  draw("chart-branches", { ...bars(quizResults.branches, true), grid: { left: 130, right: 50, top: 40, bottom: 20 } });
+  draw("chart-questions", { ...bars(quizResults.questions, true), grid: { left: 200, right: 50, top: 40, bottom: 20 } });
 }
