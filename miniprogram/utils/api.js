@@ -223,6 +223,7 @@ function createClient({ wx, baseUrl, onNotBound, onSignedOut }) {
     bindWithInvite: (inviteCode, name) => bind('/api/auth/bind/invite', { invite_code: inviteCode, name }),
     get: (path, options) => call('GET', path, undefined, options),
     post: (path, data, options) => call('POST', path, data || {}, options),
+    put: (path, data, options) => call('PUT', path, data || {}, options),
     // Logged out on this phone at once, whatever the network says: the token, the member and every
     // cached answer are gone before the server is told, and no later call logs in by itself. The server
     // is then asked to end the session; if it cannot be reached the token dies on its own expiry.
