@@ -4,6 +4,7 @@
 const { showError, leadsToLogin } = require('../../utils/api');
 const { beijing, beijingParts } = require('../../utils/time');
 const { checkinCodeFrom, meetingIdFromCode } = require('../../utils/links');
+const { QUIZZES_PAGE } = require('../../utils/quiz');
 
 const HOME_PATH = '/api/home';
 
@@ -15,7 +16,7 @@ const ENTRIES = [
   { key: 'code', label: '签到码', icon: '码', feature: 'meetings', url: '/pages/my-code/index', tab: true },
   { key: 'attendance', label: '我的出勤', icon: '勤', feature: 'meetings', url: '/pages/attendance/index' },
   { key: 'dues', label: '党费', icon: '费', feature: 'dues', url: '/pages/dues/index' },
-  { key: 'study', label: '学习', icon: '学', feature: 'study', url: '/pages/study/index' },
+  { key: 'study', label: '学习', icon: '学', feature: 'study', url: QUIZZES_PAGE },
   { key: 'newspaper', label: '手机报', icon: '报', feature: 'newspaper', url: '/pages/newspaper/index' },
 ];
 
@@ -99,7 +100,7 @@ function cardsFrom(home, now = new Date()) {
       empty: !home.open_quizzes,
       emptyText: '暂无进行中的答题',
       text: home.open_quizzes ? `${home.open_quizzes} 个答题进行中` : '',
-      link: '/pages/study/index',
+      link: QUIZZES_PAGE,
     });
   }
   return cards;
