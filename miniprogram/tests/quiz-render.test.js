@@ -215,7 +215,7 @@ describe('答题', () => {
     await time.advance(5000);
     const comp = render('quiz-take', page.data);
     expect(textOf(comp, '.timeup__title')).toBe('时间到');
-    expect(textOf(comp, '.timeup__text')).toBe('时间到，正在交卷…');
+    expect(textOf(comp, '.timeup__text')).toBe('正在交卷，请稍候…');
     expect(textOf(comp, '.clock')).toBe('剩余 0:00');
     expect(find(comp, '.question')).toBeNull();
     expect(find(comp, '.nav')).toBeNull();

@@ -280,7 +280,7 @@ describe('the time is up', () => {
     await time.advance(4 * 60 * 1000);
     expect(page.data.clockLevel).toBe('last');
     await time.advance(60 * 1000);
-    expect(page.data).toMatchObject({ phase: 'timeup', clockText: '0:00', timeupText: '时间到，正在交卷…' });
+    expect(page.data).toMatchObject({ phase: 'timeup', clockText: '0:00', timeupTitle: '时间到', timeupText: '正在交卷，请稍候…' });
     await choose(page, 0);
     expect(api.put).not.toHaveBeenCalled();
     await time.advance(TIME_UP_GRACE_MS);
@@ -377,16 +377,24 @@ describe('竞答', () => {
     expect(api.puts()[3]).toEqual([`${CONTEST_ATTEMPT_ID}/items/4`, expect.objectContaining({ given: [0, 2] })]);
     expect(page.data.progressText).toBe('第 5/5 题');
     page.onPrev(); // no going back in a contest
+    page.onJump({ currentTarget: { dataset: { index: 0 } } });
+    expect(page.data.progressText).toBe('第 5/5 题');
     page.onUnload();
     expect(wx.modals).toEqual([]);
   });
 
-  test('确定 with nothing chosen says so', async () => {
+  test('确定 with nothing chosen says so; a contest that ends offline says it is over', async () => {
     const { page, api, wx } = await openContest();
     page.goTo(3);
     await page.onConfirmChoice();
     expect(wx.toasts.map((t) => t.title)).toEqual(['请先选择答案']);
     expect(api.put).not.toHaveBeenCalled();
+    api.post.mockImplementation(() => Promise.reject(offline()));
+    await choose(page, 0);
+    await page.onConfirmChoice();
+    await choose(page, 1); // the last question
+    await flush();
+    expect(page.data).toMatchObject({ phase: 'timeup', timeupTitle: '答题已结束', timeupFailed: true });
     page.onUnload();
   });
 

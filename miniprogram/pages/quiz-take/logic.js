@@ -111,6 +111,7 @@ function createQuizTakePage({ api, wx, timers = { setTimeout, clearTimeout }, no
       sheetOpen: false,
       saveText: '',
       saveLevel: '', // '', ok, saving, offline
+      timeupTitle: '',
       timeupText: '',
       timeupFailed: false,
     },
@@ -283,20 +284,21 @@ function createQuizTakePage({ api, wx, timers = { setTimeout, clearTimeout }, no
       this.refreshSheet();
     },
 
+    // A contest goes forward only, one question after another: no moving about in it.
     onPrev() {
-      this.goTo(this.data.index - 1);
+      if (!this.contest) this.goTo(this.data.index - 1);
     },
 
     onNext() {
-      this.goTo(this.data.index + 1);
+      if (!this.contest) this.goTo(this.data.index + 1);
     },
 
     onToggleSheet() {
-      this.setData({ sheetOpen: !this.data.sheetOpen });
+      if (!this.contest) this.setData({ sheetOpen: !this.data.sheetOpen });
     },
 
     onJump(event) {
-      this.goTo(Number(event.currentTarget.dataset.index));
+      if (!this.contest) this.goTo(Number(event.currentTarget.dataset.index));
     },
 
     // ---- answering ----
@@ -612,7 +614,16 @@ function createQuizTakePage({ api, wx, timers = { setTimeout, clearTimeout }, no
       this.stopTicking();
       this.stopRetrying();
       this.allowLeaving();
-      this.setData({ phase: 'timeup', clockText: '0:00', clockLevel: 'last', questionClockText: '', sheetOpen: false, timeupText: '时间到，正在交卷…', timeupFailed: false });
+      this.setData({
+        phase: 'timeup',
+        clockText: '0:00',
+        clockLevel: 'last',
+        questionClockText: '',
+        sheetOpen: false,
+        timeupTitle: '时间到',
+        timeupText: '正在交卷，请稍候…',
+        timeupFailed: false,
+      });
       const landed = this.flushing || Promise.resolve();
       const grace = new Promise((resolve) => timers.setTimeout(resolve, TIME_UP_GRACE_MS));
       return Promise.all([landed, grace]).then(() => {
@@ -639,6 +650,7 @@ function createQuizTakePage({ api, wx, timers = { setTimeout, clearTimeout }, no
           const lostText = this.lost ? `有 ${this.lost} 题的答案因网络原因未能在截止前保存。` : '';
           this.setData({
             phase: 'timeup',
+            timeupTitle: this.data.phase === 'timeup' ? '时间到' : '答题已结束',
             timeupFailed: true,
             timeupText: `作答已结束，系统会按截止时间收取答卷，截止前保存的答案都会计分。${lostText}联网后可查看成绩。`,
           });
