@@ -53,6 +53,7 @@ describe('成绩', () => {
     expect(comp.querySelectorAll('.review')).toHaveLength(8);
     expect(texts(comp, '.review--wrong .review__number')).toEqual(['第 3 题', '第 5 题', '第 8 题']);
     expect(squash(comp, '.review')[4]).toContain('A.三正确答案B.五您的选择C.七D.十');
+    expect(texts(comp, '.choice--missed .choice__text')).toEqual(['群众纪律']);
     expect(texts(comp, '.review__answers')[7]).toBe('您的答案：未作答正确答案：A');
     expect(texts(comp, '.explanation')[0]).toBe('解析党章第十条：党的最高领导机关，是党的全国代表大会和它所产生的中央委员会。');
     expect(textOf(comp, '.only-wrong')).toBe('只看错题（3）');

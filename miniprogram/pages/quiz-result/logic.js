@@ -41,7 +41,7 @@ function itemView(item) {
     options: optionsOf(item.kind, item.options).map((option) => {
       const key = answer.includes(option.index);
       const mine = given.includes(option.index);
-      return { ...option, key, mine, wrong: mine && !key, tag: tagOf(key, mine, answeredInPart) };
+      return { ...option, key, mine, wrong: mine && !key, missed: key && !mine && answeredInPart, tag: tagOf(key, mine, answeredInPart) };
     }),
     givenText: choiceText(item.kind, given) || '未作答',
     answerText: choiceText(item.kind, answer),
