@@ -1,10 +1,10 @@
 // Home: quick entries (扫码签到 for any meeting, 会议, …) and what needs the member today or tomorrow.
 // Only what the server knows is shown as fact: entries and cards of a feature (党费, 学习, 手机报) appear
 // when `/api/home` lists it in `features`, and a card only when its figure is in the answer.
+const { QUIZZES_PAGE } = require('../../utils/quiz');
 const { showError, leadsToLogin } = require('../../utils/api');
 const { beijing, beijingParts } = require('../../utils/time');
 const { checkinCodeFrom, meetingIdFromCode } = require('../../utils/links');
-const { QUIZZES_PAGE } = require('../../utils/quiz');
 
 const HOME_PATH = '/api/home';
 
