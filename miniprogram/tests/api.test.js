@@ -93,6 +93,15 @@ test('the server error shape becomes a Chinese toast', async () => {
   expect(wx.toasts[0]).toMatchObject({ title: '邀请码已过期，请联系支部书记重新发放', icon: 'none' });
 });
 
+test('put sends its body with the session, as a saved quiz answer is', async () => {
+  const wx = createFakeWx({ handler: () => ok({ saved: true, answered_at: '2026-11-24T04:00:05+00:00' }) });
+  wx.setStorageSync(TOKEN_KEY, 'tok-1');
+  const api = createClient({ wx, baseUrl: BASE });
+  expect(await api.put('/api/attempts/301/items/3', { given: [0, 2] }, { retry: false })).toMatchObject({ saved: true });
+  expect(wx.requests[0]).toMatchObject({ method: 'PUT', url: `${BASE}/api/attempts/301/items/3`, data: { given: [0, 2] } });
+  expect(wx.requests[0].header.Authorization).toBe('Bearer tok-1');
+});
+
 test('a server error without our shape still gets a readable message', async () => {
   const wx = createFakeWx({ handler: () => ({ statusCode: 502, data: '<html>Bad Gateway</html>' }) });
   const api = createClient({ wx, baseUrl: BASE });

@@ -12,7 +12,10 @@ const PHONE_CSS = path.join(__dirname, '..', '..', 'tests', 'screens', 'phone.cs
 const PHONE_WIDTH = 375; // px; WeChat's 750rpx
 const NAME = /^[a-z0-9][a-z0-9_-]*$/i; // file-name safe: letters, digits, - and _
 
-function saveScreen(comp, page, state) {
+// `modal`: the wx.showModal options the page asked with ({title, content, confirmText, cancelText,
+// showCancel}), drawn as WeChat draws its dialog over the first screen — a question the member answers
+// is part of what they see.
+function saveScreen(comp, page, state, { modal = null } = {}) {
   const dir = process.env.SCREENS_DIR;
   if (!dir) return null;
   if (!NAME.test(page) || !NAME.test(state)) {
@@ -20,14 +23,14 @@ function saveScreen(comp, page, state) {
   }
   fs.mkdirSync(dir, { recursive: true });
   const file = path.join(dir, `${page}--${state}.html`);
-  fs.writeFileSync(file, screenHtml(comp, page, state), 'utf8');
+  fs.writeFileSync(file, screenHtml(comp, page, state, { modal }), 'utf8');
   return file;
 }
 
 // ---- what is saved ----
 
 // `root` is the mini-program folder (app.json, app.wxss, pages/); tests may point it elsewhere.
-function screenHtml(comp, page, state, { root = MP_ROOT } = {}) {
+function screenHtml(comp, page, state, { root = MP_ROOT, modal = null } = {}) {
   const ctx = { components: new Map() };
   const top = comp.dom;
   const rootComponent = componentOf(top);
@@ -53,7 +56,7 @@ function screenHtml(comp, page, state, { root = MP_ROOT } = {}) {
     `<style>/* phone frame and WeChat defaults */\n${fs.readFileSync(PHONE_CSS, 'utf8')}</style>`,
     ...styles.map(([name, css]) => `<style>/* ${name} */\n${css}</style>`),
     '</head><body>',
-    frame(settings, `<div class="wx-page">${body}</div>`),
+    frame(settings, `<div class="wx-page">${body}</div>`, modal),
     '</body></html>',
     '',
   ].join('\n');
@@ -77,7 +80,20 @@ function pageSettings(root, page) {
   };
 }
 
-function frame(settings, page) {
+// wx.showModal as WeChat draws it: a white dialog on a dark mask, the cancel and confirm buttons below.
+function modalHtml(modal) {
+  if (!modal) return '';
+  const cancel = modal.showCancel === false ? '' : `<span class="wx-modal__button wx-modal__button--cancel">${escapeText(modal.cancelText || '取消')}</span>`;
+  return [
+    '<div class="phone__mask"><div class="wx-modal" role="dialog">',
+    modal.title ? `<div class="wx-modal__title">${escapeText(modal.title)}</div>` : '',
+    modal.content ? `<div class="wx-modal__content">${escapeText(modal.content)}</div>` : '',
+    `<div class="wx-modal__buttons">${cancel}<span class="wx-modal__button wx-modal__button--confirm">${escapeText(modal.confirmText || '确定')}</span></div>`,
+    '</div></div>',
+  ].join('');
+}
+
+function frame(settings, page, modal = null) {
   const nav = `background:${settings.navBackground};color:${settings.navText}`;
   const capsule = settings.navText === '#000000' ? 'phone__capsule phone__capsule--black' : 'phone__capsule';
   const tabs = settings.tabBar
@@ -102,6 +118,7 @@ function frame(settings, page) {
     ...bars,
     `<div class="phone__body">${page}</div>`,
     tabs,
+    modalHtml(modal),
     '<div class="phone__fold"><span>首屏</span></div>',
     '</div>',
   ].join('');

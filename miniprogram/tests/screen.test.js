@@ -105,3 +105,15 @@ test("a page that draws its own navigation bar keeps only WeChat's capsule over 
     fs.rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a question the page asked (wx.showModal) is drawn over the first screen, its text escaped', () => {
+  const modal = { title: '还有 6 题未作答', content: '未作答的题不得分。<b>确定</b>现在交卷吗？', confirmText: '交卷', cancelText: '继续作答' };
+  const body = bodyOf(screenHtml(render('<view>试卷</view>', {}), 'quiz-take', 'confirm', { modal }));
+  expect(body).toContain('<div class="phone__mask"><div class="wx-modal" role="dialog"><div class="wx-modal__title">还有 6 题未作答</div>');
+  expect(body).toContain('<div class="wx-modal__content">未作答的题不得分。&lt;b&gt;确定&lt;/b&gt;现在交卷吗？</div>');
+  expect(body).toContain('<span class="wx-modal__button wx-modal__button--cancel">继续作答</span><span class="wx-modal__button wx-modal__button--confirm">交卷</span>');
+  const alone = bodyOf(screenHtml(render('<view>试卷</view>', {}), 'quiz-take', 'notice', { modal: { title: '答案还没有保存', showCancel: false } }));
+  expect(alone).not.toContain('wx-modal__button--cancel');
+  expect(alone).toContain('wx-modal__button--confirm">确定</span>');
+  expect(bodyOf(screenHtml(render('<view>试卷</view>', {}), 'quiz-take', 'plain'))).not.toContain('phone__mask');
+});

@@ -1,6 +1,7 @@
 // Home: quick entries (扫码签到 for any meeting, 会议, …) and what needs the member today or tomorrow.
 // Only what the server knows is shown as fact: entries and cards of a feature (党费, 学习, 手机报) appear
 // when `/api/home` lists it in `features`, and a card only when its figure is in the answer.
+const { QUIZZES_PAGE } = require('../../utils/quiz');
 const { showError, leadsToLogin } = require('../../utils/api');
 const { beijing, beijingParts } = require('../../utils/time');
 const { checkinCodeFrom, meetingIdFromCode } = require('../../utils/links');
@@ -16,7 +17,7 @@ const ENTRIES = [
   { key: 'code', label: '签到码', icon: '码', feature: 'meetings', url: '/pages/my-code/index', tab: true },
   { key: 'attendance', label: '我的出勤', icon: '勤', feature: 'meetings', url: '/pages/attendance/index' },
   { key: 'dues', label: '党费', icon: '费', feature: 'dues', url: '/pages/dues/index' },
-  { key: 'study', label: '学习', icon: '学', feature: 'study', url: '/pages/study/index' },
+  { key: 'study', label: '学习', icon: '学', feature: 'study', url: QUIZZES_PAGE },
   { key: 'newspaper', label: '手机报', icon: '报', feature: 'newspaper', url: INBOX_PAGE, tab: true },
 ];
 // Pages that are tabs: WeChat opens them with switchTab, never navigateTo.
@@ -107,7 +108,7 @@ function cardsFrom(home, now = new Date()) {
       empty: !home.open_quizzes,
       emptyText: '暂无进行中的答题',
       text: home.open_quizzes ? `${home.open_quizzes} 个答题进行中` : '',
-      link: '/pages/study/index',
+      link: QUIZZES_PAGE,
     });
   }
   return cards;

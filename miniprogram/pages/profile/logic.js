@@ -1,9 +1,19 @@
 // My profile: the member's own record (ID-card number masked by the server), which reminders they will
-// receive (消息提醒, with a tap to allow one more), my attendance, log out, unbind.
+// receive (消息提醒, with a tap to allow one more), my attendance, my quizzes and points where the
+// deployment has them, log out, unbind.
 const { showError } = require('../../utils/api');
 const { askFor } = require('../../utils/subscribe');
+const { QUIZZES_PAGE, POINTS_PAGE } = require('../../utils/quiz');
 
 const SUBSCRIPTIONS = '/api/me/subscriptions';
+const HOME_PATH = '/api/home';
+
+// 学习答题 and 我的积分 are offered where the server lists the `study` feature: its home answer, kept on
+// the phone by the home page (the first tab, always opened first), says so without asking again.
+function studyOffered(api) {
+  const home = typeof api.cached === 'function' ? api.cached(HOME_PATH) : null;
+  return Boolean(home && Array.isArray(home.features) && home.features.includes('study'));
+}
 
 function rowsFrom(member) {
   return [
@@ -41,7 +51,7 @@ function remindersFrom(answer) {
 
 function createProfilePage({ api, wx }) {
   return {
-    data: { state: 'loading', stateMessage: '', rows: [], reminders: [] },
+    data: { state: 'loading', stateMessage: '', rows: [], reminders: [], study: false },
 
     onShow() {
       return this.load();
@@ -61,6 +71,7 @@ function createProfilePage({ api, wx }) {
             stateMessage: '',
             rows: rowsFrom(member),
             reminders: remindersFrom(subscriptions),
+            study: studyOffered(api),
           }),
         )
         .catch((err) => {
@@ -92,6 +103,14 @@ function createProfilePage({ api, wx }) {
       wx.navigateTo({ url: '/pages/attendance/index' });
     },
 
+    openQuizzes() {
+      wx.navigateTo({ url: QUIZZES_PAGE });
+    },
+
+    openPoints() {
+      wx.navigateTo({ url: POINTS_PAGE });
+    },
+
     onLogout() {
       return api
         .logout()
@@ -119,4 +138,4 @@ function createProfilePage({ api, wx }) {
   };
 }
 
-module.exports = { createProfilePage, rowsFrom, remindersFrom };
+module.exports = { createProfilePage, rowsFrom, remindersFrom, studyOffered };

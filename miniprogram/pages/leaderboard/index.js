@@ -1,0 +1,3 @@
+const { createLeaderboardPage } = require('./logic');
+
+Page(createLeaderboardPage({ api: require('../../utils/client'), wx }));

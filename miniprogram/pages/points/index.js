@@ -1,0 +1,3 @@
+const { createPointsPage } = require('./logic');
+
+Page(createPointsPage({ api: require('../../utils/client'), wx }));

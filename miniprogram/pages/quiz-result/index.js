@@ -1,0 +1,3 @@
+const { createQuizResultPage } = require('./logic');
+
+Page(createQuizResultPage({ api: require('../../utils/client'), wx }));

@@ -1,0 +1,3 @@
+const { createQuizTakePage } = require('./logic');
+
+Page(createQuizTakePage({ api: require('../../utils/client'), wx }));

@@ -1,0 +1,3 @@
+const { createQuizzesPage } = require('./logic');
+
+Page(createQuizzesPage({ api: require('../../utils/client'), wx }));

@@ -1,0 +1,3 @@
+const { createWrongAnswersPage } = require('./logic');
+
+Page(createWrongAnswersPage({ api: require('../../utils/client'), wx }));
