@@ -50,12 +50,13 @@ from server.orgs.models import Organisation, OrgKind  # noqa: E402
 from server.orgs.services import create_org  # noqa: E402
 from server.tasks import huey, run_pending_jobs  # noqa: E402
 from server.wechat.emulator.testing import RunningEmulator, running_emulator  # noqa: E402
+from tests.database import USING_POSTGRES, empty_tables  # noqa: E402
+from tests.hashing import hash_as_in_production  # noqa: E402  (and the suite's cheap password hashing)
 
 PASSWORD = "Secret#2026"
 TEMPLATES = {"tmpl_meeting": ["thing1", "time2", "thing3"]}
 #: the check-in link prefix of the tests' deployment (mp_config `checkin_link_prefix`)
 CHECKIN_LINK_PREFIX = "https://dangwu.example.cn/m/checkin"
-USING_POSTGRES = database_url().startswith("postgresql")
 USING_REDIS = redis_url() is not None
 
 
@@ -154,17 +155,6 @@ def app(emulator: RunningEmulator) -> Iterator[Flask]:
         db.engine.dispose()  # close pooled connections before the interpreter warns about them
 
 
-def _empty_tables() -> None:
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as connection:
-        if USING_POSTGRES:
-            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            connection.execute(sa.text("PRAGMA defer_foreign_keys=ON"))  # checked at commit, when all are gone
-            for table in tables:
-                connection.execute(sa.text(f"DELETE FROM {table}"))
-
-
 @pytest.fixture(autouse=True)
 def _clean_state(request) -> Iterator[None]:
     """Every test that uses the app starts with empty tables, an empty queue and fresh rate limits."""
@@ -174,7 +164,7 @@ def _clean_state(request) -> Iterator[None]:
     app: Flask = request.getfixturevalue("app")
     request.getfixturevalue("emulator").state.clear_failures()
     with app.app_context():
-        _empty_tables()
+        empty_tables()
         huey.flush()
         limiter.reset()
         yield
@@ -254,9 +244,15 @@ def tree(tree_builder) -> dict[str, Organisation]:
 
 
 @pytest.fixture
+def production_password_hashing(monkeypatch) -> None:
+    """Passwords hashed and checked at the production cost (tests/hashing.py)."""
+    hash_as_in_production(monkeypatch)
+
+
+@pytest.fixture
 def reset_database(app) -> Callable[[], None]:
     """Empty every table again in the middle of a test (ids start from 1 again)."""
-    return _empty_tables
+    return empty_tables
 
 
 VALID_ID_CARDS = ["11010519491231002X", "440524188001010014", "110101199003074477", "110101199003075777"]
