@@ -42,6 +42,7 @@ from server.auth.admin_services import create_admin  # noqa: E402
 from server.auth.models import AdminUser, Role  # noqa: E402
 from server.config import database_url, redis_url  # noqa: E402
 from server.db import db  # noqa: E402
+from server.demo import seed  # noqa: E402
 from server.extensions import limiter  # noqa: E402
 from server.members.models import DuesCategory, Gender, Member, MemberStatus  # noqa: E402
 from server.members.schemas import clean_member_data  # noqa: E402
@@ -50,7 +51,7 @@ from server.orgs.models import Organisation, OrgKind  # noqa: E402
 from server.orgs.services import create_org  # noqa: E402
 from server.tasks import huey, run_pending_jobs  # noqa: E402
 from server.wechat.emulator.testing import RunningEmulator, running_emulator  # noqa: E402
-from tests.database import USING_POSTGRES, empty_tables  # noqa: E402
+from tests.database import USING_POSTGRES, Snapshot, empty_tables  # noqa: E402
 from tests.hashing import hash_as_in_production  # noqa: E402  (and the suite's cheap password hashing)
 
 PASSWORD = "Secret#2026"
@@ -181,6 +182,25 @@ def _clean_state(request) -> Iterator[None]:
         yield
         db.session.rollback()
         db.session.remove()
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(app) -> tuple[dict[str, str], Snapshot]:
+    """The demo committee seeded once per test process, and its admin logins."""
+    with app.app_context():
+        empty_tables()
+        accounts = seed(members_per_branch=12)
+        db.session.commit()
+        db.session.remove()
+        return {username: password for username, password, _ in accounts}, Snapshot.take()
+
+
+@pytest.fixture
+def demo(demo_snapshot) -> dict[str, str]:
+    """The demo committee (what `make run` shows), as seeded, whatever the test before changed; the admin logins."""
+    accounts, snapshot = demo_snapshot
+    snapshot.restore()
+    return accounts
 
 
 @pytest.fixture

@@ -10,9 +10,7 @@ from playwright.sync_api import Browser, Page, Playwright
 
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from server.config import PROJECT_ROOT
-from server.db import db
-from server.demo import DEMO_PASSWORD, seed
-from tests.database import Snapshot, empty_tables
+from server.demo import DEMO_PASSWORD
 
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 
@@ -23,25 +21,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
-
-
-@pytest.fixture(scope="session")
-def demo_snapshot(app) -> tuple[dict[str, str], Snapshot]:
-    """The demo committee seeded once per test process, and its admin logins."""
-    with app.app_context():
-        empty_tables()
-        accounts = seed(members_per_branch=12)
-        db.session.commit()
-        db.session.remove()
-        return {username: password for username, password, _ in accounts}, Snapshot.take()
-
-
-@pytest.fixture
-def demo(demo_snapshot) -> dict[str, str]:
-    """The demo committee (what `make run` shows), as seeded, whatever the test before changed; the admin logins."""
-    accounts, snapshot = demo_snapshot
-    snapshot.restore()
-    return accounts
 
 
 @pytest.fixture

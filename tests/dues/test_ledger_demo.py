@@ -5,16 +5,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from server.db import db
-from server.demo import seed
 from server.dues import arrears, ledger
 from server.dues.ledger_models import DuesRemittance
 from server.dues.months import add_months, current_month
 from server.orgs.models import Organisation
 
 
-def test_the_demo_shows_arrears_remittances_and_a_ledger(app):
-    seed(members_per_branch=6)
-    db.session.commit()
+def test_the_demo_shows_arrears_remittances_and_a_ledger(demo):
     items = arrears.members_in_arrears("/")
     assert any(item.flagged for item in items) and any(not item.flagged for item in items)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DuesRemittance)) > 0
