@@ -6,10 +6,13 @@ A server that was asked for but cannot be reached stops the run with an error; i
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import fcntl
 import json
 import logging
 import os
+import pickle
 import re
 import tempfile
 import threading
@@ -183,19 +186,39 @@ def _clean_state(request) -> Iterator[None]:
         db.session.remove()
 
 
-@pytest.fixture(scope="session")
-def demo_snapshot(app) -> tuple[dict[str, str], Snapshot]:
-    """The demo committee seeded once per test process, and its admin logins."""
-    # Imported when first needed: it imports every domain's models, and the audit test lists the audited
-    # models already imported when it is collected (AUDITED in tests/audit/test_every_entry_has_its_organisation.py).
-    from server.demo import seed
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Held by one test process of the run at a time."""
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
 
-    with app.app_context():
-        empty_tables()
-        accounts = seed(members_per_branch=12)
-        db.session.commit()
-        db.session.remove()
-        return {username: password for username, password, _ in accounts}, Snapshot.take()
+
+@pytest.fixture(scope="session")
+def demo_snapshot(app, request, tmp_path_factory) -> tuple[dict[str, str], Snapshot]:
+    """The demo committee and its admin logins, seeded by the run's first test process that needs them.
+
+    Seeding takes seconds (tens on a busy PostgreSQL); the other workers of the run read the rows from a
+    file in the folder they share and write them into their own database.
+    """
+    worker = hasattr(request.config, "workerinput")
+    shared = tmp_path_factory.getbasetemp().parent if worker else tmp_path_factory.getbasetemp()
+    saved = shared / "demo-snapshot.pickle"
+    with _exclusive(shared / "demo-snapshot.lock"):
+        if saved.exists():
+            return pickle.loads(saved.read_bytes())
+        # Imported when first needed: it imports every domain's models, and the audit test lists the
+        # audited models already imported when it is collected (tests/audit/test_every_entry_has_its_organisation.py).
+        from server.demo import seed
+
+        with app.app_context():
+            empty_tables()
+            accounts = seed(members_per_branch=12)
+            db.session.commit()
+            db.session.remove()
+            demo = {username: password for username, password, _ in accounts}, Snapshot.take()
+        saved.write_bytes(pickle.dumps(demo))
+        return demo
 
 
 @pytest.fixture
