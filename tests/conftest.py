@@ -6,10 +6,13 @@ A server that was asked for but cannot be reached stops the run with an error; i
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
+import fcntl
 import json
 import logging
 import os
+import pickle
 import re
 import tempfile
 import threading
@@ -50,13 +53,25 @@ from server.orgs.models import Organisation, OrgKind  # noqa: E402
 from server.orgs.services import create_org  # noqa: E402
 from server.tasks import huey, run_pending_jobs  # noqa: E402
 from server.wechat.emulator.testing import RunningEmulator, running_emulator  # noqa: E402
+from tests.database import USING_POSTGRES, Snapshot, empty_tables  # noqa: E402
+from tests.hashing import hash_as_in_production  # noqa: E402  (and the suite's cheap password hashing)
 
 PASSWORD = "Secret#2026"
 TEMPLATES = {"tmpl_meeting": ["thing1", "time2", "thing3"]}
 #: the check-in link prefix of the tests' deployment (mp_config `checkin_link_prefix`)
 CHECKIN_LINK_PREFIX = "https://dangwu.example.cn/m/checkin"
-USING_POSTGRES = database_url().startswith("postgresql")
 USING_REDIS = redis_url() is not None
+
+
+@sa.event.listens_for(sa.engine.Engine, "connect")
+def _sqlite_without_fsync(dbapi_connection, connection_record) -> None:
+    """The suite's SQLite file is not synced to disk at each commit (production's is: server/db.py).
+
+    Syncing only guards against the machine losing power; other connections and processes see the same
+    data either way. It cost a few milliseconds on each of the suite's tens of thousands of commits.
+    """
+    if type(dbapi_connection).__module__ == "sqlite3":
+        dbapi_connection.execute("PRAGMA synchronous=OFF")
 
 
 def pytest_report_header(config) -> list[str]:
@@ -154,20 +169,6 @@ def app(emulator: RunningEmulator) -> Iterator[Flask]:
         db.engine.dispose()  # close pooled connections before the interpreter warns about them
 
 
-def _empty_tables() -> None:
-    tables = [table.name for table in reversed(db.metadata.sorted_tables)]
-    with db.engine.begin() as connection:
-        if USING_POSTGRES:
-            connection.execute(sa.text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            connection.execute(sa.text("PRAGMA defer_foreign_keys=ON"))  # checked at commit, when all are gone
-            # ON DELETE RESTRICT is not deferred: a parent organisation deleted before its child, in whatever
-            # order SQLite visits the rows, fails at once. Detached from each other, the order does not matter.
-            connection.execute(sa.text("UPDATE organisations SET parent_id = NULL WHERE parent_id IS NOT NULL"))
-            for table in tables:
-                connection.execute(sa.text(f"DELETE FROM {table}"))
-
-
 @pytest.fixture(autouse=True)
 def _clean_state(request) -> Iterator[None]:
     """Every test that uses the app starts with empty tables, an empty queue and fresh rate limits."""
@@ -177,12 +178,55 @@ def _clean_state(request) -> Iterator[None]:
     app: Flask = request.getfixturevalue("app")
     request.getfixturevalue("emulator").state.clear_failures()
     with app.app_context():
-        _empty_tables()
+        empty_tables()
         huey.flush()
         limiter.reset()
         yield
         db.session.rollback()
         db.session.remove()
+
+
+@contextlib.contextmanager
+def _exclusive(lock: Path) -> Iterator[None]:
+    """Held by one test process of the run at a time."""
+    with lock.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+@pytest.fixture(scope="session")
+def demo_snapshot(app, request, tmp_path_factory) -> tuple[dict[str, str], Snapshot]:
+    """The demo committee and its admin logins, seeded by the run's first test process that needs them.
+
+    Seeding takes seconds (tens on a busy PostgreSQL); the other workers of the run read the rows from a
+    file in the folder they share and write them into their own database.
+    """
+    worker = hasattr(request.config, "workerinput")
+    shared = tmp_path_factory.getbasetemp().parent if worker else tmp_path_factory.getbasetemp()
+    saved = shared / "demo-snapshot.pickle"
+    with _exclusive(shared / "demo-snapshot.lock"):
+        if saved.exists():
+            return pickle.loads(saved.read_bytes())
+        # Imported when first needed: it imports every domain's models, and the audit test lists the
+        # audited models already imported when it is collected (tests/audit/test_every_entry_has_its_organisation.py).
+        from server.demo import seed
+
+        with app.app_context():
+            empty_tables()
+            accounts = seed(members_per_branch=12)
+            db.session.commit()
+            db.session.remove()
+            demo = {username: password for username, password, _ in accounts}, Snapshot.take()
+        saved.write_bytes(pickle.dumps(demo))
+        return demo
+
+
+@pytest.fixture
+def demo(demo_snapshot) -> dict[str, str]:
+    """The demo committee (what `make run` shows), as seeded, whatever the test before changed; the admin logins."""
+    accounts, snapshot = demo_snapshot
+    snapshot.restore()
+    return accounts
 
 
 @pytest.fixture
@@ -257,9 +301,15 @@ def tree(tree_builder) -> dict[str, Organisation]:
 
 
 @pytest.fixture
+def production_password_hashing(monkeypatch) -> None:
+    """Passwords hashed and checked at the production cost (tests/hashing.py)."""
+    hash_as_in_production(monkeypatch)
+
+
+@pytest.fixture
 def reset_database(app) -> Callable[[], None]:
     """Empty every table again in the middle of a test (ids start from 1 again)."""
-    return _empty_tables
+    return empty_tables
 
 
 VALID_ID_CARDS = ["11010519491231002X", "440524188001010014", "110101199003074477", "110101199003075777"]

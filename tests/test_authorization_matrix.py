@@ -13,6 +13,7 @@ branch (side "b"). The rules (server/auth/scope.py):
 
 from __future__ import annotations
 
+import copy
 import io
 import re
 from collections.abc import Callable
@@ -40,6 +41,7 @@ from server.members.models import ImportStatus, MemberImport
 from server.newspaper.models import IssueStatus, Narrowing, NewsArticle, NewsAudience, NewsIssue
 from server.orgs.models import Organisation
 from tests.conftest import PASSWORD, AdminBrowser
+from tests.database import Snapshot
 from tests.quizzes.factories import matrix_objects
 
 ANONYMOUS = "anonymous"
@@ -929,12 +931,26 @@ def callers(app) -> Callers:
     return Callers(app)
 
 
+@pytest.fixture(scope="module")
+def built_world() -> dict[str, Any]:
+    """The world and a snapshot of the database holding it, made by the module's first ``world_factory()``."""
+    return {}
+
+
 @pytest.fixture
-def world_factory(app, tree_builder, make_member, password_hash, reset_database) -> Callable[[], World]:
+def world_factory(app, tree_builder, make_member, password_hash, reset_database, built_world) -> Callable[[], World]:
+    """``world_factory()``: the world as first built, whatever was written since; built once per module,
+    then put back from its snapshot (the same rows and ids) in a fraction of the time."""
+
     def build() -> World:
-        reset_database()
-        db.session.expire_all()
-        return build_world(tree_builder, make_member, password_hash)
+        db.session.rollback()  # nothing of the test's transaction may see the world it replaces
+        if built_world:
+            built_world["snapshot"].restore()
+        else:
+            reset_database()
+            built_world["world"] = build_world(tree_builder, make_member, password_hash)
+            built_world["snapshot"] = Snapshot.take()
+        return copy.deepcopy(built_world["world"])
 
     return build
 

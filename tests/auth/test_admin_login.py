@@ -242,7 +242,9 @@ def test_refusals_carry_stable_codes(app, tree):
         assert refused.value.code == code
 
 
-def test_a_login_records_its_time_and_upgrades_an_older_password_hash(app, make_admin, tree):
+def test_a_login_records_its_time_and_upgrades_an_older_password_hash(
+    app, make_admin, tree, production_password_hashing
+):
     from argon2 import PasswordHasher
 
     from server.auth.passwords import needs_rehash, verify_password

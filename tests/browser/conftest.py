@@ -10,8 +10,7 @@ from playwright.sync_api import Browser, Page, Playwright
 
 from scripts.chromium import CHROMIUM, CHROMIUM_ARGS
 from server.config import PROJECT_ROOT
-from server.db import db
-from server.demo import DEMO_PASSWORD, seed
+from server.demo import DEMO_PASSWORD
 
 SCREENSHOTS = PROJECT_ROOT / "test-artifacts" / "screenshots"
 
@@ -22,14 +21,6 @@ def browser(playwright: Playwright) -> Iterator[Browser]:
     browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
     yield browser
     browser.close()
-
-
-@pytest.fixture
-def demo(app) -> dict:
-    """The demo committee (what `make run` shows); returns the admin logins."""
-    accounts = seed(members_per_branch=12)
-    db.session.commit()
-    return {username: password for username, password, _ in accounts}
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from server.db import db
-from server.demo import seed
 from server.dues import arrears, ledger, refunds
 from server.dues.ledger_models import DuesRemittance
 from server.dues.months import add_months, current_month
@@ -15,9 +14,7 @@ from server.dues.reconcile import bill_differences
 from server.orgs.models import Organisation
 
 
-def test_the_demo_shows_arrears_remittances_and_a_ledger(app):
-    seed(members_per_branch=6)
-    db.session.commit()
+def test_the_demo_shows_arrears_remittances_and_a_ledger(demo):
     items = arrears.members_in_arrears("/")
     assert any(item.flagged for item in items) and any(not item.flagged for item in items)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(DuesRemittance)) > 0

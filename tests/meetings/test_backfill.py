@@ -458,11 +458,7 @@ def test_attendance_rates_count_backfilled_meetings_apart(tree, make_member, cli
 # --- the demo --------------------------------------------------------------------------------------
 
 
-def test_the_demo_shows_a_backfill_at_first_open(app):
-    from server.demo import seed
-
-    seed(members_per_branch=6)
-    db.session.commit()
+def test_the_demo_shows_a_backfill_at_first_open(demo):
     (meeting,) = [m for m in meetings() if m.backfilled]
     assert meeting.backfill_reason and meeting.created_by_id is not None
     assert meeting.ends_at < meeting.created_at

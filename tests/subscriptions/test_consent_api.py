@@ -124,14 +124,11 @@ def test_taps_at_once_lose_no_count(bound, live_server):
     assert db.session.scalar(sa.select(Subscription.remaining)) == taps
 
 
-def test_some_demo_members_have_allowed_reminders(client):
+def test_some_demo_members_have_allowed_reminders(client, demo):
     from server.auth.member_services import _start_session
     from server.auth.models import WechatBinding
-    from server.demo import seed
     from server.members.models import Member
 
-    seed(members_per_branch=6)
-    db.session.commit()
     rows = db.session.scalars(sa.select(Subscription)).all()
     assert rows and {row.template_id for row in rows} == {"tmpl_meeting"}  # the tests' deployment has one
     bound = dict(db.session.execute(sa.select(WechatBinding.member_id, WechatBinding.openid)).all())

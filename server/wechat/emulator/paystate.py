@@ -8,6 +8,7 @@ notifications it owes are queued and sent by ``paynotify.NotificationOutbox``; t
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 import threading
@@ -422,6 +423,16 @@ def _notify_url_ok(url: str) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost"))
 
 
+@functools.lru_cache(maxsize=8)
+def _private_key(pem: str) -> RSAPrivateKey:
+    """Read once per key: checking an RSA key costs a tenth of a second, and the tests start an emulator each."""
+    from cryptography.hazmat.primitives.serialization import load_pem_private_key
+
+    key = load_pem_private_key(pem.encode(), password=None)
+    assert isinstance(key, RSAPrivateKey)
+    return key
+
+
 def load_pay_state(
     *,
     appid: str,
@@ -435,15 +446,15 @@ def load_pay_state(
     platform_private_key_pem: str | None = None,
 ) -> PayState:
     """A ``PayState`` with the committed test-only keys and values unless others are given."""
-    from cryptography.hazmat.primitives.serialization import load_pem_private_key, load_pem_public_key
+    from cryptography.hazmat.primitives.serialization import load_pem_public_key
 
     from server.wechat.pay import settings
 
     merchant_pem = merchant_public_key_pem or settings.TEST_MERCHANT_PUBLIC_KEY_FILE.read_text()
     platform_pem = platform_private_key_pem or settings.TEST_PLATFORM_PRIVATE_KEY_FILE.read_text()
     merchant_key = load_pem_public_key(merchant_pem.encode())
-    platform_key = load_pem_private_key(platform_pem.encode(), password=None)
-    assert isinstance(merchant_key, RSAPublicKey) and isinstance(platform_key, RSAPrivateKey)
+    platform_key = _private_key(platform_pem)
+    assert isinstance(merchant_key, RSAPublicKey)
     return PayState(
         appid=appid,
         mchid=mchid or settings.TEST_MCHID,
