@@ -58,7 +58,7 @@ test('bind with the WeChat phone number, read the profile and the home page', as
   expect(me.name).toBe(member.phone.name);
   expect(me.id_card).toMatch(/^\d{6}\*{8}[\dX]{4}$/);
   const home = await api.get('/api/home');
-  expect(home).toMatchObject({ member_name: member.phone.name, features: ['meetings'] });
+  expect(home).toMatchObject({ member_name: member.phone.name, features: ['meetings', 'dues', 'newspaper', 'study'] });
   expect(home).not.toHaveProperty('unpaid_dues_fen'); // no dues feature yet, so no figure pretending there is
 });
 

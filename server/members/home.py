@@ -17,7 +17,7 @@ from server.timezone import local_date
 
 #: What the phone may offer. A feature adds its name when it lands ("dues", "study", "newspaper"), with
 #: its own figures in the home answer; the phone shows an entry only for a name listed here.
-FEATURES: tuple[str, ...] = ("meetings",)
+FEATURES: tuple[str, ...] = ("meetings", "dues", "newspaper", "study")
 
 #: A meeting under way is still "next" this long after it started (a member arriving late checks in).
 UNDER_WAY = timedelta(hours=3)

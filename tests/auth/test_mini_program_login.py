@@ -266,7 +266,11 @@ def test_home_greets_the_member_with_empty_sections(phone, member, invite):
     p.bind_invite(invite, "张三")
     home = p.get("/api/home").get_json()
     assert home["member_name"] == "张三" and home["branch_name"] == "甲一支部"
-    assert (home["next_meeting"], home["todos"], home["features"]) == (None, [], ["meetings"])
+    assert (home["next_meeting"], home["todos"], home["features"]) == (
+        None,
+        [],
+        ["meetings", "dues", "newspaper", "study"],
+    )
     assert "unpaid_dues_fen" not in home  # no dues feature yet: nothing to pretend about
 
 

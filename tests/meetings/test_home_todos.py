@@ -24,9 +24,9 @@ def _home(client, token_for, member) -> dict:
     return response.get_json()
 
 
-def test_no_placeholder_for_features_that_have_not_landed(client, member, token_for):
+def test_the_home_offers_each_feature_that_has_landed_and_no_placeholder_figures(client, member, token_for):
     home = _home(client, token_for, member)
-    assert home["features"] == ["meetings"]
+    assert home["features"] == ["meetings", "dues", "newspaper", "study"]
     assert home["next_meeting"] is None and home["todos"] == []
     assert not {"unpaid_dues_fen", "unread_newspapers", "open_quizzes"} & set(home)
 
