@@ -35,9 +35,11 @@ from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
 from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, PayerKind, PaymentStatus
 from server.dues.rules import ensure_rules_2008
-from server.inbox.models import InboxItem, InboxKind
+from server.inbox import services as inbox
+from server.inbox.models import InboxKind
 from server.meetings.models import LeaveRequest, Meeting, MeetingKind, Minutes, MinutesPhoto
 from server.members.models import ImportStatus, MemberImport
+from server.newspaper import audience
 from server.newspaper.models import IssueStatus, Narrowing, NewsArticle, NewsAudience, NewsIssue
 from server.orgs.models import Organisation
 from tests.conftest import PASSWORD, AdminBrowser
@@ -229,8 +231,8 @@ def _newspaper(world: World, side: str, branch: Organisation, member, author: Ad
             world.articles[side] = issue.articles[0].id
         if step == "published":
             world.articles[f"published-{side}"] = issue.articles[0].id
-        if published:
-            db.session.add(InboxItem(member_id=member.id, kind=InboxKind.NEWSPAPER, ref_id=issue.id, delivered_at=now))
+        if published:  # in the inbox of every member of the branch, the secretary's phone among them
+            inbox.deliver(InboxKind.NEWSPAPER, issue.id, audience.recipients(issue), now=now)
 
 
 def _paid(member, channel, bills) -> int:

@@ -67,6 +67,16 @@ ACTIONS = {
     "news_audience.create": "设置手机报发送范围",
     "news_audience.update": "修改手机报发送范围",
     "news_audience.delete": "移除手机报发送范围",
+    "question_bank.create": "新建题库",
+    "question_bank.update": "修改题库",
+    "question_bank.template": "下载题库导入模板",
+    "question_bank.import": "导入题目",
+    "question_bank.export": "导出题库",
+    "question.create": "新增题目",
+    "question.update": "修改题目",
+    "quiz.create": "新建答题",
+    "quiz.update": "修改答题",
+    "quiz.export": "导出答题成绩",
 }
 
 FIELDS = {

@@ -124,6 +124,8 @@ if (newsIssues) {
       { max: 100, minInterval: 0 },
     ),
   );
+}
+
 const quizResults = pageData("quiz-results-data");
 if (quizResults) {
   draw("chart-distribution", bars(quizResults.distribution, false));

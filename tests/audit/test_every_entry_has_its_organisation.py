@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from server.audit.context import Actor, acting_as
 from server.audit.models import AuditLog
 from server.auth.models import Role
-from server.db import db
+from server.db import db, utcnow
 from server.dues import bills
 from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
@@ -25,6 +25,8 @@ from server.dues.payment_models import DuesPayment, DuesRefund
 from server.dues.rules import ensure_rules_2008
 from server.newspaper import workflow
 from server.newspaper.models import Narrowing
+from server.quizzes import banks
+from server.quizzes.models import Quiz, QuizKind
 
 
 def audit_rows(admin_browser) -> list[str]:
@@ -93,6 +95,21 @@ def branch_history(tree, make_admin, make_member, make_meeting, browser, phone, 
     entries["news_issue"] = ("新建手机报", "第1期 安全生产专刊")
     entries["news_article"] = ("新增手机报文章", "节前安全大检查")
     entries["news_audience"] = ("设置手机报发送范围", f"issue #{issue.id} → org #{tree['a1'].id}")
+
+    # The quiz builder's writes, as the admin pages make them.
+    with acting_as(Actor("admin", writer.id, writer.display_name)):
+        bank = banks.create_bank(tree["a1"], "党章题库", "", writer.id)
+        clean = banks.clean_question("单选", "党的最高理想是什么？", ["实现共产主义", "其他"], "A", "", "")
+        banks.add_question(bank, clean)
+        opens = utcnow()
+        quiz = Quiz(org=tree["a1"], kind=QuizKind.PRACTICE, title="每日一练", draw_count=5, opens_at=opens)
+        quiz.closes_at = quiz.time_limit_s = quiz.attempts_allowed = quiz.pass_mark = quiz.per_question_s = None
+        quiz.banks = [bank]
+        db.session.add(quiz)
+        db.session.commit()
+    entries["question_bank"] = ("新建题库", "党章题库")
+    entries["question"] = ("新增题目", "党的最高理想是什么？")
+    entries["quiz"] = ("新建答题", "每日一练")
 
     moved = make_member(tree["a1"], "王五")
     browser("zongzhi_a").post(f"/admin/members/{moved.id}/move", {"org_id": tree["a2"].id, "reason": "工作调动"})
