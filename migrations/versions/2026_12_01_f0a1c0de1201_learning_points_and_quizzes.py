@@ -186,38 +186,15 @@ def upgrade():
 
 
 def downgrade():
-    with op.batch_alter_table('wrong_answers', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_wrong_answers_question_id'))
-
-    op.drop_table('wrong_answers')
-    with op.batch_alter_table('quiz_attempt_items', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_quiz_attempt_items_question_id'))
-
-    op.drop_table('quiz_attempt_items')
-    with op.batch_alter_table('quiz_banks', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_quiz_banks_bank_id'))
-
-    op.drop_table('quiz_banks')
-    with op.batch_alter_table('quiz_attempts', schema=None) as batch_op:
-        batch_op.drop_index('uq_quiz_attempts_one_open', sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
-        batch_op.drop_index('ix_quiz_attempts_quiz_score')
-        batch_op.drop_index('ix_quiz_attempts_open_deadline', sqlite_where=sa.text("status = 'in_progress'"), postgresql_where=sa.text("status = 'in_progress'"))
-        batch_op.drop_index('ix_quiz_attempts_member')
-
-    op.drop_table('quiz_attempts')
-    with op.batch_alter_table('questions', schema=None) as batch_op:
-        batch_op.drop_index('ix_questions_bank_active')
-
-    op.drop_table('questions')
-    with op.batch_alter_table('quizzes', schema=None) as batch_op:
-        batch_op.drop_index('ix_quizzes_org_status')
-
-    op.drop_table('quizzes')
-    with op.batch_alter_table('question_banks', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_question_banks_org_id'))
-
-    op.drop_table('question_banks')
-    with op.batch_alter_table('points_entries', schema=None) as batch_op:
-        batch_op.drop_index('ix_points_entries_member_day')
-
-    op.drop_table('points_entries')
+    # Dropping a table drops its indexes with it: no batch operation (a table copy on SQLite) is needed.
+    for table in (
+        'wrong_answers',
+        'quiz_attempt_items',
+        'quiz_banks',
+        'quiz_attempts',
+        'questions',
+        'quizzes',
+        'question_banks',
+        'points_entries',
+    ):
+        op.drop_table(table)
