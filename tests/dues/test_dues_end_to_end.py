@@ -28,7 +28,7 @@ from tests.dues.conftest import owe_months
 JEST = PROJECT_ROOT / "node_modules" / ".bin" / "jest"
 
 
-def _wait_for(condition, seconds: float = 10) -> None:
+def _wait_for(condition, seconds: float = 30) -> None:
     deadline = time.monotonic() + seconds
     while not condition():
         assert time.monotonic() < deadline, "timed out"

@@ -29,7 +29,9 @@ def _error(response) -> tuple[int, str]:
 
 
 def _actions(entity: str = "news_issue") -> list[str]:
-    return list(db.session.scalars(sa.select(AuditLog.action).where(AuditLog.entity_type == entity)))
+    return list(
+        db.session.scalars(sa.select(AuditLog.action).where(AuditLog.entity_type == entity).order_by(AuditLog.id))
+    )
 
 
 def test_the_author_cannot_approve_their_own_issue(browser, tree, staff):
