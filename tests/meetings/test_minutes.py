@@ -338,7 +338,7 @@ def test_at_most_nine_photos(held):
     with pytest.raises(AppError) as refused:
         service.add_photo(minutes, "10.png", PNG)
     assert refused.value.code == "too_many_photos"
-    assert db.session.scalar(sa.select(MinutesPhoto.filename).limit(1)) == "0.png"
+    assert db.session.scalar(sa.select(MinutesPhoto.filename).order_by(MinutesPhoto.id).limit(1)) == "0.png"
 
 
 def test_two_branches_have_independent_chains(tree, held):
