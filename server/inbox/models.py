@@ -20,6 +20,9 @@ class InboxKind(enum.StrEnum):
     """What an inbox row points at (``ref_id`` is its id)."""
 
     NEWSPAPER = "newspaper"  # a published newspaper issue (news_issues.id)
+    NOTICE = "notice"  # a secretary's notice (notices.id)
+    LETTER = "letter"  # the reply to a member's letter to the mailbox (letters.id)
+    BIRTHDAY = "birthday"  # a political birthday greeting (birthday_greetings.id)
 
 
 class InboxItem(db.Model):

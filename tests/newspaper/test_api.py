@@ -49,7 +49,10 @@ def test_the_inbox_lists_issues_newest_first_a_page_at_a_time(tree, staff, make_
     assert [item["ref_id"] for item in rest["items"]] == [issues[0].id] and rest["next_cursor"] is None
     bad = phone.get("/api/inbox?cursor=not-a-cursor")
     assert bad.status_code == 422 and bad.get_json()["error"]["code"] == "invalid_cursor"
-    assert phone.get("/api/inbox/unread").get_json() == {"unread": 3, "by_kind": {"newspaper": 3}}
+    assert phone.get("/api/inbox/unread").get_json() == {
+        "unread": 3,
+        "by_kind": {"newspaper": 3, "notice": 0, "letter": 0, "birthday": 0},
+    }
 
 
 def test_opening_an_issue_marks_it_read_and_lists_its_articles(tree, staff, make_reader, phone_of):
