@@ -10,15 +10,18 @@ PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
 .PHONY: mutation mutation-sample setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin bench-quiz clean screens
 
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@scripts/check_prereqs.sh $(PYTHON)
+	@echo "setup: Python packages into $(VENV)/ (requirements-dev.txt)"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install --quiet -r requirements-dev.txt
+	@echo "setup: the admin's front-end libraries and the mini-program's test tools into node_modules/ (package-lock.json)"
 	@# `npm install --no-save` follows the lock file; `npm ci` trips over optional platform packages it omits.
-	npm install --no-save --no-audit --no-fund --loglevel=error
+	@npm install --no-save --no-audit --no-fund --loglevel=error
 	@# Browser tests drive Debian's Chromium; Chinese fonts so screenshots show text, not boxes. The fault
 	@# tests start and kill a redis-server of their own.
-	command -v chromium >/dev/null && command -v redis-server >/dev/null && fc-list :lang=zh | grep -q . || \
-		(apt-get update -qq && apt-get install -y -qq chromium fonts-noto-cjk redis-server >/dev/null)
-	touch $(STAMP)
+	@scripts/install_debian_packages.sh chromium fonts-noto-cjk redis-server
+	@touch $(STAMP)
+	@echo "setup: done"
 
 setup: $(STAMP)
 

@@ -25,14 +25,15 @@ def register(app: Flask) -> None:
     @click.option("--members-per-branch", default=30, show_default=True)
     def seed_demo(members_per_branch: int) -> None:
         """Fill an empty database with a demo committee and print the admin logins."""
-        from server.demo import seed
+        from server.demo import demo_accounts, seed
 
         accounts = seed(members_per_branch)
         db.session.commit()
-        if not accounts:
-            click.echo("数据库里已有数据，未重复生成演示数据。演示账号密码见 README。")
-            return
-        click.echo("演示数据已生成。管理后台账号（密码均相同）：")
+        if accounts:
+            click.echo("演示数据已生成。管理后台账号（密码均相同）：")
+        else:
+            accounts = demo_accounts()
+            click.echo("数据库里已有数据，未重复生成演示数据。演示账号（密码若未改过）：")
         for username, password, scope in accounts:
             click.echo(f"  {username:10s} / {password}   {scope}")
 

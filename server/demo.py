@@ -183,6 +183,17 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
     seed_ledger(all_branches, all_members)
     seed_newspaper(random.Random(seed_value + 11), committee)  # its own numbers: the rest stays as it was
     seed_quizzes(committee, all_members)
+    return _listed(accounts)
+
+
+def demo_accounts() -> list[tuple[str, str, str]]:
+    """The demo's admin accounts already in the database (a re-run of ``make run`` lists them again)."""
+    names = ["admin", "dangwei", *(f"{prefix}{n}" for n in range(1, 4) for prefix in ("zongzhi", "shuji"))]
+    return _listed(db.session.scalars(sa.select(AdminUser).where(AdminUser.username.in_(names)).order_by(AdminUser.id)))
+
+
+def _listed(accounts) -> list[tuple[str, str, str]]:
+    """(username, password, role: scope) of each account, as the banner and ``seed-demo`` print them."""
     return [
         (account.username, DEMO_PASSWORD, account.role.label + "：" + (account.org.name if account.org else "全部"))
         for account in accounts
