@@ -138,10 +138,11 @@ class Config:
         # run out; a running job renews its lease as it makes progress.
         self.JOB_LEASE_MINUTES = _int_env("JOB_LEASE_MINUTES", 5)
 
-        # Pushes of newspaper issues (and later notices), server/inbox/push.py: members claimed per job, WeChat
-        # calls at once within a job, chains of jobs per push, claims after which a push WeChat keeps
-        # answering "busy" is given up, and the quiet hours (display time zone) when pushes that are not
-        # urgent wait ("" for none). A push runs at most PUSH_JOBS × PUSH_THREADS calls at once.
+        # Pushes of newspaper issues (and later notices), server/inbox/push.py: members pushed per job, WeChat
+        # calls at once within a job (also the members claimed at a time), chains of jobs per push, claims
+        # after which a push WeChat keeps answering "busy" is given up, and the quiet hours (display time
+        # zone) when pushes that are not urgent wait ("" for none). A push runs at most PUSH_JOBS ×
+        # PUSH_THREADS calls at once.
         self.PUSH_BATCH_SIZE = _int_env("PUSH_BATCH_SIZE", 500)
         self.PUSH_THREADS = _int_env("PUSH_THREADS", 4)
         self.PUSH_JOBS = _int_env("PUSH_JOBS", 2)

@@ -2,12 +2,13 @@
 
 One push is ``(kind, ref_id, round)``: one row per recipient in ``inbox_pushes``. A job takes one batch:
 
-1. **claim** up to ``PUSH_BATCH_SIZE`` pending rows that are due, setting them ``sending`` in one
-   statement (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so several jobs take disjoint batches; SQLite has
-   one writer), and **commit before WeChat is called**;
-2. **send** them on a small thread pool (``PUSH_THREADS``, default 4): the threads only talk to WeChat,
-   the database stays with the job's own thread, and memory stays one batch;
-3. **settle** each row with WeChat's answer, and commit:
+1. **claim** as many pending rows that are due as it has threads (``PUSH_THREADS``, default 4), setting
+   them ``sending`` in one statement (PostgreSQL: ``FOR UPDATE SKIP LOCKED``, so several jobs take
+   disjoint slices; SQLite has one writer), and **commit before WeChat is called**;
+2. **send** them on the job's thread pool, one call per thread: the threads only talk to WeChat, the
+   database stays with the job's own thread;
+3. **settle** each row with WeChat's answer, and commit; then the next slice, until the job has sent
+   ``PUSH_BATCH_SIZE`` or nothing is due. A row is ``sending`` only while its own call is under way:
 
    - accepted → ``sent``; our count of the member's consent goes down by one;
    - 43101 (no consent, or used up) → ``no_quota``; our count becomes zero (``consent_gone``);
@@ -21,9 +22,10 @@ One push is ``(kind, ref_id, round)``: one row per recipient in ``inbox_pushes``
 A row claimed is never claimed again, so nothing runs twice however the job is repeated (Huey's retry, a
 duplicate delivery, the sweep). The queue may lose a job, so every minute :func:`sweep` queues again the
 pushes whose pending rows made no progress for a lease, and turns rows left ``sending`` longer than a
-lease (their worker died between the claim and the answer) into ``uncertain``. The price, as for the
-meetings' reminders, is at most one batch's messages in doubt when a worker is killed; nobody is pushed
-twice and nobody who was not in flight is missed.
+lease (their worker died between the claim and the answer) into ``uncertain``. The price of a killed
+worker is the calls it had under way, at most ``PUSH_THREADS`` per job, in doubt (WeChat has most of them
+already: a call is made the moment its row is claimed); nobody is pushed twice and nobody who was not in
+flight is missed.
 
 Quiet hours (``PUSH_QUIET_HOURS``, default 22:00–07:00 in the display time zone): a push that is not
 urgent gets ``not_before`` = the end of the quiet hours and its jobs are scheduled for then; a push still
@@ -290,12 +292,6 @@ class _Sender:
         return Result(push, Outcome.SENT)
 
 
-def send(claimed: list[Claimed], message: PushMessage, threads: int) -> list[Result]:
-    sender = _Sender(get_wechat(), message)
-    with ThreadPoolExecutor(max_workers=max(1, threads), thread_name_prefix="push") as pool:
-        return list(pool.map(sender.send, claimed))
-
-
 _USED_ONE = (
     sa.update(_subscriptions)
     .where(
@@ -386,17 +382,23 @@ def run_batch(kind: InboxKind, ref_id: int, round: int, now: datetime | None = N
         if not deferred:
             return BatchReport(Counter())  # nothing due: waiting already
         return BatchReport(Counter({"deferred": deferred}), deferred_until=until)
-    claimed = claim(kind, ref_id, round, config["PUSH_BATCH_SIZE"], now)
-    db.session.commit()  # claimed before anything is sent: no other job or retry takes these rows
-    if not claimed:
-        return BatchReport(Counter())
-    results = send(claimed, message, config["PUSH_THREADS"])
-    done = utcnow()
-    settle(results, done)
-    db.session.commit()
-    counts = Counter(r.outcome.name.lower() for r in results)
-    busy = bool(counts["busy"])
-    return BatchReport(counts, more=not busy and has_due(kind, ref_id, round, done), busy=busy)
+    counts: Counter = Counter()
+    threads, left = max(1, config["PUSH_THREADS"]), config["PUSH_BATCH_SIZE"]
+    sender = _Sender(get_wechat(), message)
+    with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="push") as pool:
+        while left > 0 and not sender.busy:
+            # A slice of one call per thread: a worker killed now leaves only its calls under way in doubt.
+            claimed = claim(kind, ref_id, round, min(threads, left), now)
+            db.session.commit()  # claimed before anything is sent: no other job or retry takes these rows
+            if not claimed:
+                break
+            results = list(pool.map(sender.send, claimed))
+            settle(results, utcnow())
+            db.session.commit()
+            counts.update(r.outcome.name.lower() for r in results)
+            left -= len(claimed)
+    busy = sender.busy
+    return BatchReport(counts, more=not busy and has_due(kind, ref_id, round, utcnow()), busy=busy)
 
 
 # --- the sweep ------------------------------------------------------------------------------------------

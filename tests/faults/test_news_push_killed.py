@@ -1,10 +1,11 @@
 """A newspaper push whose worker is killed half-way (kill -9) resumes: nobody is pushed twice, and nobody who
 was not in flight at the kill is missed.
 
-The worker claims a batch (committed) before it calls WeChat and records the answers after the batch.
-Killed in the middle, it leaves its batch ``sending``; the sweep turns those into ``uncertain`` (WeChat
-may have delivered them: the emulator did deliver some) and queues the push again, and the next worker
-sends the rest. Each member allowed two pushes, so a push sent twice would arrive twice."""
+The worker claims one member per thread (committed) before it calls WeChat and records the answers when
+those calls return. Killed in the middle, it leaves only the calls under way ``sending``; the sweep turns
+those into ``uncertain`` (WeChat may have delivered them) and queues the push
+again, and the next worker sends the rest. Each member allowed two pushes, so a push sent twice would
+arrive twice."""
 
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ news_template, password_hash = newspaper.news_template, newspaper.password_hash
 staff, make_reader = newspaper.staff, newspaper.make_reader
 
 BATCH = 4
+THREADS = 2
 
 
 def _deployment_with_the_newspaper(app: Flask, folder: Path) -> str:
@@ -52,12 +54,13 @@ def test_a_push_whose_worker_is_killed_resumes_without_duplicates_or_losses(
     published(staff.secretary, staff.general, tree["a1"], run=False)  # its delivery job waits in the queue
     # The worker shares the token the newspaper fixture fetched (Redis), so no refused call shifts the count.
     earlier = emulator.calls(SEND)
-    # WeChat holds the sixth message 3 seconds (and delivers it): the worker is killed inside its second batch.
+    # WeChat holds the sixth message 3 seconds (and delivers it): the worker is killed inside its second batch,
+    # while the fifth and sixth calls (one slice of two threads) are under way.
     emulator.delay_next(SEND, 3.0, after=BATCH + 1)
     worker = start_worker(
         MP_CONFIG=_deployment_with_the_newspaper(app, tmp_path),
         PUSH_BATCH_SIZE=str(BATCH),
-        PUSH_THREADS="2",
+        PUSH_THREADS=str(THREADS),
         PUSH_JOBS="1",
         PUSH_QUIET_HOURS="",
     )
@@ -66,8 +69,9 @@ def test_a_push_whose_worker_is_killed_resumes_without_duplicates_or_losses(
 
     statuses = dict(committed(sa.select(Push.member_id, Push.status)).all())
     in_flight = [r for r in readers if statuses[r.member.id] is PushStatus.SENDING]
-    assert len(in_flight) == BATCH  # the second batch, claimed and never settled
-    assert sorted(statuses.values()) == sorted([PushStatus.SENT, PushStatus.SENDING, PushStatus.PENDING] * BATCH)
+    assert in_flight == readers[BATCH : BATCH + THREADS]  # only the calls under way, not the whole batch
+    expected = [PushStatus.SENT] * BATCH + [PushStatus.SENDING] * THREADS + [PushStatus.PENDING] * (2 * BATCH - THREADS)
+    assert sorted(statuses.values()) == sorted(expected)
 
     lease = timedelta(minutes=app.config["JOB_LEASE_MINUTES"], seconds=1)
     assert sweep_pushes(utcnow()) == 0  # within the lease the worker might be alive
@@ -77,7 +81,7 @@ def test_a_push_whose_worker_is_killed_resumes_without_duplicates_or_losses(
     sent = messages_per_reader(emulator, readers)
     assert max(sent) == 1  # nobody twice
     not_in_flight = [n for n, r in enumerate(readers) if r not in in_flight]
-    assert [sent[n] for n in not_in_flight] == [1] * (2 * BATCH)  # nobody missed who was not in flight
+    assert [sent[n] for n in not_in_flight] == [1] * (3 * BATCH - THREADS)  # nobody missed who was not in flight
     statuses = dict(committed(sa.select(Push.member_id, Push.status)).all())
     assert {statuses[r.member.id] for r in in_flight} == {PushStatus.UNCERTAIN}
     assert sweep_pushes(utcnow() + lease + timedelta(hours=1)) == 0
