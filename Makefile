@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # so a module's shared fixtures are built once. `make test PARALLEL=` runs it in one process.
 PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
 
-.PHONY: mutation mutation-sample setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin bench-quiz clean screens
+.PHONY: mutation mutation-sample setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin bench-quiz bench-news clean screens
 
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	@scripts/check_prereqs.sh $(PYTHON)
@@ -88,6 +88,12 @@ bench-checkin: setup
 bench-quiz: setup
 	command -v wrk >/dev/null || (apt-get update -qq && apt-get install -y -qq wrk >/dev/null)
 	$(BIN)/python bench/quiz_submit_bench.py
+
+## One newspaper issue to 100,000 members: PostgreSQL, Redis, two job workers, the WeChat emulator as its own
+## process; a second run kills a worker half-way (bench/news_publish_bench.py --help). MEMBERS=5000 for a quick one.
+MEMBERS ?= 100000
+bench-news: setup
+	$(BIN)/python bench/news_publish_bench.py --members $(MEMBERS)
 
 clean:
 	rm -rf $(VENV) instance

@@ -6,10 +6,11 @@
  * and page logic, with wx.login, the phone number and the subscribe dialog answered by the WeChat
  * emulator's simulated phone.
  *
- * Started by a pytest driver (like tests/subscriptions/test_subscribe_contract.py) with `-t ^<phase>`:
+ * Started by tests/newspaper/test_news_end_to_end.py with `-t ^<phase>`:
  *   "the document"       CONTRACT_SERVER only.
  *   "before the issue"   the reader binds and taps 订阅手机报推送 on 消息; the colleague binds.
- *   (the driver publishes an issue to both, with at least one article, and runs its delivery and push)
+ *   (a secretary writes an issue to their branch in the admin, a colleague approves and publishes it; the
+ *   driver runs its delivery and push and checks the reader's message in the emulator)
  *   "after the issue"    the reader finds the push on their phone, opens the issue from 消息, reads an
  *                        article to the end, likes it and forwards it; the colleague opens the forward.
  *                        The driver then checks the statistics: one read to the end, one like, one

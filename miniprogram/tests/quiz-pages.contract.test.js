@@ -7,7 +7,7 @@
  * the score, the points and the leaderboard — with wx.login, the phone number and the subscribe dialog
  * answered by the WeChat emulator's simulated phone.
  *
- * Started by a pytest driver (like tests/subscriptions/test_subscribe_contract.py) with `-t ^<phase>`:
+ * Started by tests/quizzes/test_quiz_pages_end_to_end.py with `-t ^<phase>`:
  *   "the document"          CONTRACT_SERVER only.
  *   "the exam"              the driver has published an exam (a time limit of some minutes, one attempt,
  *                           answers revealed on submission) to the member's branch; the member binds,

@@ -5,37 +5,23 @@ tapped, and only them; their phone shows the message and 我的 shows what is le
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-from pathlib import Path
 
-from server.config import PROJECT_ROOT
 from server.db import db
 from server.meetings.tasks import due_reminders, send_meeting_reminder
 from server.wechat import subscribe
+from tests.jest_contract import run_phase
 from tests.subscriptions.conftest import _users
 
-JEST = PROJECT_ROOT / "node_modules" / ".bin" / "jest"
-SPEC = Path("miniprogram/tests/subscribe.contract.test.js")
+SPEC = "miniprogram/tests/subscribe.contract.test.js"
 
 
 def _jest(phase: str, env: dict[str, str]) -> str:
-    result = subprocess.run(
-        [str(JEST), "--ci", "--runTestsByPath", str(SPEC), "-t", f"^{phase}"],
-        cwd=PROJECT_ROOT,
-        env=os.environ | env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-    return result.stderr
+    return run_phase(SPEC, phase, env)
 
 
 def test_the_subscribe_tap_is_recorded_and_the_reminder_then_arrives(
     live_server, emulator, tree, make_member, meeting_tomorrow
 ):
-    assert JEST.exists(), "node_modules is missing: run `make setup`"
     people = {}
     for role, name, number in (("subscriber", "张三", "13700000101"), ("bystander", "李四", "13700000102")):
         make_member(tree["a1"], name, phone=number)

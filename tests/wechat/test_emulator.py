@@ -210,6 +210,16 @@ def test_subscribe_accept_and_reject(http: FlaskClient, state: EmulatorState) ->
     assert state.quota(state.openid("a"), "tmpl_dues") == 1
 
 
+def test_many_members_subscribe_in_one_call(http: FlaskClient, state: EmulatorState) -> None:
+    body = {"users": ["a", "b"], "template_ids": ["tmpl_news"], "times": 2}
+    answer = http.post("/_phone/subscribe_many", json=body).get_json()
+    assert answer == {"errMsg": "requestSubscribeMessage:ok", "users": 2, "times": 2}
+    assert [state.quota(state.openid(user), "tmpl_news") for user in ("a", "b", "c")] == [2, 2, 0]
+    for bad in ({"users": []}, {"times": 0}, {"times": True}, {"template_ids": ["tmpl_unknown"]}, {"users": [""]}):
+        assert http.post("/_phone/subscribe_many", json={**body, **bad}).status_code == 400
+    assert state.quota(state.openid("a"), "tmpl_news") == 2
+
+
 # -- subscribe messages --------------------------------------------------------------
 
 

@@ -90,6 +90,34 @@ def subscribe() -> Response:
     return jsonify(result)
 
 
+#: the most members one ``/_phone/subscribe_many`` call plays, and the most taps each
+MAX_USERS_PER_BULK, MAX_TAPS_PER_BULK = 20_000, 10
+
+
+@bp.post("/subscribe_many")
+def subscribe_many() -> Response:
+    """Many members each tap "allow" ``times`` times for the same templates, in one call: a benchmark seeds the
+    consent of 100,000 members this way instead of with 100,000 requests. The same checks as one tap."""
+    body = _body()
+    users, template_ids, times = body.get("users"), body.get("template_ids"), body.get("times", 1)
+    if not isinstance(users, list) or not 0 < len(users) <= MAX_USERS_PER_BULK:
+        raise PhoneError(-1, f"users must be a list of 1 to {MAX_USERS_PER_BULK} user names")
+    if not isinstance(times, int) or isinstance(times, bool) or not 0 < times <= MAX_TAPS_PER_BULK:
+        raise PhoneError(-1, f"times must be 1 to {MAX_TAPS_PER_BULK}")
+    if not isinstance(template_ids, list) or not template_ids:
+        raise PhoneError(10001, "requestSubscribeMessage:fail TmplIds can't be empty")
+    if len(template_ids) > MAX_TEMPLATES_PER_REQUEST:
+        raise PhoneError(20003, "requestSubscribeMessage:fail Templates count out of max bounds")
+    state = get_state()
+    if any(tid not in state.templates for tid in template_ids):
+        raise PhoneError(20001, "requestSubscribeMessage:fail No template data return")
+    names = [_user(user) for user in users]
+    for name in names:
+        for _ in range(times):
+            state.grant_subscription(name, template_ids)
+    return jsonify({"errMsg": "requestSubscribeMessage:ok", "users": len(names), "times": times})
+
+
 @bp.post("/notifications")
 def notifications() -> Response:
     """The member turns the mini-program's notifications off (or on again) in WeChat's settings:
