@@ -307,7 +307,7 @@ const POINTS_EMPTY = {
   recent: [],
 };
 
-const standing = (rank, name, points, orgName = '甲一支部') => ({ rank, name, org_name: orgName, points });
+const standing = (rank, name, points, orgName = '甲一支部') => ({ rank, name, org_name: orgName, points, is_me: name === '张三' });
 const BOARD_BRANCH = {
   scope: 'branch',
   period: 'all',

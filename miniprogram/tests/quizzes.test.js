@@ -272,7 +272,7 @@ describe('我的积分', () => {
 });
 
 describe('积分榜', () => {
-  test('my branch, all time: my row marked by rank, points and name; my standing on top', async () => {
+  test('my branch, all time: my row marked where the server says it is me; my standing on top', async () => {
     const { page, api } = await openLeaderboard();
     expect(api.get).toHaveBeenCalledWith('/api/leaderboard?scope=branch&period=all', { retry: false, cache: true });
     expect(page.data).toMatchObject({ state: 'ready', boardTitle: '甲一支部 · 总榜', myRankText: '第 4 名', myPointsText: '128 分', myHint: '' });
@@ -307,9 +307,10 @@ describe('积分榜', () => {
     expect(page.data).toMatchObject({ scope: 'committee', boardTitle: '中建某局党委 · 总榜' });
   });
 
-  test('my name unknown to the phone: no row is guessed', async () => {
-    const { page } = await openLeaderboard({ api: fakeApi() });
-    expect(page.data.rows.some((row) => row.mine)).toBe(false);
+  test('two members of my name level on points: only the row the server marks as me is mine', async () => {
+    const twin = { ...BOARD_BRANCH, items: BOARD_BRANCH.items.map((row) => (row.name === '刘洋' ? { ...row, name: '张三', is_me: false } : row)) };
+    const { page } = await openLeaderboard({ api: fakeApi({ get: { '/api/leaderboard?scope=branch&period=all': twin }, cached: { '/api/home': HOME } }) });
+    expect(page.data.rows.filter((row) => row.name === '张三').map((row) => row.mine)).toEqual([false, true]);
     expect(page.data.myRankText).toBe('第 4 名');
   });
 });

@@ -74,7 +74,7 @@ def my_leaderboard(query: dict):
         "period": period.value,
         "org_name": org.name,
         "items": [
-            {"rank": s.rank, "name": s.name, "org_name": s.org_name, "points": s.points}
+            {"rank": s.rank, "name": s.name, "org_name": s.org_name, "points": s.points, "is_me": s.member_id == identity.id}
             for s in leaderboard.top(org, period)
         ],
         "me": {"rank": rank, "points": points},

@@ -55,6 +55,7 @@ class StandingSchema(Schema):
     name = fields.String(required=True)
     org_name = fields.String(required=True, metadata={"description": "the member's branch"})
     points = fields.Integer(required=True)
+    is_me = fields.Boolean(required=True, metadata={"description": "this line is the member asking"})
 
 
 class MyStandingSchema(Schema):

@@ -234,12 +234,12 @@ def test_my_points_and_the_leaderboard_through_the_api(tree, scored, member_phon
     }
     branch = phone.get("/api/leaderboard?scope=branch&period=all").get_json()
     assert branch["org_name"] == "甲一支部" and branch["me"] == {"rank": 1, "points": 43}
-    assert [item["name"] for item in branch["items"]] == ["张三", "李四"]
+    assert [(item["name"], item["is_me"]) for item in branch["items"]] == [("张三", True), ("李四", False)]
     committee = phone.get("/api/leaderboard?scope=committee&period=month").get_json()
     assert committee["org_name"] == "测试党委" and committee["me"] == {"rank": 2, "points": 33}
     assert committee["items"][:2] == [
-        {"rank": 1, "name": "赵六", "org_name": "乙一支部", "points": 50},
-        {"rank": 2, "name": "张三", "org_name": "甲一支部", "points": 33},
+        {"rank": 1, "name": "赵六", "org_name": "乙一支部", "points": 50, "is_me": False},
+        {"rank": 2, "name": "张三", "org_name": "甲一支部", "points": 33, "is_me": True},
     ]
     response = phone.get("/api/leaderboard?scope=everyone")
     assert response.status_code == 422 and "scope" in response.get_json()["error"]["fields"]

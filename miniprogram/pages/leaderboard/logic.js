@@ -1,11 +1,9 @@
 // 积分榜: the best of my branch (本支部) or my committee (全党委), over all time (总榜) or this month
-// (本月), and where I stand — my own line on top, and my row marked where I am in the list. The server
-// lists the best and my standing; it does not name me in the list, so my row is the one with my rank,
-// my points and my name.
+// (本月), and where I stand — my own line on top, and my row marked where I am in the list (the server
+// marks it: is_me; two members of one name level on points are still told apart).
 const { leadsToLogin, showError } = require('../../utils/api');
 
 const BOARD_PATH = '/api/leaderboard';
-const HOME_PATH = '/api/home';
 const SCOPES = [
   { key: 'branch', label: '本支部' },
   { key: 'committee', label: '全党委' },
@@ -17,15 +15,7 @@ const PERIODS = [
 
 const boardPath = (scope, period) => `${BOARD_PATH}?scope=${scope}&period=${period}`;
 
-// My name as the phone knows it: from the last login, or the home answer kept on the phone.
-function myNameFrom(api) {
-  const member = typeof api.member === 'function' ? api.member() : null;
-  if (member && member.name) return member.name;
-  const home = api.cached ? api.cached(HOME_PATH) : null;
-  return (home && home.member_name) || '';
-}
-
-function boardView(board, scope, period, myName) {
+function boardView(board, scope, period) {
   const me = board.me || { rank: null, points: 0 };
   const rows = (board.items || []).map((standing, index) => ({
     key: `${standing.rank}-${index}`,
@@ -34,7 +24,7 @@ function boardView(board, scope, period, myName) {
     name: standing.name,
     org: scope === 'committee' ? standing.org_name : '',
     points: standing.points,
-    mine: Boolean(myName) && me.rank !== null && standing.rank === me.rank && standing.points === me.points && standing.name === myName,
+    mine: standing.is_me === true,
   }));
   return {
     boardTitle: `${board.org_name || ''}${period === 'month' ? ' · 本月' : ' · 总榜'}`,
@@ -116,7 +106,7 @@ function createLeaderboardPage({ api, wx }) {
     show(board, scope, period, stale) {
       // a tap on another tab while this answer was on its way: the newer choice wins
       if (scope !== this.data.scope || period !== this.data.period) return;
-      const view = boardView(board, scope, period, myNameFrom(api));
+      const view = boardView(board, scope, period);
       this.setData({
         ...view,
         stale,
@@ -127,4 +117,4 @@ function createLeaderboardPage({ api, wx }) {
   };
 }
 
-module.exports = { createLeaderboardPage, boardView, boardPath, myNameFrom };
+module.exports = { createLeaderboardPage, boardView, boardPath };
