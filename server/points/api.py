@@ -68,13 +68,14 @@ def my_leaderboard(query: dict):
     month (Beijing time), and where I stand."""
     identity = current_identity()
     org, period = board_org(identity.org_id, query["scope"]), Period(query["period"])
-    rank, points = leaderboard.standing(identity.id, org, period)
+    me = identity.id
+    rank, points = leaderboard.standing(me, org, period)
     return {
         "scope": query["scope"],
         "period": period.value,
         "org_name": org.name,
         "items": [
-            {"rank": s.rank, "name": s.name, "org_name": s.org_name, "points": s.points, "is_me": s.member_id == identity.id}
+            {"rank": s.rank, "name": s.name, "org_name": s.org_name, "points": s.points, "is_me": s.member_id == me}
             for s in leaderboard.top(org, period)
         ],
         "me": {"rank": rank, "points": points},
