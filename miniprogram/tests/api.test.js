@@ -222,6 +222,8 @@ describe('logout', () => {
     const wx = boundPhone(() => ok({ ok: true, member_name: '张三' }));
     const api = createClient({ wx, baseUrl: BASE });
     await api.get('/api/home', { cache: true });
+    require('../utils/quiz-answers').createPendingAnswers(wx, 7).put(3, 'B'); // an answer not yet saved
+    wx.setStorageSync('another.app.key', 1);
     expect(api.cached('/api/home')).toMatchObject({ member_name: '张三' });
     expect(await api.logout()).toEqual({ serverNotified: true });
     const told = wx.requests[wx.requests.length - 1];
@@ -230,6 +232,7 @@ describe('logout', () => {
     expect(api.cached('/api/home')).toBeNull();
     expect(api.hasToken()).toBe(false);
     expect(api.member()).toBeNull();
+    expect(Object.keys(wx.storage).sort()).toEqual(['another.app.key', SIGNED_OUT_KEY]); // the quiz's answer too
   });
 
   test('works with the network down: no retry question, nothing left on the phone', async () => {

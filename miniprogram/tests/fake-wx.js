@@ -16,6 +16,7 @@ function createFakeWx({ handler, modalAnswers = [], loginCodes = ['code-1', 'cod
     removeStorageSync: (key) => {
       delete storage[key];
     },
+    getStorageInfoSync: () => ({ keys: Object.keys(storage) }),
     login: ({ success }) => success({ code: loginCodes.shift() }),
     request(options) {
       wx.requests.push(options);

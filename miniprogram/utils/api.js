@@ -10,6 +10,8 @@
 //
 // Plain CommonJS with `wx` passed in, so jest can run it against a fake `wx` or a live server.
 
+// Every key this mini-program keeps in the phone's storage starts so.
+const KEY_PREFIX = 'edangwu.';
 const TOKEN_KEY = 'edangwu.token';
 const SIGNED_OUT_KEY = 'edangwu.signedOut';
 const CACHE_INDEX_KEY = 'edangwu.cache';
@@ -81,12 +83,20 @@ function createClient({ wx, baseUrl, onNotBound, onSignedOut }) {
     wx.removeStorageSync(CACHE_INDEX_KEY);
   }
 
+  // Whatever else a page kept of the member (a quiz's answers not yet saved, …): every key of ours but
+  // the signed-out mark, so the next person on this phone inherits nothing.
+  function dropMemberKeys() {
+    const keys = (wx.getStorageInfoSync && wx.getStorageInfoSync().keys) || [];
+    keys.filter((key) => key.startsWith(KEY_PREFIX) && key !== SIGNED_OUT_KEY).forEach((key) => wx.removeStorageSync(key));
+  }
+
   // Everything this client knows about the member, in memory and on the phone.
   function forgetMember() {
     setToken(null);
     bindTicket = null;
     member = null;
     dropCaches();
+    dropMemberKeys();
   }
 
   function remember(path, body) {
