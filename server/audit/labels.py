@@ -152,4 +152,6 @@ FIELDS = {
     "summary": "摘要",
     "narrowing": "发送对象",
     "image": "图片",
+    "members": "党员",
+    "month": "月份",
 }
