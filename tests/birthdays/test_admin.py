@@ -38,7 +38,7 @@ def _people(tree, make_member):
 
 
 def test_the_secretary_sees_this_and_next_months_birthdays_of_their_branch_only(tree, make_member, make_admin, browser):
-    mine, later, sibling = _people(tree, make_member)
+    _people(tree, make_member)
     make_admin("shuji", Role.SECRETARY, tree["a1"])
     make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
     page = browser("shuji").get("/admin/birthdays/").get_data(as_text=True)
@@ -64,13 +64,8 @@ def test_the_export_lists_the_scope_and_is_audited(tree, make_member, make_admin
 
 
 def _theme_day_form(members, day: date) -> dict:
-    return {
-        "title": "政治生日主题党日",
-        "day": day.isoformat(),
-        "starts": "15:00",
-        "ends": "17:00",
-        "place": "党员活动室",
-    } | {"member_ids": [m.id for m in members]}
+    times = {"day": day.isoformat(), "starts": "15:00", "ends": "17:00", "place": "党员活动室"}
+    return {"title": "政治生日主题党日", "member_ids": [m.id for m in members]} | times
 
 
 def _later_this_month() -> date:
