@@ -106,12 +106,12 @@ _REFUSAL_FIELDS = {"invalid_time": "ends", "start_passed": "starts", "no_members
 _REFUSAL_FIELDS |= {"not_birthday_members": "member_ids"}
 
 
-@bp.route("/theme-day", methods=["GET", "POST"])
+@bp.route("/branches/<int:org_id>/theme-day", methods=["GET", "POST"])
 @writer_required
-def theme_day():
+def theme_day(org_id: int):
     """Schedule one 主题党日 of a branch for its members' political birthdays of the month."""
     month = _month_arg()
-    branch = themeday.branch_for(g.admin, get_org(id_arg("org_id") or 0), write=True)
+    branch = themeday.branch_for(g.admin, get_org(org_id), write=True)
     members = themeday.birthday_members(g.admin, branch, month.year, month.month)
     errors: dict = {}
     form = request.form

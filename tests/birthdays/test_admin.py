@@ -81,12 +81,12 @@ def test_scheduling_a_theme_day_creates_the_branchs_meeting_notes_the_members_an
     make_admin("shuji", Role.SECRETARY, tree["a1"])
     secretary = browser("shuji")
     month = local_date(utcnow()).strftime("%Y-%m")
-    form_page = secretary.get(f"/admin/birthdays/theme-day?org_id={tree['a1'].id}&month={month}")
+    form_page = secretary.get(f"/admin/birthdays/branches/{tree['a1'].id}/theme-day?month={month}")
     assert form_page.status_code == 200 and "赵红梅" in form_page.get_data(as_text=True)
 
     day = _later_this_month()
     response = secretary.post(
-        f"/admin/birthdays/theme-day?org_id={tree['a1'].id}&month={month}", _theme_day_form([mine, also], day)
+        f"/admin/birthdays/branches/{tree['a1'].id}/theme-day?month={month}", _theme_day_form([mine, also], day)
     )
     assert response.status_code == 302, response.get_data(as_text=True)
     meeting = db.session.scalar(sa.select(Meeting))
@@ -117,7 +117,7 @@ def test_a_sibling_branchs_secretary_can_neither_see_nor_schedule_for_another_br
     make_admin("weiyuan", Role.COMMITTEE, tree["a1"])
     sibling = browser("jiaer")
     month = local_date(utcnow()).strftime("%Y-%m")
-    path = f"/admin/birthdays/theme-day?org_id={tree['a1'].id}&month={month}"
+    path = f"/admin/birthdays/branches/{tree['a1'].id}/theme-day?month={month}"
     assert sibling.get(path).status_code == 404
     assert sibling.post(path, _theme_day_form([mine], _later_this_month())).status_code == 404
     assert browser("weiyuan").post(path, _theme_day_form([mine], _later_this_month())).status_code == 403
@@ -131,11 +131,11 @@ def test_the_form_refuses_members_who_are_not_the_branchs_birthdays_of_the_month
     _, later, sibling = _people(tree, make_member)
     make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
     month = local_date(utcnow()).strftime("%Y-%m")
-    path = f"/admin/birthdays/theme-day?org_id={tree['a1'].id}&month={month}"
+    path = f"/admin/birthdays/branches/{tree['a1'].id}/theme-day?month={month}"
     for chosen, message in (([later, sibling], "不是本支部本月过政治生日的党员"), ([], "请至少选择一名")):
         response = browser("zongzhi").post(path, _theme_day_form(chosen, _later_this_month()))
         assert response.status_code == 422 and message in response.get_data(as_text=True)
-    response = browser("zongzhi").post(f"/admin/birthdays/theme-day?org_id={tree['general_a'].id}&month={month}", {})
+    response = browser("zongzhi").post(f"/admin/birthdays/branches/{tree['general_a'].id}/theme-day?month={month}", {})
     assert response.status_code == 400 and "请选择一个党支部" in response.get_data(as_text=True)
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Meeting)) == 0
 
