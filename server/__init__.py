@@ -91,6 +91,9 @@ def _register_blueprints(app: Flask) -> None:
     from server.admin.views import root as root_bp
     from server.auth import api as auth_api
     from server.auth.views import bp as auth_bp
+    from server.birthdays import api as birthdays_api
+    from server.birthdays import tasks as _birthday_tasks  # noqa: F401  (registers the job and the inbox source)
+    from server.birthdays.views import bp as birthdays_bp
     from server.dues import api as dues_api
     from server.dues import bases as _dues_bases  # noqa: F401  (register edits enter the base history)
     from server.dues import payment_views as _payment_views  # noqa: F401  (routes on the dues blueprint)
@@ -126,11 +129,11 @@ def _register_blueprints(app: Flask) -> None:
     from server.subscriptions import api as subscriptions_api
 
     apis = (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp, dues_api.blp)
-    for blueprint in (*apis, inbox_api.blp, newspaper_api.blp, quizzes_api.blp, points_api.blp):
+    for blueprint in (*apis, inbox_api.blp, newspaper_api.blp, quizzes_api.blp, points_api.blp, birthdays_api.blp):
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
     pages = (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp, dues_bp)
-    pages = (*pages, news_media_bp, newspaper_bp, quizzes_bp, points_bp)
+    pages = (*pages, news_media_bp, newspaper_bp, quizzes_bp, points_bp, birthdays_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(wechatpay_notify_bp)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 
 from server.auth.admin_services import create_admin
 from server.auth.models import AdminUser, BindMethod, Role, WechatBinding
+from server.birthdays.demo import greet_today, place_birthdays
 from server.db import db, utcnow
 from server.dues.demo import seed_dues
 from server.dues.ledger_demo import seed_ledger
@@ -164,6 +165,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
             members = [_member(rng, branch, retired="离退休" in branch_name) for _ in range(members_per_branch)]
             for index, member in enumerate(members):
                 member.group = groups[index % 2] if groups else None
+            place_birthdays(members)
             db.session.add_all(members)
             db.session.flush()
             all_members.extend(members)
@@ -183,6 +185,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
     seed_ledger(all_branches, all_members)
     seed_newspaper(random.Random(seed_value + 11), committee)  # its own numbers: the rest stays as it was
     seed_quizzes(committee, all_members)
+    greet_today()
     return _listed(accounts)
 
 

@@ -39,6 +39,7 @@ from server import create_app
 from server.auth.admin_services import create_admin
 from server.auth.member_services import _start_session, _ticket_serializer, issue_invite_code
 from server.auth.models import BindMethod, Role, WechatBinding
+from server.birthdays.models import BirthdayGreeting
 from server.db import db, utcnow
 from server.dues.bills import generate_bills
 from server.dues.models import DuesBill
@@ -202,6 +203,8 @@ class World:
     #: quizzes of 甲一 (an exam, a practice, a contest) and of 乙一; 张三's open attempt at the exam, 李四's
     quiz_ids: list[int] = field(default_factory=list)
     attempt_ids: list[int] = field(default_factory=list)
+    #: political birthday greetings: 张三's (in his inbox) and 李四's (another branch)
+    greeting_ids: list[int] = field(default_factory=list)
 
     def headers(self, caller: str) -> dict[str, str]:
         if caller == "anonymous":
@@ -291,6 +294,7 @@ def _seed(wechat: RunningEmulator) -> World:
         token = reads.share_token(person.id, article_id)
         db.session.add(ArticleShare(article_id=article_id, sharer_id=person.id, token=token, shared_at=utcnow()))
     quiz_ids, attempt_ids = _seed_quizzes(a1, b1, people)
+    greeting_ids = [_greeting(people[who]) for who in ("member", "other_branch_member")]
     tokens = {}
     for role, person in people.items():
         openid = wechat.openid(WECHAT_USERS[role])
@@ -311,7 +315,19 @@ def _seed(wechat: RunningEmulator) -> World:
         article_ids=article_ids,
         quiz_ids=quiz_ids,
         attempt_ids=attempt_ids,
+        greeting_ids=greeting_ids,
     )
+
+
+def _greeting(member: Member) -> int:
+    """A political birthday greeting of ``member`` (who joined on 1 July 2005), in their inbox."""
+    greeting = BirthdayGreeting(
+        member_id=member.id, year=2026, join_date=date(2005, 7, 1), years=21, greeted_on=date(2026, 7, 1)
+    )
+    db.session.add(greeting)
+    db.session.flush()
+    inbox.deliver(InboxKind.BIRTHDAY, greeting.id, sa.select(sa.literal(member.id)), now=utcnow())
+    return greeting.id
 
 
 def _seed_quizzes(a1: Organisation, b1: Organisation, people: dict[str, Member]) -> tuple[list[int], list[int]]:
@@ -394,7 +410,8 @@ def _realistic(case, data, world: World) -> None:
     if not _generated_invalid(case, ParameterLocation.PATH) and isinstance((path or {}).get("meeting_id"), int):
         path["meeting_id"] = _pick(data, "meeting", [m.id for m in world.meetings.values()], path["meeting_id"])
     if not _generated_invalid(case, ParameterLocation.PATH):
-        for name, ids in (("issue_id", world.issue_ids), ("article_id", world.article_ids)):
+        named = (("issue_id", world.issue_ids), ("article_id", world.article_ids), ("greeting_id", world.greeting_ids))
+        for name, ids in named:
             if isinstance((path or {}).get(name), int):
                 path[name] = _pick(data, name, ids, path[name])
         _realistic_quiz_path(path or {}, data, world)

@@ -28,6 +28,8 @@ from PIL import Image
 from server.auth.member_services import _start_session
 from server.auth.models import AdminUser, Role
 from server.auth.passwords import hash_password
+from server.birthdays.dates import birthday_in
+from server.birthdays.models import BirthdayGreeting
 from server.db import db, utcnow
 from server.dues.bills import generate_bills, mark_bills_paid
 from server.dues.ledger_models import DuesRemittance
@@ -89,6 +91,8 @@ class World:
     articles: dict[str, int] = field(default_factory=dict)
     #: each side's quiz objects: its bank, a question, a published exam, a draft, its member's open attempt
     quizzes: dict[str, dict[str, int]] = field(default_factory=dict)
+    #: each side's member's political birthday greeting, in their inbox
+    greetings: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -193,6 +197,8 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
         _newspaper(world, side, branch, member, admins[author], admins["bianji" if side == "a" else author])
     for side, branch, member in (("a", tree["a1"], a_member), ("b", tree["b1"], b_member)):
         world.quizzes[side] = matrix_objects(branch, member)
+    for side, member in (("a", a_member), ("b", b_member)):
+        world.greetings[side] = _greeting(member)
     for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):
         # shaped like WeChat's (28 characters): WeChat Pay refuses an order for anything else
         world.tokens[role] = _start_session(member, f"o-matrix-{role}".ljust(28, "x")).token
@@ -233,6 +239,22 @@ def _newspaper(world: World, side: str, branch: Organisation, member, author: Ad
             world.articles[f"published-{side}"] = issue.articles[0].id
         if published:  # in the inbox of every member of the branch, the secretary's phone among them
             inbox.deliver(InboxKind.NEWSPAPER, issue.id, audience.recipients(issue), now=now)
+
+
+def _greeting(member) -> int:
+    """This year's political birthday greeting of ``member``, delivered to their inbox."""
+    year = utcnow().year
+    greeting = BirthdayGreeting(
+        member_id=member.id,
+        year=year,
+        join_date=member.join_date,
+        years=year - member.join_date.year,
+        greeted_on=birthday_in(member.join_date, year),
+    )
+    db.session.add(greeting)
+    db.session.flush()
+    inbox.deliver(InboxKind.BIRTHDAY, greeting.id, sa.select(sa.literal(member.id)), now=utcnow())
+    return greeting.id
 
 
 def _paid(member, channel, bills) -> int:
@@ -778,8 +800,25 @@ def _question_form(w: World, s: str) -> dict[str, Any]:
     return {"kind": "single", "stem": "矩阵题", "option_A": "甲", "option_B": "乙", "answer": "A"}
 
 
+def _theme_day(w: World, s: str) -> str:
+    """The 主题党日 form of the side's branch, for July: the members' political birthdays (joined 1 July)."""
+    return f"/admin/birthdays/branches/{_branch(w, s)}/theme-day?month={utcnow().year}-07"
+
+
+def _theme_day_form(w: World, s: str) -> dict[str, Any]:
+    day = (utcnow() + timedelta(days=3)).date().isoformat()
+    return {"title": "矩阵主题党日", "day": day, "starts": "15:00", "ends": "17:00", "member_ids": [w.members[s]]}
+
+
 TABLE.update(
     {
+        # political birthdays: the admin's month, its export, the 主题党日 form of one branch; the member's card
+        ("birthdays.index", "GET"): Call(admin_page, _fixed("/admin/birthdays/?month=2026-07"), sides=ONE),
+        ("birthdays.export", "GET"): Call(admin_page, _fixed("/admin/birthdays/export.xlsx"), sides=ONE),
+        ("birthdays.theme_day", "GET"): Call(admin_write, _theme_day),
+        ("birthdays.theme_day", "POST"): Call(admin_write, _theme_day, _theme_day_form),
+        ("birthdays_api.greeting_card", "GET"): Call(api_own, lambda w, s: f"/api/birthday-greetings/{w.greetings[s]}"),
+        ("birthdays_api.my_birthday", "GET"): Call(api_member, _fixed("/api/me/birthday"), sides=ONE),
         # quizzes: the admin
         ("quizzes.index", "GET"): Call(admin_page, _fixed("/admin/quizzes/"), sides=ONE),
         ("quizzes.create", "GET"): Call(writer_page, _fixed("/admin/quizzes/new"), sides=ONE),

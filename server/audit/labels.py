@@ -77,6 +77,8 @@ ACTIONS = {
     "quiz.create": "新建答题",
     "quiz.update": "修改答题",
     "quiz.export": "导出答题成绩",
+    "birthday.theme_day": "安排政治生日主题党日",
+    "birthday.export": "导出政治生日名单",
 }
 
 FIELDS = {
@@ -150,4 +152,6 @@ FIELDS = {
     "summary": "摘要",
     "narrowing": "发送对象",
     "image": "图片",
+    "members": "党员",
+    "month": "月份",
 }

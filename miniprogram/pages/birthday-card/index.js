@@ -1,0 +1,3 @@
+const { createBirthdayCardPage } = require('./logic');
+
+Page(createBirthdayCardPage({ api: require('../../utils/client'), wx }));
