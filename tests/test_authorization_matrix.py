@@ -502,6 +502,7 @@ TABLE: dict[tuple[str, str], Call] = {
     # the admin: pages of one's own scope
     ("admin.dashboard", "GET"): Call(admin_page, _fixed("/admin/"), sides=ONE),
     ("admin.audit_log", "GET"): Call(admin_page, _fixed("/admin/audit"), sides=ONE),
+    ("admin.audit_export", "GET"): Call(admin_page, _fixed("/admin/audit/export.xlsx"), sides=ONE),
     ("orgs.tree", "GET"): Call(admin_page, _fixed("/admin/orgs/"), sides=ONE),
     ("members.index", "GET"): Call(admin_page, _fixed("/admin/members/"), sides=ONE),
     ("members.export", "GET"): Call(admin_page, _fixed("/admin/members/export.xlsx"), sides=ONE),

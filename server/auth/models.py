@@ -101,6 +101,9 @@ class BindMethod(enum.StrEnum):
     INVITE = "invite"
 
 
+BIND_METHOD_LABELS = {BindMethod.PHONE: "微信手机号验证", BindMethod.INVITE: "书记发放的邀请码"}
+
+
 class WechatBinding(db.Model):
     """One WeChat user (openid) bound to one member."""
 

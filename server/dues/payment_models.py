@@ -71,6 +71,9 @@ class PayerKind(enum.StrEnum):
     ADMIN = "admin"  # an offline entry by an admin
 
 
+PAYER_KIND_LABELS = {PayerKind.SELF: "本人缴纳", PayerKind.MEMBER: "他人代缴", PayerKind.ADMIN: "管理员登记"}
+
+
 class DuesPayment(db.Model):
     """One payment (or WeChat order not yet paid) of one member's bills."""
 
@@ -156,6 +159,9 @@ class DuesPaymentBill(db.Model):
 class RefundKind(enum.StrEnum):
     REFUND = "refund"  # money returned through WeChat
     REVERSAL = "reversal"  # an offline entry cancelled (冲正)
+
+
+REFUND_KIND_LABELS = {RefundKind.REFUND: "微信退款", RefundKind.REVERSAL: "冲正"}
 
 
 class RefundStatus(enum.StrEnum):

@@ -50,6 +50,13 @@ class AttendanceStatus(enum.StrEnum):
     LEAVE = "leave"
 
 
+ATTENDANCE_STATUS_LABELS = {
+    AttendanceStatus.PRESENT: "已到",
+    AttendanceStatus.LATE: "迟到",
+    AttendanceStatus.LEAVE: "请假",
+}
+
+
 class CheckinMethod(enum.StrEnum):
     MEETING_CODE = "meeting_code"  # the member scanned the projected code
     MEMBER_CODE = "member_code"  # the secretary scanned the member's code
@@ -82,6 +89,9 @@ class LeaveStatus(enum.StrEnum):
     PENDING = "pending"
     APPROVED = "approved"
     REFUSED = "refused"
+
+
+LEAVE_STATUS_LABELS = {LeaveStatus.PENDING: "待审批", LeaveStatus.APPROVED: "已准假", LeaveStatus.REFUSED: "未准假"}
 
 
 class Meeting(db.Model):

@@ -6,6 +6,7 @@ from server.meetings import phase as phases
 from server.meetings.compliance import ABSENT
 from server.meetings.forms import MeetingFormSchema
 from server.meetings.models import (
+    ATTENDANCE_STATUS_LABELS,
     CHECKIN_FLAG_LABELS,
     MEETING_KIND_LABELS,
     AttendanceStatus,
@@ -16,12 +17,7 @@ from server.meetings.models import (
 )
 
 #: how a member reads their status at a past meeting (the admin's attendance list says the same)
-ATTENDANCE_LABELS = {
-    AttendanceStatus.PRESENT.value: "已到",
-    AttendanceStatus.LATE.value: "迟到",
-    AttendanceStatus.LEAVE.value: "请假",
-    ABSENT: "缺席",
-}
+ATTENDANCE_LABELS = {status.value: label for status, label in ATTENDANCE_STATUS_LABELS.items()} | {ABSENT: "缺席"}
 #: how a check-in was recorded, in the admin's attendance list's words
 METHOD_LABELS = {
     CheckinMethod.MEETING_CODE: "扫会议码",

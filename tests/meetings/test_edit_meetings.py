@@ -147,8 +147,11 @@ def test_the_edit_is_in_the_audit_trail_with_what_changed(secretary, schedule, t
     assert entry.after["ends_at"] == beijing(30, "11:30").astimezone(ZoneInfo("UTC")).isoformat()
     assert "title" not in entry.after and "starts_at" not in entry.after  # unchanged fields are not listed
     trail = secretary.get("/admin/audit").get_data(as_text=True)
-    assert "修改会议" in trail and "地点：项目部二楼" in trail
-    assert f"结束时间：{beijing(30, '11:30'):%Y-%m-%d} 11:30" in trail  # in Beijing time, not UTC text
+    assert "修改会议" in trail and '地点：<span class="before">三楼会议室</span> → 项目部二楼' in trail
+    day = f"{beijing(30, '11:30'):%Y-%m-%d}"
+    assert f'结束时间：<span class="before">{day} 11:00</span> → {day} 11:30' in trail  # Beijing time, not UTC text
+    # the organisations by name, not their ids
+    assert f'参会范围：<span class="before">{tree["a1"].name}</span> → {tree["a1_group"].name}' in trail
 
 
 def test_a_cancelled_meeting_cannot_be_edited(secretary, schedule):
