@@ -202,6 +202,8 @@ class World:
     #: quizzes of 甲一 (an exam, a practice, a contest) and of 乙一; 张三's open attempt at the exam, 李四's
     quiz_ids: list[int] = field(default_factory=list)
     attempt_ids: list[int] = field(default_factory=list)
+    #: letters: 张三's anonymous one to 甲一's secretary (replied), 李四's to the committee (waiting)
+    letter_ids: list[int] = field(default_factory=list)
 
     def headers(self, caller: str) -> dict[str, str]:
         if caller == "anonymous":
@@ -291,6 +293,7 @@ def _seed(wechat: RunningEmulator) -> World:
         token = reads.share_token(person.id, article_id)
         db.session.add(ArticleShare(article_id=article_id, sharer_id=person.id, token=token, shared_at=utcnow()))
     quiz_ids, attempt_ids = _seed_quizzes(a1, b1, people)
+    letter_ids = _seed_letters(people)
     tokens = {}
     for role, person in people.items():
         openid = wechat.openid(WECHAT_USERS[role])
@@ -311,7 +314,25 @@ def _seed(wechat: RunningEmulator) -> World:
         article_ids=article_ids,
         quiz_ids=quiz_ids,
         attempt_ids=attempt_ids,
+        letter_ids=letter_ids,
     )
+
+
+def _seed_letters(people: dict[str, Member]) -> list[int]:
+    """张三's anonymous letter to his secretary, answered; 李四's to the committee, waiting; a post on 甲一's board."""
+    from server.mailbox import member_services
+    from server.mailbox.models import Addressee, BoardPost, LetterStatus, PostStatus
+
+    answered = member_services.write(people["member"], Addressee.SECRETARY, "食堂", "饭菜太咸", True)
+    answered.status, answered.reply, answered.replied_at = LetterStatus.REPLIED, "已改进", utcnow()
+    waiting = member_services.write(people["other_branch_member"], Addressee.COMMITTEE, "建议", "多办党课", False)
+    db.session.add(
+        BoardPost(
+            org_id=people["member"].org_id, member_id=people["member"].id, body="大家好", status=PostStatus.VISIBLE
+        )
+    )
+    db.session.flush()
+    return [answered.id, waiting.id]
 
 
 def _seed_quizzes(a1: Organisation, b1: Organisation, people: dict[str, Member]) -> tuple[list[int], list[int]]:
@@ -394,7 +415,11 @@ def _realistic(case, data, world: World) -> None:
     if not _generated_invalid(case, ParameterLocation.PATH) and isinstance((path or {}).get("meeting_id"), int):
         path["meeting_id"] = _pick(data, "meeting", [m.id for m in world.meetings.values()], path["meeting_id"])
     if not _generated_invalid(case, ParameterLocation.PATH):
-        for name, ids in (("issue_id", world.issue_ids), ("article_id", world.article_ids)):
+        for name, ids in (
+            ("issue_id", world.issue_ids),
+            ("article_id", world.article_ids),
+            ("letter_id", world.letter_ids),
+        ):
             if isinstance((path or {}).get(name), int):
                 path[name] = _pick(data, name, ids, path[name])
         _realistic_quiz_path(path or {}, data, world)
