@@ -13,6 +13,7 @@ from server.auth.models import AdminUser, BindMethod, Role, WechatBinding
 from server.db import db, utcnow
 from server.dues.demo import seed_dues
 from server.dues.ledger_demo import seed_ledger
+from server.mailbox.demo import seed_mailbox
 from server.meetings import backfill
 from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
@@ -183,6 +184,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
     seed_ledger(all_branches, all_members)
     seed_newspaper(random.Random(seed_value + 11), committee)  # its own numbers: the rest stays as it was
     seed_quizzes(committee, all_members)
+    seed_mailbox()
     return [
         (account.username, DEMO_PASSWORD, account.role.label + "：" + (account.org.name if account.org else "全部"))
         for account in accounts
