@@ -9,6 +9,7 @@ const INBOX_TAB_INDEX = 3;
 // What each kind is called on its row, and the page that opens it from the item's `ref_id`.
 const KINDS = {
   newspaper: { label: '手机报', page: (refId) => `/pages/news-issue/index?id=${refId}` },
+  letter: { label: '信箱回复', page: (refId) => `/pages/letter/index?id=${refId}` },
 };
 const UNKNOWN_KIND = { label: '消息', page: () => '' };
 
