@@ -6,6 +6,7 @@ module.exports = {
     "dues_reminder": "demo_dues_reminder",
     "quiz_open": "demo_quiz_open",
     "newspaper_issue": "demo_newspaper_issue",
-    "political_birthday": "demo_political_birthday"
+    "political_birthday": "demo_political_birthday",
+    "letter_reply": "demo_letter_reply"
   }
 };

@@ -102,6 +102,11 @@ def _register_blueprints(app: Flask) -> None:
     from server.dues.views import bp as dues_bp
     from server.inbox import api as inbox_api
     from server.inbox import tasks as _inbox_tasks  # noqa: F401  (registers the push jobs and their sweep)
+    from server.mailbox import api as mailbox_api
+    from server.mailbox import board_views as _board_views  # noqa: F401  (routes on the mailbox blueprint)
+    from server.mailbox import stats_views as _mailbox_stats  # noqa: F401  (routes on the mailbox blueprint)
+    from server.mailbox import tasks as _mailbox_tasks  # noqa: F401  (registers the job and the inbox source)
+    from server.mailbox.views import bp as mailbox_bp
     from server.meetings import api as meetings_api
     from server.meetings import compliance_views as _compliance_views  # noqa: F401  (meetings blueprint routes)
     from server.meetings import minutes_views as _minutes_views  # noqa: F401  (routes on the meetings blueprint)
@@ -129,11 +134,20 @@ def _register_blueprints(app: Flask) -> None:
     from server.subscriptions import api as subscriptions_api
 
     apis = (auth_api.blp, members_api.blp, meetings_api.blp, subscriptions_api.blp, dues_api.blp)
-    for blueprint in (*apis, inbox_api.blp, newspaper_api.blp, quizzes_api.blp, points_api.blp, birthdays_api.blp):
+    apis = (
+        *apis,
+        inbox_api.blp,
+        newspaper_api.blp,
+        quizzes_api.blp,
+        points_api.blp,
+        birthdays_api.blp,
+        mailbox_api.blp,
+    )
+    for blueprint in apis:
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
     pages = (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp, dues_bp)
-    pages = (*pages, news_media_bp, newspaper_bp, quizzes_bp, points_bp, birthdays_bp)
+    pages = (*pages, news_media_bp, newspaper_bp, quizzes_bp, points_bp, birthdays_bp, mailbox_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(wechatpay_notify_bp)

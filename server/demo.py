@@ -14,6 +14,7 @@ from server.birthdays.demo import greet_today, place_birthdays
 from server.db import db, utcnow
 from server.dues.demo import seed_dues
 from server.dues.ledger_demo import seed_ledger
+from server.mailbox.demo import seed_mailbox
 from server.meetings import backfill
 from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
@@ -185,6 +186,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
     seed_ledger(all_branches, all_members)
     seed_newspaper(random.Random(seed_value + 11), committee)  # its own numbers: the rest stays as it was
     seed_quizzes(committee, all_members)
+    seed_mailbox()
     greet_today()
     return _listed(accounts)
 

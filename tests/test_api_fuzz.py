@@ -205,6 +205,8 @@ class World:
     attempt_ids: list[int] = field(default_factory=list)
     #: political birthday greetings: 张三's (in his inbox) and 李四's (another branch)
     greeting_ids: list[int] = field(default_factory=list)
+    #: letters: 张三's anonymous one to 甲一's secretary (replied), 李四's to the committee (waiting)
+    letter_ids: list[int] = field(default_factory=list)
 
     def headers(self, caller: str) -> dict[str, str]:
         if caller == "anonymous":
@@ -295,6 +297,7 @@ def _seed(wechat: RunningEmulator) -> World:
         db.session.add(ArticleShare(article_id=article_id, sharer_id=person.id, token=token, shared_at=utcnow()))
     quiz_ids, attempt_ids = _seed_quizzes(a1, b1, people)
     greeting_ids = [_greeting(people[who]) for who in ("member", "other_branch_member")]
+    letter_ids = _seed_letters(people)
     tokens = {}
     for role, person in people.items():
         openid = wechat.openid(WECHAT_USERS[role])
@@ -316,7 +319,25 @@ def _seed(wechat: RunningEmulator) -> World:
         quiz_ids=quiz_ids,
         attempt_ids=attempt_ids,
         greeting_ids=greeting_ids,
+        letter_ids=letter_ids,
     )
+
+
+def _seed_letters(people: dict[str, Member]) -> list[int]:
+    """张三's anonymous letter to his secretary, answered; 李四's to the committee, waiting; a post on 甲一's board."""
+    from server.mailbox import member_services
+    from server.mailbox.models import Addressee, BoardPost, LetterStatus, PostStatus
+
+    answered = member_services.write(people["member"], Addressee.SECRETARY, "食堂", "饭菜太咸", True)
+    answered.status, answered.reply, answered.replied_at = LetterStatus.REPLIED, "已改进", utcnow()
+    waiting = member_services.write(people["other_branch_member"], Addressee.COMMITTEE, "建议", "多办党课", False)
+    db.session.add(
+        BoardPost(
+            org_id=people["member"].org_id, member_id=people["member"].id, body="大家好", status=PostStatus.VISIBLE
+        )
+    )
+    db.session.flush()
+    return [answered.id, waiting.id]
 
 
 def _greeting(member: Member) -> int:
@@ -410,8 +431,12 @@ def _realistic(case, data, world: World) -> None:
     if not _generated_invalid(case, ParameterLocation.PATH) and isinstance((path or {}).get("meeting_id"), int):
         path["meeting_id"] = _pick(data, "meeting", [m.id for m in world.meetings.values()], path["meeting_id"])
     if not _generated_invalid(case, ParameterLocation.PATH):
-        named = (("issue_id", world.issue_ids), ("article_id", world.article_ids), ("greeting_id", world.greeting_ids))
-        for name, ids in named:
+        for name, ids in (
+            ("issue_id", world.issue_ids),
+            ("article_id", world.article_ids),
+            ("greeting_id", world.greeting_ids),
+            ("letter_id", world.letter_ids),
+        ):
             if isinstance((path or {}).get(name), int):
                 path[name] = _pick(data, name, ids, path[name])
         _realistic_quiz_path(path or {}, data, world)

@@ -39,6 +39,7 @@ from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, Pa
 from server.dues.rules import ensure_rules_2008
 from server.inbox import services as inbox
 from server.inbox.models import InboxKind
+from server.mailbox.models import Addressee, BoardPost, Letter, LetterAuthor, LetterStatus, PostStatus
 from server.meetings.models import LeaveRequest, Meeting, MeetingKind, Minutes, MinutesPhoto
 from server.members.models import ImportStatus, MemberImport
 from server.newspaper import audience
@@ -93,6 +94,10 @@ class World:
     quizzes: dict[str, dict[str, int]] = field(default_factory=dict)
     #: each side's member's political birthday greeting, in their inbox
     greetings: dict[str, int] = field(default_factory=dict)
+    #: each side's letters to its branch secretary, written by its member: "received-a", "in_hand-b", …
+    letters: dict[str, int] = field(default_factory=dict)
+    #: each side's board post, by its member
+    posts: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -197,6 +202,7 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
         _newspaper(world, side, branch, member, admins[author], admins["bianji" if side == "a" else author])
     for side, branch, member in (("a", tree["a1"], a_member), ("b", tree["b1"], b_member)):
         world.quizzes[side] = matrix_objects(branch, member)
+        _mailbox(world, side, branch, member)
     for side, member in (("a", a_member), ("b", b_member)):
         world.greetings[side] = _greeting(member)
     for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):
@@ -255,6 +261,28 @@ def _greeting(member) -> int:
     db.session.flush()
     inbox.deliver(InboxKind.BIRTHDAY, greeting.id, sa.select(sa.literal(member.id)), now=utcnow())
     return greeting.id
+
+
+def _mailbox(world: World, side: str, branch: Organisation, member) -> None:
+    """A letter to the branch's secretary waiting to be taken on, one in hand, and a post on the board."""
+    for status in (LetterStatus.RECEIVED, LetterStatus.IN_HAND):
+        letter = Letter(
+            org_id=branch.id,
+            addressee=Addressee.SECRETARY,
+            subject="矩阵来信",
+            body="内容",
+            anonymous=True,
+            status=status,
+            taken_at=utcnow() if status is LetterStatus.IN_HAND else None,
+        )
+        db.session.add(letter)
+        db.session.flush()
+        db.session.add(LetterAuthor(letter_id=letter.id, member_id=member.id))
+        world.letters[f"{status.value}-{side}"] = letter.id
+    post = BoardPost(org_id=branch.id, member_id=member.id, body="矩阵留言", status=PostStatus.VISIBLE)
+    db.session.add(post)
+    db.session.flush()
+    world.posts[side] = post.id
 
 
 def _paid(member, channel, bills) -> int:
@@ -769,6 +797,49 @@ TABLE: dict[tuple[str, str], Call] = {
         ONE,
     ),
 }
+
+
+def _letter(status: str, tail: str = "") -> Callable[[World, str], str]:
+    return lambda w, s: f"/admin/mailbox/letters/{w.letters[f'{status}-{s}']}{tail}"
+
+
+TABLE.update(
+    {
+        # the mailbox and the board: the admin
+        ("mailbox.queue", "GET"): Call(writer_page, _fixed("/admin/mailbox/?status=received&overdue=1"), sides=ONE),
+        ("mailbox.letter_page", "GET"): Call(admin_write, _letter("received")),
+        ("mailbox.take", "POST"): Call(admin_write, _letter("received", "/take"), lambda w, s: {}),
+        ("mailbox.reply", "POST"): Call(admin_write, _letter("in_hand", "/reply"), lambda w, s: {"reply": "已收到"}),
+        ("mailbox.save_settings", "POST"): Call(
+            admin_write, _fixed("/admin/mailbox/settings"), lambda w, s: {"org_id": _branch(w, s), "reply_days": "5"}
+        ),
+        ("mailbox.board_page", "GET"): Call(writer_page, _fixed("/admin/mailbox/board?status=pending"), sides=ONE),
+        ("mailbox.moderate", "POST"): Call(
+            admin_write, lambda w, s: f"/admin/mailbox/board/posts/{w.posts[s]}/hide", lambda w, s: {}
+        ),
+        ("mailbox.board_settings", "POST"): Call(
+            admin_write,
+            _fixed("/admin/mailbox/board/settings"),
+            lambda w, s: {"org_id": _branch(w, s), "premoderation": "1"},
+        ),
+        ("mailbox.stats_page", "GET"): Call(writer_page, _fixed("/admin/mailbox/stats?days=30"), sides=ONE),
+        ("mailbox.stats_export", "GET"): Call(writer_page, _fixed("/admin/mailbox/stats.xlsx"), sides=ONE),
+        # the mailbox and the board: the mini-program
+        ("mailbox_api.my_mailboxes", "GET"): Call(api_member, _fixed("/api/mailbox"), sides=ONE),
+        ("mailbox_api.my_letters", "GET"): Call(api_member, _fixed("/api/letters"), sides=ONE),
+        ("mailbox_api.write_letter", "POST"): Call(
+            api_member,
+            _fixed("/api/letters"),
+            lambda w, s: {"addressee": "committee", "subject": "建议", "body": "内容", "anonymous": True},
+            ONE,
+        ),
+        ("mailbox_api.letter_detail", "GET"): Call(api_own, lambda w, s: f"/api/letters/{w.letters[f'received-{s}']}"),
+        ("mailbox_api.branch_board", "GET"): Call(api_member, _fixed("/api/board"), sides=ONE),
+        ("mailbox_api.post_to_board", "POST"): Call(
+            api_member, _fixed("/api/board"), lambda w, s: {"body": "留言"}, ONE
+        ),
+    }
+)
 
 
 def _qz(w: World, s: str) -> str:

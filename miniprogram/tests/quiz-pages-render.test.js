@@ -236,6 +236,6 @@ describe('积分榜', () => {
 test('我的: 学习答题 and 我的积分 beside 我的出勤 where the deployment has them', () => {
   const me = { name: '张三', gender: '男', branch: { name: '甲一支部' }, group: { name: '第一党小组' }, status_label: '正式党员', join_date: '2005-07-01', full_member_date: '2006-07-01', phone: '138****5678', id_card: '110105********002X', dues_category_label: '在职', dues_base_fen: 500000 };
   const comp = render('profile', { state: 'ready', rows: rowsFrom(me), reminders: remindersFrom(subscriptions(1)), study: true });
-  expect(squash(comp, '.row--link')).toEqual(['我的出勤查看›', '学习答题练习·考试·竞答›', '我的积分查看›']);
+  expect(squash(comp, '.row--link')).toEqual(['我的出勤查看›', '学习答题练习·考试·竞答›', '我的积分查看›', '书记信箱·党委信箱写信·我的信件›', '支部留言板查看›']);
   saveScreen(comp, 'profile', 'study');
 });

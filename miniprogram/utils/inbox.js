@@ -10,6 +10,7 @@ const INBOX_TAB_INDEX = 3;
 const KINDS = {
   newspaper: { label: '手机报', page: (refId) => `/pages/news-issue/index?id=${refId}` },
   birthday: { label: '政治生日', page: (refId) => `/pages/birthday-card/index?id=${refId}` },
+  letter: { label: '信箱回复', page: (refId) => `/pages/letter/index?id=${refId}` },
 };
 const UNKNOWN_KIND = { label: '消息', page: () => '' };
 

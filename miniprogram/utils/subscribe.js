@@ -14,6 +14,7 @@ const PURPOSE_TITLES = {
   quiz_open: '答题开始提醒',
   newspaper_issue: '手机报推送',
   political_birthday: '政治生日祝福',
+  letter_reply: '信箱回复提醒',
 };
 
 // At most three templates per request, as WeChat allows.

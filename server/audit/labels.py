@@ -80,6 +80,19 @@ ACTIONS = {
     "birthday.theme_day": "安排政治生日主题党日",
     "birthday.export": "导出政治生日名单",
     "audit.export": "导出操作日志",
+    "letter.create": "写信（书记信箱/党委信箱）",
+    "letter.take": "受理来信",
+    "letter.reply": "回复来信",
+    "letter.overdue": "来信超时未回复",
+    "letter.update": "修改来信",
+    "letter.export": "导出信箱统计",
+    "letter.author_lookup": "查询来信人（处理恶意信件）",
+    "board_post.create": "发表留言",
+    "board_post.show": "显示留言",
+    "board_post.hide": "隐藏留言",
+    "board_post.update": "修改留言",
+    "mailbox_settings.create": "设置信箱与留言板",
+    "mailbox_settings.update": "修改信箱与留言板设置",
 }
 
 FIELDS = {
@@ -232,6 +245,22 @@ FIELDS = {
     "fixed_low_fen": "学生、下岗失业、低保党员每月党费",
     "farmer_min_fen": "农民党员每月党费下限",
     "farmer_max_fen": "农民党员每月党费上限",
+    "addressee": "信箱",
+    "subject": "主题",
+    "body": "内容",
+    "anonymous": "匿名",
+    "signed_member_id": "署名党员",
+    "received_at": "来信时间",
+    "taken_at": "受理时间",
+    "handler_id": "受理人",
+    "reply": "回复",
+    "replied_at": "回复时间",
+    "replier_id": "回复人",
+    "overdue_at": "超时标记时间",
+    "moderated_at": "审核时间",
+    "moderator_id": "审核人",
+    "reply_days": "回复时限（天）",
+    "board_premoderation": "留言审核后显示",
 }
 
 #: a field whose meaning differs by the kind of object: these override FIELDS
@@ -285,4 +314,7 @@ ENTITIES = {
     "quiz": "答题",
     "birthday": "政治生日",
     "audit": "操作日志",
+    "letter": "来信",
+    "board_post": "留言",
+    "mailbox_settings": "信箱与留言板设置",
 }

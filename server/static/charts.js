@@ -132,3 +132,15 @@ if (quizResults) {
   draw("chart-branches", { ...bars(quizResults.branches, true), grid: { left: 130, right: 50, top: 40, bottom: 20 } });
   draw("chart-questions", { ...bars(quizResults.questions, true), grid: { left: 200, right: 50, top: 40, bottom: 20 } });
 }
+
+// 书记信箱 statistics: letters received and replied per organisation.
+const mailbox = pageData("mailbox-stats-data");
+if (mailbox) {
+  draw(
+    "chart-mailbox",
+    grouped(mailbox.orgs, [
+      ["收到来信", mailbox.received],
+      ["已回复", mailbox.replied],
+    ]),
+  );
+}

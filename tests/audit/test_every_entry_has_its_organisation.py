@@ -30,10 +30,15 @@ from server.quizzes.models import Quiz, QuizKind
 
 
 def audit_rows(admin_browser) -> list[str]:
-    """The audit page's rows as plain text, one string a row."""
-    html = admin_browser.get("/admin/audit").get_data(as_text=True)
-    rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
-    return [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)) for row in rows]
+    """The audit pages' rows as plain text, one string a row, every page (the history fills more than one)."""
+    found: list[str] = []
+    for page in range(1, 20):
+        html = admin_browser.get(f"/admin/audit?page={page}").get_data(as_text=True)
+        rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
+        found += [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)) for row in rows]
+        if f'href="?page={page + 1}"' not in html:
+            break
+    return found
 
 
 def shows(rows: list[str], action_label: str, entity_label: str) -> bool:
@@ -116,7 +121,25 @@ def branch_history(tree, make_admin, make_member, make_meeting, browser, phone, 
     entries["member_transfer"] = ("组织关系转移", f"member #{moved.id}")
 
     entries |= _dues_history(tree, secretary, make_member)
+    entries |= _mailbox_history(tree, secretary, member, phone, token_for)
     return entries
+
+
+def _mailbox_history(tree, secretary, member, phone, token_for) -> dict[str, tuple[str, str]]:
+    """A member's anonymous letter taken on by the secretary; a board post hidden; the board moderated first."""
+    writer = phone("wx-zhangsan")
+    writer.token = token_for(member)
+    letter = {"addressee": "secretary", "subject": "食堂", "body": "饭菜太咸", "anonymous": True}
+    letter_id = writer.post("/api/letters", json=letter).get_json()["id"]
+    secretary.post(f"/admin/mailbox/letters/{letter_id}/take")
+    post_id = writer.post("/api/board", json={"body": "大家好"}).get_json()["id"]
+    secretary.post(f"/admin/mailbox/board/posts/{post_id}/hide")
+    secretary.post("/admin/mailbox/board/settings", {"org_id": tree["a1"].id, "premoderation": "1"})
+    return {
+        "letter": ("受理来信", f"来信 #{letter_id}：食堂"),
+        "board_post": ("隐藏留言", f"留言 #{post_id}"),
+        "mailbox_settings": ("设置信箱与留言板", "信箱与留言板设置"),
+    }
 
 
 def _dues_history(tree, secretary, make_member) -> dict[str, tuple[str, str]]:

@@ -103,6 +103,14 @@ function createProfilePage({ api, wx }) {
       wx.navigateTo({ url: '/pages/attendance/index' });
     },
 
+    openLetters() {
+      wx.navigateTo({ url: '/pages/letters/index' });
+    },
+
+    openBoard() {
+      wx.navigateTo({ url: '/pages/board/index' });
+    },
+
     openQuizzes() {
       wx.navigateTo({ url: QUIZZES_PAGE });
     },

@@ -1,0 +1,3 @@
+const { createBoardPage } = require('./logic');
+
+Page(createBoardPage({ api: require('../../utils/client'), wx }));

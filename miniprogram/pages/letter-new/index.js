@@ -1,0 +1,3 @@
+const { createLetterNewPage } = require('./logic');
+
+Page(createLetterNewPage({ api: require('../../utils/client'), wx }));

@@ -1,0 +1,3 @@
+const { createLetterPage } = require('./logic');
+
+Page(createLetterPage({ api: require('../../utils/client'), wx }));

@@ -1,0 +1,3 @@
+const { createLettersPage } = require('./logic');
+
+Page(createLettersPage({ api: require('../../utils/client'), wx }));
