@@ -135,7 +135,7 @@ def test_the_page_opens_on_the_current_quarter(browser, make_admin, tree):
     page = browser("dangwei").get("/admin/meetings/compliance").get_data(as_text=True)
 
     assert f"三会一课落实情况 · {quarter.label}" in page
-    current = re.findall(r'<th scope="col" class="period current">([^<]+)<small>当前</small>', page)
+    current = re.findall(r'<th scope="col" class="period current[^"]*">([^<]+)<small>当前</small>', page)
     month = f"{today.month}月"
     # 党员大会, 支委会, 党小组会, 党课, 主题党日, 组织生活会, 谈心谈话 (the defaults)
     assert current == [quarter.short, month, month, quarter.short, month, "全年", "全年"]
