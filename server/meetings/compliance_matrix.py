@@ -56,6 +56,11 @@ class Cell:
         return [note for requirement in self.requirements for note in requirement.notes]
 
     @property
+    def backfilled(self) -> int:
+        """补录 meetings among those held: said on the cell even when on-time ones met the requirement."""
+        return sum(requirement.backfilled for requirement in self.requirements)
+
+    @property
     def to_schedule(self) -> bool:
         """A meeting still to be held: missing, or not yet held in the period under way."""
         return self.state is State.MISSING or (self.state is State.NOT_DUE and self.column.current)

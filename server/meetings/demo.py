@@ -36,7 +36,7 @@ SCHEDULE = {
 TITLES = {
     MeetingKind.BRANCH_COMMITTEE: "支委会：研究本月党建工作",
     MeetingKind.GROUP_MEETING: "党小组学习：学习党的创新理论",
-    MeetingKind.THEME_DAY: "主题党日：重温入党誓词",
+    MeetingKind.THEME_DAY: "主题党日：学习身边榜样",  # not the demo 补录's title, which tests look for
     MeetingKind.BRANCH_ASSEMBLY: "支部党员大会：通报季度工作",
     MeetingKind.PARTY_LECTURE: "书记讲党课：践行初心使命",
     MeetingKind.LIFE_MEETING: "组织生活会：对照检查",
