@@ -215,8 +215,10 @@ class Config:
         self.CHECKIN_MAX_REFUSALS = _int_env("CHECKIN_MAX_REFUSALS", 5)
         self.CHECKIN_REFUSAL_WINDOW_MINUTES = _int_env("CHECKIN_REFUSAL_WINDOW_MINUTES", 10)
         # Minimum meeting frequency per kind: "month" | "quarter" | "year" | null to disable, merged over
-        # server.meetings.compliance.DEFAULT_FREQUENCIES, e.g. MEETING_FREQUENCIES='{"party_lecture": null}'.
+        # server.meetings.compliance_rules.DEFAULT_FREQUENCIES, e.g. MEETING_FREQUENCIES='{"party_lecture": null}'.
         self.MEETING_FREQUENCIES = json.loads(os.environ.get("MEETING_FREQUENCIES") or "{}")
+        # 出勤率最低: the attendance page lists members whose yearly rate is below this percentage.
+        self.ATTENDANCE_LOW_PERCENT = _int_env("ATTENDANCE_LOW_PERCENT", 80)
 
         # Minutes chain anchors: each organisation's chain head, signed and appended to a file outside
         # the database, so a chain cut at its end is noticed. Keep the directory off the database's

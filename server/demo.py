@@ -16,6 +16,7 @@ from server.dues.demo import seed_dues
 from server.dues.ledger_demo import seed_ledger
 from server.mailbox.demo import seed_mailbox
 from server.meetings import backfill
+from server.meetings.demo import seed_meeting_history
 from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
 from server.members.models import DuesCategory, Gender, Member, MemberStatus
@@ -182,6 +183,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
                 )
                 if g_index == 1:
                     _backfilled_meeting(branch, accounts[-1], members)
+    seed_meeting_history(all_branches, random.Random(seed_value + 13))  # its own numbers, as the newspaper's
     seed_dues(rng, all_branches, all_members)
     seed_ledger(all_branches, all_members)
     seed_newspaper(random.Random(seed_value + 11), committee)  # its own numbers: the rest stays as it was

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from flask import current_app, has_app_context
 
 from server.config import display_timezone
+from server.db import utcnow
 
 
 def display_zone() -> ZoneInfo:
@@ -23,3 +24,8 @@ def to_local(moment: datetime) -> datetime:
 
 def local_date(moment: datetime) -> date:
     return to_local(moment).date()
+
+
+def local_today() -> date:
+    """Today in the display time zone: the day reports and "this month" are counted from."""
+    return local_date(utcnow())

@@ -49,7 +49,6 @@ from server.extensions import limiter
 from server.inbox import services as inbox
 from server.inbox.models import InboxKind
 from server.meetings import codes
-from server.meetings.compliance import local_today
 from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
 from server.members.models import DuesCategory, Gender, Member, MemberStatus
@@ -59,6 +58,7 @@ from server.newspaper import audience, reads
 from server.newspaper.models import ArticleShare, IssueStatus, Narrowing, NewsArticle, NewsAudience, NewsIssue
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import create_org
+from server.timezone import local_today
 from server.wechat.emulator.testing import RunningEmulator
 
 #: examples per operation (positive and negative together); more where the input leads deep into the services

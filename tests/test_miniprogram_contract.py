@@ -17,9 +17,9 @@ from server.auth.models import Role
 from server.config import PROJECT_ROOT
 from server.db import db, utcnow
 from server.meetings.codes import meeting_code
-from server.meetings.compliance import local_date
 from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, Meeting, MeetingKind
 from server.meetings.services import create_meeting
+from server.timezone import local_date
 from tests.meetings.factories import add_meeting, attend
 
 JEST = PROJECT_ROOT / "node_modules" / ".bin" / "jest"

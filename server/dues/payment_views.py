@@ -29,9 +29,9 @@ from server.dues.payment_models import (
 )
 from server.dues.views import _yuan_to_fen, bp
 from server.errors import AppError, NotFound, PermissionDenied
-from server.meetings.compliance import local_today
 from server.members.services import get_member
 from server.orgs.models import OrgKind
+from server.timezone import local_today
 from server.wechat.pay import WeChatPayError
 
 PAYMENT_MISSING = "缴费记录不存在"

@@ -69,7 +69,7 @@ def reconcile_yesterday() -> int:
     from datetime import timedelta
 
     from server.dues.reconcile import reconcile
-    from server.meetings.compliance import local_today
+    from server.timezone import local_today
 
     with acting_as(DUES_JOBS):
         report = reconcile(local_today() - timedelta(days=1))

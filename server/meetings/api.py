@@ -10,7 +10,9 @@ from server.auth.current import current_identity, current_member, member_require
 from server.auth.models import AdminUser
 from server.errors import NotFound, PermissionDenied
 from server.http import ApiBlueprint
-from server.meetings import checkin, codes, compliance, leave, services
+from server.meetings import checkin, codes, leave, services
+from server.meetings.attendance import member_attendance
+from server.meetings.compliance_rules import KIND_ORDER
 from server.meetings.models import MEETING_KIND_LABELS, CheckinMethod, Meeting
 from server.meetings.schemas import (
     AttendanceYearQuerySchema,
@@ -28,6 +30,7 @@ from server.meetings.schemas import (
     ScanMemberSchema,
 )
 from server.members.services import get_member
+from server.timezone import local_today
 
 blp = ApiBlueprint("meetings_api", __name__, url_prefix="/api", description="会议与签到")
 BEARER = [{"bearer": []}]
@@ -175,7 +178,7 @@ def meeting_options():
     which is how the mini-program decides whether to show the button."""
     member = current_member()
     branch = services.planning_branch(services.planning_account(phone_admin_account()), member)
-    kinds = [{"value": kind, "label": MEETING_KIND_LABELS[kind]} for kind in compliance.KIND_ORDER]
+    kinds = [{"value": kind, "label": MEETING_KIND_LABELS[kind]} for kind in KIND_ORDER]
     return {"branch": branch, "groups": services.groups_of(branch), "kinds": kinds}
 
 
@@ -200,5 +203,5 @@ def create_meeting(payload: dict):
 @blp.doc(security=BEARER)
 def my_attendance(query: dict):
     """My attendance in a calendar year (Beijing time; this year by default) over meetings that have ended."""
-    year = query["year"] or compliance.local_today().year
-    return compliance.member_attendance(current_member(), year)
+    year = query["year"] or local_today().year
+    return member_attendance(current_member(), year)

@@ -3,7 +3,7 @@
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from server.meetings import phase as phases
-from server.meetings.compliance import ABSENT
+from server.meetings.attendance import ABSENT
 from server.meetings.forms import MeetingFormSchema
 from server.meetings.models import (
     ATTENDANCE_STATUS_LABELS,
@@ -201,13 +201,19 @@ class AttendanceYearSchema(Schema):
     """My attendance in one year, over the meetings of my branch or party group that have ended."""
 
     year = fields.Integer(required=True)
-    expected = fields.Integer(required=True, metadata={"description": "meetings I was expected at"})
-    present = fields.Integer(required=True)
-    late = fields.Integer(required=True)
-    leave = fields.Integer(required=True, metadata={"description": "approved leave"})
-    absent = fields.Integer(required=True)
-    attended = fields.Integer(required=True, metadata={"description": "present or late"})
-    rate = fields.Float(allow_none=True, metadata={"description": "attended / expected; null with no meetings"})
+    expected = fields.Integer(
+        required=True, attribute="figures.expected", metadata={"description": "meetings I was expected at"}
+    )
+    present = fields.Integer(required=True, attribute="figures.present")
+    late = fields.Integer(required=True, attribute="figures.late")
+    leave = fields.Integer(required=True, attribute="figures.leave", metadata={"description": "approved leave"})
+    absent = fields.Integer(required=True, attribute="figures.absent")
+    attended = fields.Integer(required=True, attribute="figures.attended", metadata={"description": "present or late"})
+    rate = fields.Float(
+        allow_none=True,
+        attribute="figures.rate",
+        metadata={"description": "attended / expected; null with no meetings"},
+    )
     meetings = fields.List(fields.Nested(AttendedMeetingSchema), metadata={"description": "newest first"})
 
 

@@ -172,7 +172,8 @@ def create():
             else:
                 flash(f"已{'补录' if meeting.backfilled else '安排'}会议“{meeting.title}”")
                 return redirect(url_for("meetings.detail", meeting_id=meeting.id))
-    return _render_form(request.form, errors)
+    # Opened from a missing cell of the compliance matrix: branch, kind (and party group) filled in.
+    return _render_form(request.form if request.method == "POST" else request.args, errors)
 
 
 @bp.route("/<int:meeting_id>/edit", methods=["GET", "POST"])

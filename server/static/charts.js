@@ -62,11 +62,6 @@ if (figures) {
   draw("chart-binding", pie([["已绑定", figures.bound], ["未绑定", figures.total - figures.bound]]));
 }
 
-const missing = pageData("missing-data");
-if (missing) {
-  draw("chart-missing", { ...bars(missing, true), grid: { left: 110, right: 30, top: 40, bottom: 20 } });
-}
-
 const ledger = pageData("ledger-data");
 if (ledger) {
   const line = (name, data) => ({ name, type: "bar", data });

@@ -20,8 +20,8 @@ from server.db import db
 from server.dues.models import BillStatus, DuesBill
 from server.dues.payment_models import DuesPayment, PaymentStatus
 from server.dues.reconcile import reconcile
-from server.meetings.compliance import local_today
 from server.money import money_text
+from server.timezone import local_today
 from server.wechat.emulator.testing import flask_transport, running_emulator
 from tests.dues.conftest import owe_months
 

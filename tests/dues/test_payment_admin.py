@@ -9,7 +9,7 @@ from server.db import db
 from server.dues.models import BillStatus, DuesBill
 from server.dues.payment_models import DuesPayment, DuesRefund, PaymentStatus, RefundStatus
 from server.dues.reconcile import reconcile
-from server.meetings.compliance import local_today
+from server.timezone import local_today
 from tests.dues.conftest import owe_months
 from tests.dues.test_payments import bills_of, pay_three_months, snapshot
 

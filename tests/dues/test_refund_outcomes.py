@@ -15,7 +15,7 @@ from server.dues.models import BillStatus
 from server.dues.payment_models import DuesPayment, DuesRefund, PaymentStatus, RefundStatus
 from server.dues.reconcile import reconcile
 from server.dues.refunds import apply_refund
-from server.meetings.compliance import local_today
+from server.timezone import local_today
 from server.wechat.pay import Refund
 from tests.dues.conftest import owe_months
 from tests.dues.test_payments import bills_of, pay_three_months, snapshot

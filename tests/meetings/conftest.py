@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -79,3 +79,17 @@ def anchor_dir(app, tmp_path):
     app.config["MINUTES_ANCHOR_DIR"] = str(tmp_path / "anchors")
     yield tmp_path / "anchors"
     app.config["MINUTES_ANCHOR_DIR"] = saved
+
+
+#: when the tree of the compliance tests was set up in the system: years before the periods they ask about
+ESTABLISHED = datetime(2020, 1, 1, tzinfo=UTC)
+
+
+@pytest.fixture
+def established_tree(tree_builder) -> dict:
+    """The standard tree, set up in the system in 2020: every period since is required of it."""
+    orgs = tree_builder()
+    for org in orgs.values():
+        org.created_at = ESTABLISHED
+    db.session.commit()
+    return orgs

@@ -14,8 +14,8 @@ from server.auth.member_services import _start_session
 from server.auth.models import Role
 from server.db import db
 from server.meetings import codes, leave
-from server.meetings.compliance import local_today
 from server.meetings.models import Attendance, Meeting
+from server.timezone import local_today
 from tests.meetings.conftest import bearer
 
 NEXT_WEEK = local_today() + timedelta(days=7)

@@ -10,8 +10,8 @@ import pytest
 from server.auth.models import Role
 from server.db import db
 from server.meetings import codes
-from server.meetings.compliance import local_today
 from server.meetings.models import Meeting
+from server.timezone import local_today
 from tests.meetings.conftest import bearer
 
 VENUE = (39.9087, 116.3975, 200)  # 天安门, 200 m

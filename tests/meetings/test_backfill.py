@@ -19,17 +19,16 @@ from server.auth.models import AdminUser, Role
 from server.db import db, utcnow
 from server.errors import AppError
 from server.meetings import codes, minutes
-from server.meetings.compliance import (
-    attendance_rates,
-    attendance_workbook,
-    branch_compliance,
-    compliance_workbook,
-    inactive_branches,
-    local_today,
-    subtree_compliance,
-)
+from server.meetings.attendance import attendance_rates
+from server.meetings.attendance_excel import attendance_workbook
+from server.meetings.compliance_activity import inactive_branches
+from server.meetings.compliance_excel import compliance_workbook
+from server.meetings.compliance_matrix import compliance_matrix
+from server.meetings.compliance_report import branch_compliance
+from server.meetings.compliance_rules import QUARTER, State, period_of
 from server.meetings.models import Attendance, AttendanceStatus, CheckinMethod, Meeting, MeetingKind
 from server.meetings.services import create_meeting, update_meeting
+from server.timezone import local_today
 from tests.meetings.conftest import bearer
 from tests.meetings.factories import add_meeting, attend
 
@@ -401,19 +400,20 @@ def test_the_compliance_export_and_page_show_backfills_apart(tree, theme_days_on
         add_meeting(K.THEME_DAY, tree["a2"], datetime(2025, month, 18, 9))
         if month > 10:
             add_meeting(K.THEME_DAY, tree["a1"], datetime(2025, month, 18, 9))
-    reports = subtree_compliance(tree["committee"].path, date(2025, 10, 1), date(2025, 10, 31))
+    matrix = compliance_matrix(tree["committee"].path, period_of(QUARTER, date(2025, 10, 1)), date(2026, 1, 15))
+    october = {row.branch.name: row.cells[0].state for row in matrix.rows}
+    assert (october["甲一支部"], october["甲二支部"]) == (State.BACKFILLED, State.HELD)
 
-    sheet = load_workbook(io.BytesIO(compliance_workbook(reports))).active
-    rows = [list(row) for row in sheet.iter_rows(values_only=True)]
-    assert rows[0] == ["组织", "会议类型", "周期", "应开", "按时召开", "补录", "是否达标", "说明"]
+    book = load_workbook(io.BytesIO(compliance_workbook(matrix)))
+    rows = [list(row) for row in book["明细"].iter_rows(values_only=True)]
+    assert rows[0] == ["组织", "会议类型", "周期", "应开", "按时召开", "补录", "情况", "说明"]
     assert ["甲一支部", "主题党日", "2025年10月", 1, 0, 1, "补录", None] in rows
-    assert ["甲二支部", "主题党日", "2025年10月", 1, 1, 0, "是", None] in rows
+    assert ["甲二支部", "主题党日", "2025年10月", 1, 1, 0, "已开", None] in rows
 
     make_admin("dangwei", Role.ORG_ADMIN, tree["committee"])
     page = browser("dangwei").get("/admin/meetings/compliance?quarter=2025-4").get_data(as_text=True)
-    backfilled = page[page.index('id="backfilled"') : page.index('id="inactive"')]
-    assert "甲一支部" in backfilled and "甲二支部" not in backfilled
-    assert "甲一支部" not in page[page.index('id="failing"') : page.index('id="backfilled"')]
+    assert len(re.findall(r'class="cell cell-backfilled[ "]', page)) == 1  # 甲一支部, October: marked apart
+    assert '<span class="sym" aria-hidden="true">✓</span>补录' in page
 
 
 def test_backfills_entered_today_for_old_dates_do_not_silence_the_inactivity_warning(tree):
@@ -441,10 +441,10 @@ def test_attendance_rates_count_backfilled_meetings_apart(tree, make_member, cli
     attend(paper, member)
 
     rates = attendance_rates(tree["committee"].path, year)
-    row = next(row for row in rates["members"] if row["name"] == "张三")
-    assert (row["expected"], row["attended"], row["backfilled"], row["backfilled_attended"]) == (3, 2, 2, 1)
-    branch = next(row for row in rates["branches"] if row["name"] == "甲一支部")
-    assert (branch["backfilled"], branch["backfilled_attended"]) == (2, 1)
+    row = next(row.figures for row in rates.members if row.name == "张三")
+    assert (row.expected, row.attended, row.backfilled, row.backfilled_attended) == (3, 2, 2, 1)
+    branch = next(row.figures for row in rates.branches if row.name == "甲一支部")
+    assert (branch.backfilled, branch.backfilled_attended) == (2, 1)
 
     book = load_workbook(io.BytesIO(attendance_workbook(rates)))
     members = list(book["党员出勤率"].iter_rows(values_only=True))

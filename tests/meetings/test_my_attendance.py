@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
+from openpyxl import load_workbook
 
+from server.auth.models import Role
 from server.db import utcnow
-from server.meetings.compliance import attendance_rates, local_date, local_today, member_attendance
+from server.meetings.attendance import attendance_rates, member_attendance
 from server.meetings.models import AttendanceStatus, MeetingKind
+from server.timezone import local_date, local_today
 from tests.meetings.conftest import bearer
 from tests.meetings.factories import add_meeting, attend
 
@@ -69,9 +74,9 @@ def test_a_year_counts_present_late_leave_and_absent(client, zhang, year_2025, t
 
 def test_the_member_figures_agree_with_the_admins_attendance_rates(tree, zhang, year_2025):
     mine = member_attendance(zhang, 2025)
-    row = next(row for row in attendance_rates(tree["committee"].path, 2025)["members"] if row["member_id"] == zhang.id)
-    assert (mine.expected, mine.attended, mine.rate) == (row["expected"], row["attended"], row["rate"])
-    assert member_attendance(zhang, 2024).expected == 1
+    row = next(row for row in attendance_rates(tree["committee"].path, 2025).members if row.member_id == zhang.id)
+    assert mine.figures == row.figures
+    assert member_attendance(zhang, 2024).figures.expected == 1
 
 
 def test_a_meeting_still_under_way_or_to_come_is_not_an_absence(client, tree, zhang, make_meeting, token_for):
@@ -103,3 +108,71 @@ def test_my_attendance_needs_a_session(client):
     response = client.get("/api/me/attendance")
     assert response.status_code == 401
     assert response.get_json()["error"]["message"] == "请先登录"
+
+
+def test_a_meeting_under_way_is_not_an_absence_on_the_admins_page_either(
+    client, browser, make_admin, tree, zhang, make_meeting, token_for
+):
+    make_meeting(starts_in=-timedelta(minutes=30))  # under way: 张三 has not checked in yet
+    ended = add_meeting(K.THEME_DAY, tree["a1"], utcnow() - timedelta(hours=3), title="刚开完的会")
+    attend(ended, zhang)
+    year = local_date(ended.starts_at).year
+    make_admin("dangwei", Role.ORG_ADMIN, tree["committee"])
+
+    page = browser("dangwei").get(f"/admin/meetings/attendance?year={year}").get_data(as_text=True)
+    mine = client.get(f"/api/me/attendance?year={year}", headers=bearer(token_for(zhang))).get_json()
+
+    assert (mine["expected"], mine["absent"], mine["rate"]) == (1, 0, 1.0)
+    lowest = page[page.index('id="member-rates"') :]
+    assert "张三" not in lowest and "没有出勤率低于 80% 的党员" in lowest
+
+
+def test_the_admin_and_the_member_read_the_same_rate(browser, client, make_admin, tree, zhang, year_2025, token_for):
+    make_admin("dangwei", Role.ORG_ADMIN, tree["committee"])
+
+    mine = client.get("/api/me/attendance?year=2025", headers=bearer(token_for(zhang))).get_json()
+    book = load_workbook(io.BytesIO(browser("dangwei").get("/admin/meetings/attendance.xlsx?year=2025").data))
+    (row,) = [row for row in book["党员出勤率"].iter_rows(values_only=True) if row[0] == "张三"]
+
+    assert (mine["expected"], mine["attended"], mine["rate"]) == (4, 2, 0.5)
+    assert row[2:5] == (4, 2, "50%")
+
+
+@pytest.fixture
+def four_theme_days(tree, make_member):
+    """Four theme days of 甲一支部 in 2025: 全勤 attended 4, 三次 3, 两次 2; 甲二's 无会 was expected at none."""
+    days = [add_meeting(K.THEME_DAY, tree["a1"], datetime(2025, month, 5, 9)) for month in (3, 4, 5, 6)]
+    for name, count in (("全勤", 4), ("三次", 3), ("两次", 2)):
+        member = make_member(tree["a1"], name)
+        for meeting in days[:count]:
+            attend(meeting, member)
+    make_member(tree["a2"], "无会")
+    return days
+
+
+def _lowest(browser, year: int = 2025) -> list[tuple[str, str]]:
+    page = browser("dangwei").get(f"/admin/meetings/attendance?year={year}").get_data(as_text=True)
+    table = page[page.index('id="member-rates"') :]
+    return re.findall(r"<tr><td>([^<]+)</td><td>[^<]*</td>.*?<td class=\"num\">(\d+%)</td></tr>", table, re.S)
+
+
+def test_the_lowest_list_shows_only_members_below_the_threshold(browser, make_admin, tree, four_theme_days):
+    make_admin("dangwei", Role.ORG_ADMIN, tree["committee"])
+    page = browser("dangwei").get("/admin/meetings/attendance?year=2025").get_data(as_text=True)
+
+    assert "出勤率低于 80% 的党员" in page
+    assert _lowest(browser) == [("两次", "50%"), ("三次", "75%")]  # lowest first; 全勤 and 无会 not listed
+
+
+def test_the_threshold_is_configurable(browser, make_admin, tree, four_theme_days, app, monkeypatch):
+    monkeypatch.setitem(app.config, "ATTENDANCE_LOW_PERCENT", 60)
+    make_admin("dangwei", Role.ORG_ADMIN, tree["committee"])
+    assert _lowest(browser) == [("两次", "50%")]
+
+
+def test_the_lowest_list_says_so_when_nobody_is_below(browser, make_admin, tree, four_theme_days, app, monkeypatch):
+    monkeypatch.setitem(app.config, "ATTENDANCE_LOW_PERCENT", 50)
+    make_admin("dangwei", Role.ORG_ADMIN, tree["committee"])
+    page = browser("dangwei").get("/admin/meetings/attendance?year=2025").get_data(as_text=True)
+    assert _lowest(browser) == []
+    assert "没有出勤率低于 50% 的党员" in page

@@ -13,7 +13,7 @@ from server.auth.models import AdminUser
 from server.auth.passwords import hash_password
 from server.db import db, utcnow
 from server.meetings import codes
-from server.meetings.compliance import local_today
+from server.timezone import local_today
 from tests.meetings.conftest import bearer
 
 

@@ -12,8 +12,8 @@ import sqlalchemy as sa
 
 from server.db import db
 from server.meetings import codes
-from server.meetings.compliance import local_today
 from server.meetings.models import Attendance, CheckinAttempt, Meeting
+from server.timezone import local_today
 from tests.meetings.conftest import bearer
 
 VENUE = (39.9087, 116.3975)  # 天安门, a 200-metre fence

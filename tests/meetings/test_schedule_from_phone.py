@@ -10,11 +10,11 @@ import sqlalchemy as sa
 from server.audit.models import AuditLog
 from server.auth.models import AdminUser, Role
 from server.db import db
-from server.meetings.compliance import local_today
 from server.meetings.models import Meeting
 from server.meetings.services import is_participant
 from server.orgs.models import OrgKind
 from server.orgs.services import dissolve_org
+from server.timezone import local_today
 from tests.meetings.conftest import bearer
 
 TOMORROW = (local_today() + timedelta(days=1)).isoformat()
