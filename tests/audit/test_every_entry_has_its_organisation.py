@@ -36,7 +36,7 @@ def audit_rows(admin_browser) -> list[str]:
         html = admin_browser.get(f"/admin/audit?page={page}").get_data(as_text=True)
         rows = re.findall(r"<tr>(.*?)</tr>", html, flags=re.S)
         found += [re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", row)) for row in rows]
-        if f'href="?page={page + 1}"' not in html:
+        if f'page={page + 1}"' not in html:
             break
     return found
 

@@ -1,0 +1,97 @@
+"""Every admin page, opened as a branch secretary and as the committee on the demo data, is screenshotted
+(test-artifacts/screenshots/pages/) and read for what a secretary should never see: a stored enum value
+instead of its Chinese word, "None", a UTC timestamp, a server error or a console error.
+
+The pages are found as a secretary finds them: from the dashboard, following every admin link (one page
+per view, so 40 meetings do not make 40 visits), not from a list kept here that a new page would miss.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import deque
+from urllib.parse import urlsplit
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from playwright.sync_api import Page
+from werkzeug.exceptions import HTTPException
+
+from server.db import db
+from tests.browser.conftest import SCREENSHOTS, login
+from tests.browser.test_dues_browser import _no_console_errors
+
+#: at most this many pages per account: every view of the admin today, with room to grow
+LIMIT = 120
+#: links that download, end the session or leave the pages (they are exercised elsewhere)
+SKIPPED = re.compile(r"(\.xlsx|\.pdf|\.png|/logout|/static/|/api/|/live|/screen|/print)")
+UTC_TEXT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d")
+
+
+def _enum_words() -> set[str]:
+    """Values stored by the enums of every model that are unmistakably English (not a Chinese page's word)."""
+    words: set[str] = set()
+    for mapper in db.Model.registry.mappers:
+        for attr in mapper.column_attrs:
+            kind = attr.columns[0].type
+            if isinstance(kind, sa.Enum) and kind.enum_class is not None:
+                words.update(str(member.value) for member in kind.enum_class if len(str(member.value)) > 3)
+    return words
+
+
+def _endpoint(app: Flask, path: str) -> str | None:
+    try:
+        endpoint, _ = app.url_map.bind("localhost").match(path, method="GET")
+    except HTTPException:
+        return None
+    return endpoint
+
+
+def _crawl(page: Page, app: Flask, start: str) -> dict[str, str]:
+    """endpoint → the first path of it reached by following links from ``start``."""
+    seen: dict[str, str] = {}
+    queue = deque([start])
+    while queue and len(seen) < LIMIT:
+        path = queue.popleft()
+        endpoint = _endpoint(app, path)
+        if endpoint is None or endpoint in seen:
+            continue
+        seen[endpoint] = path
+        page.goto(path)
+        for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.getAttribute('href'))"):
+            target = urlsplit(href)
+            if target.netloc or not target.path.startswith("/admin") or SKIPPED.search(target.path):
+                continue
+            queue.append(target.path + (f"?{target.query}" if target.query else ""))
+    return seen
+
+
+@pytest.mark.parametrize("account", ["shuji1", "dangwei"])
+def test_every_admin_page_reads_in_chinese(page: Page, app: Flask, demo, account: str):
+    errors = _no_console_errors(page)
+    login(page, account)
+    pages = _crawl(page, app, "/admin/")
+    assert len(pages) >= 25, sorted(pages)  # the dashboard, members, meetings, dues, newspaper, quizzes, …
+    english = _enum_words()
+    folder = SCREENSHOTS / "pages"
+    folder.mkdir(parents=True, exist_ok=True)
+    problems = []
+    for endpoint, path in sorted(pages.items()):
+        response = page.goto(path)
+        assert response is not None
+        if response.status >= 400:
+            problems.append(f"{path}: HTTP {response.status}")
+            continue
+        text = page.inner_text("main")
+        words = set(re.findall(r"[A-Za-z_]+", text))
+        found = sorted(words & english)
+        if found:
+            problems.append(f"{path}: stored values shown as such: {found}")
+        if re.search(r"\bNone\b", text):
+            problems.append(f"{path}: None")
+        if UTC_TEXT.search(text):
+            problems.append(f"{path}: a timestamp as stored, not in Beijing time")
+        page.screenshot(path=str(folder / f"{account}--{endpoint}.png"), full_page=True)
+    assert problems == []
+    assert errors == []
