@@ -6,6 +6,8 @@ it happened to get a smaller id under another parent, and gave secretaries no sa
 positions already set, as the bench data has, are kept), and ``tree_key`` materialises the positions
 from the root down, so one ORDER BY lists the tree depth-first. The backfill runs in Python, level by
 level, so it reads the same on SQLite and PostgreSQL (8,000 organisations take well under a second).
+Nothing here rebuilds the table (SQLite's batch mode would, and the members' foreign keys forbid
+dropping it with rows in): the column keeps an empty server default, as ``attendances.flags`` does.
 
 Revision ID: f6b0c0de1302
 Revises: f5b0c0de1500
@@ -65,16 +67,9 @@ def upgrade():
     with op.batch_alter_table("organisations", schema=None) as batch_op:
         batch_op.add_column(sa.Column("tree_key", key_type, nullable=False, server_default=""))
     _backfill()
-    with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.alter_column("tree_key", server_default=None)
-        batch_op.create_index(batch_op.f("ix_organisations_tree_key"), ["tree_key"], unique=False)
-        batch_op.create_check_constraint(
-            batch_op.f("ck_organisations_sort_order_in_range"), f"sort_order BETWEEN 0 AND {10**DIGITS - 1}"
-        )
+    op.create_index(op.f("ix_organisations_tree_key"), "organisations", ["tree_key"], unique=False)
 
 
 def downgrade():
-    with op.batch_alter_table("organisations", schema=None) as batch_op:
-        batch_op.drop_constraint(batch_op.f("ck_organisations_sort_order_in_range"), type_="check")
-        batch_op.drop_index(batch_op.f("ix_organisations_tree_key"))
-        batch_op.drop_column("tree_key")
+    op.drop_index(op.f("ix_organisations_tree_key"), table_name="organisations")
+    op.execute("ALTER TABLE organisations DROP COLUMN tree_key")  # SQLite 3.35+ and PostgreSQL alike

@@ -84,8 +84,6 @@ class Organisation(db.Model):
             postgresql_where=sa.text("dissolved_at IS NULL"),
         ),
         sa.CheckConstraint("depth >= 0", name="depth_not_negative"),
-        # The position is written into ``tree_key`` with a fixed number of digits (see ``tree_key_of``).
-        sa.CheckConstraint(f"sort_order BETWEEN 0 AND {MAX_POSITION}", name="sort_order_in_range"),
         sa.CheckConstraint("length(trim(name)) > 0", name="name_not_blank"),
     )
     __audited__ = True
@@ -108,7 +106,7 @@ class Organisation(db.Model):
     sort_order: Mapped[int] = mapped_column(default=0)
     #: the positions from the root down to this node, each as POSITION_DIGITS digits: ordering by it
     #: lists the tree depth-first, siblings in their order (see ``orgs.services.tree_order``)
-    tree_key: Mapped[str] = mapped_column(path_string(255), index=True, default="")
+    tree_key: Mapped[str] = mapped_column(path_string(255), index=True, server_default="")
     #: when it was created (UTC)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: when it was dissolved; dissolved organisations keep their row so history stays readable
