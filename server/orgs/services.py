@@ -214,6 +214,40 @@ def dissolve_org(org: Organisation) -> Organisation:
     return org
 
 
+def member_counts(root: Organisation) -> dict[int, int]:
+    """Members of each organisation under ``root``, its whole subtree counted.
+
+    A member belongs to a branch and perhaps to one of its groups: the branch's count (and its
+    ancestors') comes from ``org_id``, a group's own from ``group_id``.
+    """
+    from server.members.models import Member
+
+    in_subtree = subtree_ids(root.path)
+    by_branch = db.session.execute(
+        sa.select(Member.org_id, sa.func.count()).where(Member.org_id.in_(in_subtree)).group_by(Member.org_id)
+    ).all()
+    by_group = db.session.execute(
+        sa.select(Member.group_id, sa.func.count()).where(Member.group_id.in_(in_subtree)).group_by(Member.group_id)
+    ).all()
+    paths = dict(db.session.execute(sa.select(Organisation.id, Organisation.path).where(within(root.path))).all())
+    counts: dict[int, int] = dict(by_group)
+    for org_id, count in by_branch:
+        for segment in (paths.get(org_id) or "").strip("/").split("/"):
+            if segment and int(segment) in paths:
+                counts[int(segment)] = counts.get(int(segment), 0) + count
+    return counts
+
+
+def parent_choices(org: Organisation, candidates: list[Organisation]) -> list[Organisation]:
+    """Of ``candidates`` (what the admin sees), those ``org`` could be moved under: of a kind that may
+    hold it, outside its own subtree, and not where it already is."""
+    return [
+        target
+        for target in candidates
+        if target.kind in ALLOWED_PARENTS[org.kind] and not org.contains(target) and target.id != org.parent_id
+    ]
+
+
 def tree(root: Organisation) -> list[Organisation]:
     """The live subtree of ``root`` in display order (:func:`tree_order`)."""
     return list(db.session.scalars(live_orgs_under(root.path).order_by(tree_order())))
