@@ -195,3 +195,26 @@ def test_upgrading_keeps_existing_trees_in_creation_order(eleven, tree):
     # and a new branch still goes last
     new = services.create_org("新支部", OrgKind.BRANCH, db.session.get(Organisation, committee.id))
     assert services.tree(db.session.get(Organisation, committee.id))[-1].id == new.id
+
+
+FILTERED_PAGES = (
+    "/admin/members/",
+    "/admin/dues/bases",
+    "/admin/dues/bills",
+    "/admin/dues/arrears",
+    "/admin/dues/ledger",
+    "/admin/dues/remittances",
+    "/admin/points/",
+)
+
+
+def test_one_branch_secretary_gets_no_organisation_filter_with_nothing_to_choose(browser, make_admin, tree):
+    make_admin("shuji", Role.SECRETARY, tree["a1"])
+    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
+    for path in FILTERED_PAGES:
+        response = browser("shuji").get(path)
+        assert response.status_code == 200, path
+        assert '<label>组织<select name="org_id"' not in response.get_data(as_text=True), path
+        page = browser("zongzhi").get(path).get_data(as_text=True)
+        picker = page[page.index('<label>组织<select name="org_id"') :]
+        assert _names_in_order(picker[: picker.index("</select>")], "甲党总支", "甲一支部", "甲二支部"), path
