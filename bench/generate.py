@@ -32,6 +32,8 @@ from psycopg import sql
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from server.orgs.models import tree_key_of  # after the path: the key is the app's own
+
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/edangwu_bench"
 
 # -- name material -------------------------------------------------------------------------------
@@ -329,6 +331,7 @@ class Org:
     path: str
     depth: int
     sort_order: int
+    tree_key: str  # the positions from the root down (server/orgs/models.py tree_key_of)
     created_at: datetime
     unit: str = ""  # the enterprise an organisation belongs to
     work_unit: str = ""  # what members of a branch write as their 工作单位
@@ -367,6 +370,7 @@ class TreeBuilder:
             path=f"{parent.path if parent else '/'}{self.next_id}/",
             depth=parent.depth + 1 if parent else 0,
             sort_order=len(names),
+            tree_key=tree_key_of(parent.tree_key if parent else "", len(names)),
             created_at=created,
             **extra,
         )
@@ -665,7 +669,18 @@ MEMBER_COLUMNS = (
     "created_at",
     "updated_at",
 )
-ORG_COLUMNS = ("id", "name", "kind", "parent_id", "path", "depth", "sort_order", "created_at", "dissolved_at")
+ORG_COLUMNS = (
+    "id",
+    "name",
+    "kind",
+    "parent_id",
+    "path",
+    "depth",
+    "sort_order",
+    "tree_key",
+    "created_at",
+    "dissolved_at",
+)
 
 
 def member_rows(maker: MemberMaker, branches: list[Org]) -> Iterator[tuple]:
@@ -780,7 +795,8 @@ def main(argv: list[str] | None = None) -> int:
         t0 = time.perf_counter()
         orgs = build_tree(rng, args.orgs, args.committees, args.general_branches, args.branches, args.members)
         org_rows = [
-            (o.id, o.name, o.kind, o.parent_id, o.path, o.depth, o.sort_order, o.created_at, None) for o in orgs
+            (o.id, o.name, o.kind, o.parent_id, o.path, o.depth, o.sort_order, o.tree_key, o.created_at, None)
+            for o in orgs
         ]
         n_orgs = copy_rows(cur, "organisations", ORG_COLUMNS, org_rows)
         t1 = time.perf_counter()

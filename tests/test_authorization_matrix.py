@@ -548,6 +548,7 @@ TABLE: dict[tuple[str, str], Call] = {
     ("meetings.create", "GET"): Call(writer_page, _fixed("/admin/meetings/new"), sides=ONE),
     # the admin: one object, read
     ("members.detail", "GET"): Call(admin_read, _mb),
+    ("orgs.detail", "GET"): Call(admin_read, lambda w, s: f"/admin/orgs/{w.orgs['a1_group' if s == 'a' else 'b1']}"),
     ("meetings.detail", "GET"): Call(admin_read, _m),
     ("meetings.live", "GET"): Call(admin_read, lambda w, s: _m(w, s) + "/live"),
     ("meetings.live_code", "GET"): Call(admin_read, lambda w, s: _m(w, s) + "/live/code"),
@@ -583,6 +584,12 @@ TABLE: dict[tuple[str, str], Call] = {
         admin_write,
         lambda w, s: f"/admin/orgs/{w.orgs['a1_group' if s == 'a' else 'b1']}/move",
         lambda w, s: {"parent_id": w.orgs["a1" if s == "a" else "general_b"]},
+    ),
+    # an only child: accepted, then told it is first already (a sibling's secretary gets 404, see test_tree)
+    ("orgs.shift", "POST"): Call(
+        admin_write,
+        lambda w, s: f"/admin/orgs/{w.orgs['a1_group' if s == 'a' else 'b1']}/shift",
+        lambda w, s: {"direction": "up"},
     ),
     ("orgs.dissolve", "POST"): Call(
         admin_write, lambda w, s: f"/admin/orgs/{w.orgs['a1_group' if s == 'a' else 'b1']}/dissolve", lambda w, s: {}

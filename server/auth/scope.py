@@ -22,7 +22,7 @@ from server.db import db
 from server.errors import NotFound, PermissionDenied
 from server.members.models import Member
 from server.orgs.models import Organisation
-from server.orgs.services import subtree_ids, within
+from server.orgs.services import subtree_ids, tree_order, within
 
 __all__ = ["subtree_ids", "within"]  # the tree's primitives, re-exported so scoping has one import
 
@@ -52,7 +52,7 @@ def scope_roots(user: AdminUser) -> list[Organisation]:
         db.session.scalars(
             sa.select(Organisation)
             .where(Organisation.parent_id.is_(None), Organisation.dissolved_at.is_(None))
-            .order_by(Organisation.sort_order, Organisation.id)
+            .order_by(tree_order())
         )
     )
 

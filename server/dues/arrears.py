@@ -24,6 +24,7 @@ from server.dues.models import BillStatus, DuesBill
 from server.dues.months import current_month
 from server.members.models import Member
 from server.orgs.models import Organisation
+from server.orgs.services import tree_order
 
 WARN_MONTHS = 3
 FLAG_MONTHS = 6
@@ -83,7 +84,7 @@ def members_in_arrears(path: str, *, minimum: int = WARN_MONTHS, today: date | N
         sa.select(runs, Member.name, Member.org_id, Organisation.name.label("org_name"))
         .join(Member, Member.id == runs.c.member_id)
         .join(Organisation, Organisation.id == Member.org_id)
-        .order_by(runs.c.months.desc(), Organisation.path, Member.name_sort)
+        .order_by(runs.c.months.desc(), tree_order(), Member.name_sort)
     ).all()
     return [
         Arrears(

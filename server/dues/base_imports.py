@@ -27,7 +27,7 @@ from server.errors import AppError
 from server.members.excel import cell_text
 from server.members.models import Member
 from server.orgs.models import Organisation
-from server.orgs.services import within
+from server.orgs.services import tree_order, within
 from server.spreadsheets import open_upload, set_text, workbook_bytes
 
 SHEET_TITLE = "缴费基数"
@@ -59,7 +59,7 @@ def template(scope_path: str, effective_month: date) -> bytes:
     query = (
         sa.select(Member.id, Member.name, Organisation.name, Member.dues_base_fen)
         .join(Organisation, Organisation.id == Member.org_id)
-        .order_by(Organisation.path, Member.name_sort)
+        .order_by(tree_order(), Member.name_sort)
     )
     if scope_path != "/":
         query = query.where(within(scope_path))

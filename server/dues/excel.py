@@ -11,6 +11,7 @@ from server.db import db
 from server.dues.models import BILL_STATUS_LABELS, DuesBill
 from server.members.models import DUES_CATEGORY_LABELS, Member
 from server.orgs.models import Organisation
+from server.orgs.services import tree_order
 from server.spreadsheets import text_cell, workbook_bytes
 from server.timezone import to_local
 
@@ -41,7 +42,7 @@ def bills_workbook(where: list[sa.ColumnElement[bool]]) -> bytes:
         .join(Member, Member.id == DuesBill.member_id)
         .join(Organisation, Organisation.id == DuesBill.org_id)
         .where(*where)
-        .order_by(Organisation.path, Member.name_sort)
+        .order_by(tree_order(), Member.name_sort)
     )
     for bill, name, branch in db.session.execute(query.execution_options(yield_per=1000)):
         sheet.append(

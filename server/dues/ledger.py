@@ -33,6 +33,7 @@ from server.dues.months import add_months, current_month, months_between
 from server.dues.payment_models import CHANNEL_LABELS, DuesPayment
 from server.errors import AppError
 from server.orgs.models import Organisation, OrgKind
+from server.orgs.services import tree_order
 from server.timezone import display_zone
 
 #: a paid bill with no payment behind it, whose channel nobody recorded
@@ -227,7 +228,7 @@ def ledger(node: Organisation, first: date, last: date, *, today: date | None = 
     children = db.session.scalars(
         sa.select(Organisation)
         .where(Organisation.parent_id == node.id, Organisation.kind != OrgKind.GROUP)
-        .order_by(Organisation.dissolved_at.is_not(None), Organisation.sort_order, Organisation.id)
+        .order_by(Organisation.dissolved_at.is_not(None), tree_order())
     ).all()
     rows = {child.id: LedgerRow(child.id, child.name, child.kind) for child in children}
     own = LedgerRow(node.id, node.name, node.kind)

@@ -73,7 +73,7 @@ def _branch_filter() -> Organisation | None:
 
 def _orgs_for_filter() -> list[Organisation]:
     query = org_services.live_orgs_under(g.admin.scope_path).where(Organisation.kind != OrgKind.GROUP)
-    return list(db.session.scalars(query.order_by(Organisation.path)))
+    return list(db.session.scalars(query.order_by(org_services.tree_order())))
 
 
 def _under(column: sa.ColumnElement, org: Organisation | None) -> sa.ColumnElement[bool]:

@@ -20,6 +20,7 @@ from server.meetings.compliance_rules import local_midnight
 from server.meetings.models import Attendance, AttendanceStatus, Meeting, meeting_participants
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
+from server.orgs.services import tree_order
 
 #: a member's status at a meeting with no attendance row
 ABSENT = "absent"
@@ -151,7 +152,7 @@ def attendance_rates(scope_path: str, year: int) -> AttendanceReport:
     branches = db.session.execute(
         sa.select(Organisation.id, Organisation.name)
         .where(within(scope_path), Organisation.dissolved_at.is_(None), Organisation.kind == OrgKind.BRANCH)
-        .order_by(Organisation.path)
+        .order_by(tree_order())
     ).all()
     names: dict[int, str] = dict(branches)  # type: ignore[arg-type]
     totals = {branch_id: (0, AttendanceFigures()) for branch_id in names}

@@ -20,6 +20,7 @@ from server.meetings.compliance_rules import ATTENDED, COMMITTEE_ROLES
 from server.meetings.models import Attendance, Meeting, MeetingKind, meeting_participants
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
+from server.orgs.services import tree_order
 
 
 def live_units(path: str) -> list[Organisation]:
@@ -32,7 +33,7 @@ def live_units(path: str) -> list[Organisation]:
                 Organisation.dissolved_at.is_(None),
                 Organisation.kind.in_((OrgKind.BRANCH, OrgKind.GROUP)),
             )
-            .order_by(Organisation.path)
+            .order_by(tree_order())
         )
     )
 

@@ -32,7 +32,7 @@ from server.meetings.models import (
 )
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
-from server.orgs.services import get_org
+from server.orgs.services import get_org, tree_order
 
 DEFAULT_CHECKIN_LEAD = timedelta(minutes=30)
 #: What :func:`update_meeting` may change. Not the organiser: the meeting counts for its compliance and
@@ -373,7 +373,7 @@ def _refuse_dropping(
         .order_by(Member.name_sort)
     ).all()
     dropped = [member for member in holders if not _takes_part(member, new_org_ids)]
-    for org in sorted(removed, key=lambda org: org.path):
+    for org in sorted(removed, key=lambda org: org.tree_key):
         names = [member.name for member in dropped if org.id in (member.org_id, member.group_id)]
         if names:
             raise AppError(code, f"“{org.name}”" + message.format(_some_names(names)))
@@ -436,7 +436,7 @@ def groups_of(branch: Organisation) -> list[Organisation]:
                 Organisation.kind == OrgKind.GROUP,
                 Organisation.dissolved_at.is_(None),
             )
-            .order_by(Organisation.sort_order, Organisation.name)
+            .order_by(tree_order())
         )
     )
 

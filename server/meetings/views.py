@@ -39,7 +39,7 @@ def _orgs_for_meetings() -> list[Organisation]:
     query = org_services.live_orgs_under(g.admin.scope_path).where(
         Organisation.kind.in_([OrgKind.BRANCH, OrgKind.GROUP])
     )
-    return list(db.session.scalars(query.order_by(Organisation.path)))
+    return list(db.session.scalars(query.order_by(org_services.tree_order())))
 
 
 @bp.route("/")

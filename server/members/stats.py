@@ -11,6 +11,7 @@ from server.db import db
 from server.members.models import STATUS_LABELS, Member
 from server.members.services import MemberFilter
 from server.orgs.models import Organisation, OrgKind
+from server.orgs.services import tree_order
 
 # (from whole years, to whole years exclusive, label)
 AGE_BANDS = (
@@ -60,7 +61,7 @@ def _units_below(root: Organisation) -> list[Organisation]:
         db.session.scalars(
             sa.select(Organisation)
             .where(Organisation.parent_id == root.id, Organisation.dissolved_at.is_(None))
-            .order_by(Organisation.sort_order, Organisation.id)
+            .order_by(tree_order())
         )
     )
 
@@ -73,7 +74,8 @@ def by_unit(root: Organisation) -> dict[str, int]:
             .select_from(Member)
             .outerjoin(Organisation, Organisation.id == Member.group_id)
             .where(Member.org_id == root.id)
-            .group_by(Organisation.name)
+            .group_by(Organisation.name, Organisation.tree_key)
+            .order_by(Organisation.tree_key.is_(None), Organisation.tree_key)  # the groups in order, then the rest
         ).all()
         return {name or "未分党小组": count for name, count in rows}
     child = sa.orm.aliased(Organisation)

@@ -57,7 +57,7 @@ def _filter_from_args() -> services.MemberFilter:
 
 
 def _orgs_in_scope(kind: OrgKind | None = None) -> list[Organisation]:
-    query = org_services.live_orgs_under(g.admin.scope_path).order_by(Organisation.path)
+    query = org_services.live_orgs_under(g.admin.scope_path).order_by(org_services.tree_order())
     if kind is not None:
         query = query.where(Organisation.kind == kind)
     return list(db.session.scalars(query))

@@ -110,7 +110,7 @@ def review_queue(admin: AdminUser) -> list[NewsIssue]:
 def publishing_orgs(admin: AdminUser) -> list[Organisation]:
     """Organisations ``admin`` may publish as: every live one in the scope but party groups."""
     query = org_services.live_orgs_under(admin.scope_path).where(Organisation.kind != OrgKind.GROUP)
-    return list(db.session.scalars(query.order_by(Organisation.path)))
+    return list(db.session.scalars(query.order_by(org_services.tree_order())))
 
 
 def audience_choices(issue: NewsIssue) -> list[Organisation]:
@@ -120,7 +120,7 @@ def audience_choices(issue: NewsIssue) -> list[Organisation]:
     query = org_services.live_orgs_under(issue.org.path or "")
     if issue.org.kind is not OrgKind.BRANCH:
         query = query.where(Organisation.kind != OrgKind.GROUP)
-    return list(db.session.scalars(query.order_by(Organisation.path)))
+    return list(db.session.scalars(query.order_by(org_services.tree_order())))
 
 
 # --- writing -------------------------------------------------------------------------------------------------

@@ -44,6 +44,20 @@ ALLOWED_PARENTS: dict[OrgKind, set[OrgKind | None]] = {
 }
 
 
+#: digits of one level's position in ``Organisation.tree_key``; a million siblings is far beyond any committee
+POSITION_DIGITS = 6
+MAX_POSITION = 10**POSITION_DIGITS - 1
+
+
+def tree_key_of(parent_key: str, position: int) -> str:
+    """The ``tree_key`` of a node at ``position`` under a parent whose key is ``parent_key``.
+
+    Fixed-width digits make text order agree with number order at every level, and a parent's key is
+    a prefix of its children's, so it sorts just before them.
+    """
+    return f"{parent_key}{position:0{POSITION_DIGITS}d}"
+
+
 def enum_column(enum_cls: type[enum.Enum], name: str) -> sa.Enum:
     """An enum stored as its value in a string column guarded by a CHECK constraint."""
     return sa.Enum(
@@ -74,7 +88,7 @@ class Organisation(db.Model):
     )
     __audited__ = True
     __audit_entity__ = "organisation"
-    __audit_ignore__ = ("path", "depth")
+    __audit_ignore__ = ("path", "depth", "tree_key")
 
     #: surrogate key; also the path segment of this node
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -88,8 +102,11 @@ class Organisation(db.Model):
     path: Mapped[str | None] = mapped_column(path_string(255), unique=True)
     #: number of ancestors (root is 0)
     depth: Mapped[int] = mapped_column(default=0)
-    #: order among siblings in lists
+    #: position among its siblings, creation order unless a secretary moves it up or down
     sort_order: Mapped[int] = mapped_column(default=0)
+    #: the positions from the root down to this node, each as POSITION_DIGITS digits: ordering by it
+    #: lists the tree depth-first, siblings in their order (see ``orgs.services.tree_order``)
+    tree_key: Mapped[str] = mapped_column(path_string(255), index=True, server_default="")
     #: when it was created (UTC)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     #: when it was dissolved; dissolved organisations keep their row so history stays readable

@@ -18,3 +18,9 @@ class OrgRenameSchema(Schema):
 
 class OrgMoveSchema(Schema):
     parent_id = RecordId(required=True)
+
+
+class OrgShiftSchema(Schema):
+    direction = fields.String(required=True, validate=validate.OneOf(("up", "down")))
+    #: the page to return to: the tree, or the organisation's own page
+    back = fields.String(load_default="tree", validate=validate.OneOf(("tree", "detail")))

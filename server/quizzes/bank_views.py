@@ -37,7 +37,8 @@ def bank_list():
         .tuples()
         .all()
     )
-    orgs = list(db.session.scalars(org_services.live_orgs_under(g.admin.scope_path).order_by(sa.text("path"))))
+    in_scope = org_services.live_orgs_under(g.admin.scope_path)
+    orgs = list(db.session.scalars(in_scope.order_by(org_services.tree_order())))
     return render_template(
         "quizzes/banks.html",
         banks=listed,

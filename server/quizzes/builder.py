@@ -101,13 +101,13 @@ class QuizFormSchema(Schema):
 
 def audience_orgs(admin: AdminUser) -> list[Organisation]:
     """Organisations an admin may set as a quiz's audience: their live subtree, party groups aside."""
-    from server.orgs.services import live_orgs_under
+    from server.orgs.services import live_orgs_under, tree_order
 
     return list(
         db.session.scalars(
             live_orgs_under(admin.scope_path if admin.scope_path != "/" else "/")
             .where(Organisation.kind.in_(AUDIENCE_KINDS))
-            .order_by(Organisation.path)
+            .order_by(tree_order())
         )
     )
 

@@ -171,13 +171,13 @@ def _branches(quiz: Quiz, best: sa.Subquery) -> list[BranchStat]:
         .tuples()
         .all()
     )
-    paths = dict(
-        db.session.execute(sa.select(Organisation.id, Organisation.path).where(Organisation.id.in_(org_ids)))
+    tree_keys = dict(
+        db.session.execute(sa.select(Organisation.id, Organisation.tree_key).where(Organisation.id.in_(org_ids)))
         .tuples()
         .all()
     )
     stats = []
-    for org_id in sorted(org_ids, key=lambda key: paths.get(key) or ""):
+    for org_id in sorted(org_ids, key=lambda key: tree_keys.get(key) or ""):
         count, average, passed = taken.get(org_id, (0, None, 0))
         stats.append(
             BranchStat(

@@ -142,7 +142,7 @@ def _render_form(form: _Form, errors: dict, quiz: Quiz | None = None):
         errors=errors,
         quiz=quiz,
         orgs=orgs,
-        banks=sorted(usable.values(), key=lambda bank: (bank.org.path or "", bank.name)),
+        banks=sorted(usable.values(), key=lambda bank: (bank.org.tree_key, bank.name)),
         counts=counts,
         kinds=QUIZ_KIND_LABELS,
         reveals=REVEAL_LABELS,

@@ -155,15 +155,15 @@ def _meeting(title, branch, starts_at):
     return meeting
 
 
-def test_a_secretarys_hostile_group_name_runs_nothing_in_the_org_tree(page: Page, hostile):
+def test_a_secretarys_hostile_group_name_runs_nothing_in_the_org_tree(page: Page, hostile, make_org):
     watch = Watch(page)
     # The secretary names a party group through the form, as in the report.
     login(page, "shuji", PASSWORD)
     watch.open("/admin/orgs/")
+    page.locator(f"tr[data-org-id='{hostile['groups'][0].id}'] a").click()  # the organisation's own page
     renamed = "x'+alert('rename')+'"
-    row = page.locator(f"tr[data-org-id='{hostile['groups'][0].id}']")
-    row.get_by_label("新名称").fill(renamed)
-    row.get_by_role("button", name="改名").click()
+    page.get_by_label("新名称").fill(renamed)
+    page.get_by_role("button", name="改名").click()
     expect(page.locator(".flash")).to_be_visible()
     watch.assert_nothing_ran("secretary's org tree")
     page.context.clear_cookies()
@@ -174,12 +174,16 @@ def test_a_secretarys_hostile_group_name_runs_nothing_in_the_org_tree(page: Page
     names = [renamed, *payloads("O")[1:], hostile["general"].name, hostile["branch"].name]
     for name in names:
         expect(tree).to_contain_text(name)  # shown as text, not swallowed as markup
-    for group, name in zip(hostile["groups"], [renamed, *payloads("O")[1:]], strict=True):
-        button = page.locator(f"tr[data-org-id='{group.id}']").get_by_role("button", name="撤销")
-        watch.confirm(button, f"确定撤销“{name}”？")  # dismissed: nothing is dissolved
-    expect(tree).to_contain_text(renamed)
-    watch.assert_nothing_ran("org tree")
     screenshot(page, "hostile-org-tree")
+    for group, name in zip(hostile["groups"], [renamed, *payloads("O")[1:]], strict=True):
+        watch.open(f"/admin/orgs/{group.id}")
+        expect(page.locator("h2")).to_contain_text(name)
+    empty = make_org(payloads("Q")[0], OrgKind.GROUP, hostile["branch"])  # no member: it may be dissolved
+    watch.open(f"/admin/orgs/{empty.id}")
+    watch.confirm(page.get_by_role("button", name="撤销党小组"), f"确定撤销“{empty.name}”？")  # dismissed
+    watch.open("/admin/orgs/")
+    expect(page.locator("table.tree")).to_contain_text(empty.name)  # nothing was dissolved
+    watch.assert_nothing_ran("org tree")
 
 
 def test_hostile_member_names_run_nothing_in_the_register(page: Page, hostile):

@@ -98,6 +98,18 @@ def test_secretary_cannot_move_a_member_out_to_a_sibling_branch(make_admin, brow
     assert db.session.get(Member, people["a1"].id).org_id == tree["a1"].id
 
 
+def test_a_branch_secretary_is_told_where_a_transfer_is_done_instead_of_an_empty_list(
+    make_admin, browser, tree, people
+):
+    make_admin("shuji", Role.SECRETARY, tree["a1"])
+    make_admin("zongzhi", Role.ORG_ADMIN, tree["general_a"])
+    page = browser("shuji").get(f"/admin/members/{people['a1'].id}").get_data(as_text=True)
+    assert 'id="transfer-form"' not in page and "请由共同的上级党组织办理" in page
+    page = browser("zongzhi").get(f"/admin/members/{people['a1'].id}").get_data(as_text=True)
+    form = page[page.index('id="transfer-form"') : page.index("</form>", page.index('id="transfer-form"'))]
+    assert "甲二支部" in form and "甲一支部" not in form  # the other branch, not the member's own
+
+
 def test_secretary_cannot_issue_an_invite_for_a_sibling_member(make_admin, browser, tree, people):
     make_admin("shuji", Role.SECRETARY, tree["a1"])
     assert browser("shuji").post(f"/admin/members/{people['b1'].id}/invite").status_code == 404
