@@ -25,6 +25,7 @@ PURPOSE_TITLES = {
     "dues_reminder": "党费缴纳提醒",
     "quiz_open": "答题开始提醒",
     "newspaper_issue": "手机报推送",
+    "notice": "通知公告提醒",
 }
 #: keys of the dialog's answer that are not templates: ignored, so the answer may be sent as WeChat gave it
 _NOT_TEMPLATES = frozenset({"errMsg"})
