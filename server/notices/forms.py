@@ -30,11 +30,12 @@ def member_ids(form: MultiDict) -> list[int]:
     return _ids(form, "member_ids")
 
 
-def sender_id(form: MultiDict, default: int | None = None) -> int | None:
+def sender_id(form: MultiDict) -> int | None:
+    """The organisation to send as; None when not given, 0 (nobody's) when mangled."""
     value = (form.get("org_id") or "").strip()
-    if value.isdigit() and 0 < int(value) < 2**31:
-        return int(value)
-    return default
+    if not value:
+        return None
+    return int(value) if value.isdigit() and 0 < int(value) < 2**31 else 0
 
 
 def local_time(text: str | None, field: str) -> datetime | None:

@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
 
 from server.admin.access import admin_required, page_number, writer_required
-from server.auth.scope import in_scope
+from server.auth.scope import ORG_MISSING, in_scope
 from server.db import db, utcnow
 from server.errors import AppError, NotFound
 from server.members.models import Member
@@ -88,9 +88,17 @@ def index():
 # --- composing -----------------------------------------------------------------------------------------------
 
 
-def _sender(orgs: list[Organisation], source) -> Organisation | None:
-    wanted = forms.sender_id(source, g.admin.org_id)
-    return next((org for org in orgs if org.id == wanted), orgs[0] if orgs else None)
+def _sender(orgs: list[Organisation], source) -> Organisation:
+    """The organisation chosen to send as (the admin's own by default); one outside the scope is "missing"."""
+    wanted = forms.sender_id(source)
+    if wanted is None:
+        home = next((org for org in orgs if org.id == g.admin.org_id), None)
+        if home is not None or orgs:
+            return home or orgs[0]
+    found = next((org for org in orgs if org.id == wanted), None)
+    if found is None:
+        raise NotFound(ORG_MISSING)
+    return found
 
 
 def _picker(sender: Organisation) -> tuple[list[dict], list[Member]]:
@@ -123,8 +131,6 @@ def compose():
     orgs = services.sending_orgs(g.admin)
     source = request.form if request.method == "POST" else request.args
     sender = _sender(orgs, source)
-    if sender is None:
-        raise NotFound("组织不存在或已撤销")
     if request.method == "POST":
         with refusals_flashed():
             draft = forms.draft(request.form)
@@ -162,11 +168,8 @@ def _sent_message(notice: Notice) -> str:
 @writer_required
 def reach():
     """The picker's live count (htmx): how many members the ticked organisations and members reach."""
-    orgs = services.sending_orgs(g.admin)
-    sender = _sender(orgs, request.args)
+    sender = _sender(services.sending_orgs(g.admin), request.args)
     try:
-        if sender is None:
-            raise NotFound("组织不存在或已撤销")
         targets = audience.check(g.admin, sender, forms.org_ids(request.args), forms.member_ids(request.args))
         count, problem = audience.reach(targets), None
     except AppError as refusal:
