@@ -5,6 +5,7 @@ module.exports = {
     "meeting_reminder": "demo_meeting_reminder",
     "dues_reminder": "demo_dues_reminder",
     "quiz_open": "demo_quiz_open",
-    "newspaper_issue": "demo_newspaper_issue"
+    "newspaper_issue": "demo_newspaper_issue",
+    "notice": "demo_notice"
   }
 };

@@ -59,12 +59,13 @@ from server.newspaper.models import ArticleShare, IssueStatus, Narrowing, NewsAr
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import create_org
 from server.wechat.emulator.testing import RunningEmulator
+from tests.notices.factories import sent_notice
 
 #: examples per operation (positive and negative together); more where the input leads deep into the services
 MAX_EXAMPLES, MAX_EXAMPLES_DEEP = 50, 150
 DEEP_OPERATIONS = (
     r"\{meeting_id\}|^/api/meetings$|^/api/me/attendance$|^/api/dues/orders$"
-    r"|\{attempt_id\}|\{quiz_id\}|^/api/leaderboard$|\{article_id\}|^/api/inbox$"
+    r"|\{attempt_id\}|\{quiz_id\}|^/api/leaderboard$|\{article_id\}|^/api/inbox$|\{notice_id\}"
 )
 VENUE = (39.9087, 116.3975)
 #: the WeChat users of the seeded members with a session, and one who has not bound yet
@@ -202,6 +203,8 @@ class World:
     #: quizzes of 甲一 (an exam, a practice, a contest) and of 乙一; 张三's open attempt at the exam, 李四's
     quiz_ids: list[int] = field(default_factory=list)
     attempt_ids: list[int] = field(default_factory=list)
+    #: notices: 甲一's with 回执 and an attachment, 甲一's without, 乙一's
+    notice_ids: list[int] = field(default_factory=list)
 
     def headers(self, caller: str) -> dict[str, str]:
         if caller == "anonymous":
@@ -291,6 +294,7 @@ def _seed(wechat: RunningEmulator) -> World:
         token = reads.share_token(person.id, article_id)
         db.session.add(ArticleShare(article_id=article_id, sharer_id=person.id, token=token, shared_at=utcnow()))
     quiz_ids, attempt_ids = _seed_quizzes(a1, b1, people)
+    notices = [sent_notice(a1, None), sent_notice(a1, None, ack=False), sent_notice(b1, None)]
     tokens = {}
     for role, person in people.items():
         openid = wechat.openid(WECHAT_USERS[role])
@@ -311,6 +315,7 @@ def _seed(wechat: RunningEmulator) -> World:
         article_ids=article_ids,
         quiz_ids=quiz_ids,
         attempt_ids=attempt_ids,
+        notice_ids=[notice.id for notice in notices],
     )
 
 
@@ -394,7 +399,11 @@ def _realistic(case, data, world: World) -> None:
     if not _generated_invalid(case, ParameterLocation.PATH) and isinstance((path or {}).get("meeting_id"), int):
         path["meeting_id"] = _pick(data, "meeting", [m.id for m in world.meetings.values()], path["meeting_id"])
     if not _generated_invalid(case, ParameterLocation.PATH):
-        for name, ids in (("issue_id", world.issue_ids), ("article_id", world.article_ids)):
+        for name, ids in (
+            ("issue_id", world.issue_ids),
+            ("article_id", world.article_ids),
+            ("notice_id", world.notice_ids),
+        ):
             if isinstance((path or {}).get(name), int):
                 path[name] = _pick(data, name, ids, path[name])
         _realistic_quiz_path(path or {}, data, world)

@@ -13,6 +13,7 @@ const PURPOSE_TITLES = {
   dues_reminder: '党费缴纳提醒',
   quiz_open: '答题开始提醒',
   newspaper_issue: '手机报推送',
+  notice: '通知公告提醒',
 };
 
 // At most three templates per request, as WeChat allows.

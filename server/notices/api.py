@@ -6,10 +6,9 @@ answers as missing (404), the same to the letter as a notice that does not exist
 
 from __future__ import annotations
 
-from flask import send_file, url_for
+from flask import url_for
 
 from server.auth.current import current_identity, member_required
-from server.errors import NotFound
 from server.http import ApiBlueprint
 from server.notices import attachments, receipts
 from server.notices.schemas import AckSchema, NoticeSchema
@@ -70,7 +69,4 @@ def acknowledge(notice_id: int):
 def notice_attachment(notice_id: int):
     """The notice's attachment, to those it was sent to."""
     notice, _ = receipts.for_member(current_identity().id, notice_id)
-    path = attachments.path_of(notice.attachment)
-    if path is None:
-        raise NotFound("附件不存在")
-    return send_file(path, mimetype=attachments.mimetype(path.name), download_name=notice.attachment_name)
+    return attachments.download(notice.attachment, notice.attachment_name)

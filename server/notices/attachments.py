@@ -9,17 +9,18 @@ random name and served only to the notice's recipients and the admins of its org
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, send_file
 from werkzeug.datastructures import FileStorage
 
 from server.config import instance_dir
-from server.errors import AppError
+from server.errors import AppError, NotFound
 from server.newspaper import images
 from server.notices.models import AttachmentKind
 from server.uploads import MB, read_upload, sniff
@@ -93,3 +94,12 @@ def path_of(name: str | None) -> Path | None:
 
 def mimetype(name: str) -> str:
     return {"pdf": "application/pdf", "png": "image/png"}.get(name.rsplit(".", 1)[-1], "image/jpeg")
+
+
+def download(name: str | None, download_name: str):
+    """The stored file as a response, read whole (at most ``MAX_PDF_BYTES``): no file stays open after it."""
+    path = path_of(name)
+    if path is None:
+        raise NotFound("附件不存在")
+    content = io.BytesIO(path.read_bytes())
+    return send_file(content, mimetype=mimetype(path.name), download_name=download_name, max_age=0)

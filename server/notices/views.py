@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
 
 from server.admin.access import admin_required, page_number, writer_required
 from server.auth.scope import ORG_MISSING, in_scope
@@ -196,7 +196,4 @@ def withdraw(notice_id: int):
 @admin_required
 def attachment(notice_id: int):
     notice = notice_of(notice_id)
-    path = attachments.path_of(notice.attachment)
-    if path is None:
-        raise NotFound("附件不存在")
-    return send_file(path, mimetype=attachments.mimetype(path.name), download_name=notice.attachment_name)
+    return attachments.download(notice.attachment, notice.attachment_name)
