@@ -1,5 +1,5 @@
-// The member's inbox (消息), shared by every kind of item that lands in it: newspaper issues now, the
-// secretaries' notices later. A kind the phone does not know yet (an older mini-program meeting a newer
+// The member's inbox (消息), shared by every kind of item that lands in it: newspaper issues and the
+// secretaries' notices. A kind the phone does not know yet (an older mini-program meeting a newer
 // server) is still listed, but cannot be opened until the mini-program is updated.
 
 const INBOX_PAGE = '/pages/inbox/index';
@@ -9,6 +9,7 @@ const INBOX_TAB_INDEX = 3;
 // What each kind is called on its row, and the page that opens it from the item's `ref_id`.
 const KINDS = {
   newspaper: { label: '手机报', page: (refId) => `/pages/news-issue/index?id=${refId}` },
+  notice: { label: '通知', page: (refId) => `/pages/notice/index?id=${refId}` },
 };
 const UNKNOWN_KIND = { label: '消息', page: () => '' };
 
