@@ -61,9 +61,10 @@ def _deliver(notice: Notice, template_id: str | None) -> list[int]:
     if template_id:
         push.create(InboxKind.NOTICE, notice.id, 0, template_id, recipients, now=notice.sent_at)
         mine = sa.and_(Push.kind == InboxKind.NOTICE, Push.ref_id == notice.id, Push.status == PushStatus.PENDING)
+        pushed = sa.select(Push.member_id).where(mine)
         db.session.execute(
             sa.update(Subscription)
-            .where(Subscription.template_id == template_id, Subscription.member_id.in_(sa.select(Push.member_id).where(mine)))
+            .where(Subscription.template_id == template_id, Subscription.member_id.in_(pushed))
             .values(remaining=Subscription.remaining - 1)
         )
         db.session.execute(sa.update(Push).where(mine).values(status=PushStatus.SENT))

@@ -9,12 +9,13 @@ from playwright.sync_api import Page, expect
 from tests.browser.conftest import login, screenshot
 
 
+def _where(message) -> str:
+    return (message.location or {}).get("url", "")
+
+
 def _watch(page: Page) -> list[str]:
     errors: list[str] = []
-    page.on(
-        "console",
-        lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in (m.location or {}).get("url", "") else None,
-    )
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" and "favicon" not in _where(m) else None)
     page.on(
         "response",
         lambda r: errors.append(f"{r.status} {r.url}") if r.status >= 400 and "favicon" not in r.url else None,
