@@ -148,16 +148,14 @@ def counts(notice: Notice) -> Counts:
             NoticeAck.notice_id == notice.id
         )
     ).one()
-    sent = dict(
-        db.session.execute(
-            sa.select(_pushes.c.round > 0, sa.func.count())
-            .where(
-                _pushes.c.kind == InboxKind.NOTICE, _pushes.c.ref_id == notice.id, _pushes.c.status == PushStatus.SENT
-            )
-            .group_by(_pushes.c.round > 0)
-        ).all()
-    )
-    return Counts(recipients, read, acked, int(late), sent.get(False, 0), sent.get(True, 0))
+    first = sa.func.coalesce(sa.func.sum(sa.case((_pushes.c.round == 0, 1), else_=0)), 0)
+    later = sa.func.coalesce(sa.func.sum(sa.case((_pushes.c.round > 0, 1), else_=0)), 0)
+    pushed, reminded = db.session.execute(
+        sa.select(first, later).where(
+            _pushes.c.kind == InboxKind.NOTICE, _pushes.c.ref_id == notice.id, _pushes.c.status == PushStatus.SENT
+        )
+    ).one()
+    return Counts(recipients, read, acked, int(late), int(pushed), int(reminded))
 
 
 def receipts(
