@@ -7,6 +7,7 @@ module.exports = {
     "quiz_open": "demo_quiz_open",
     "newspaper_issue": "demo_newspaper_issue",
     "political_birthday": "demo_political_birthday",
-    "letter_reply": "demo_letter_reply"
+    "letter_reply": "demo_letter_reply",
+    "notice": "demo_notice"
   }
 };

@@ -123,6 +123,12 @@ def _register_blueprints(app: Flask) -> None:
     from server.newspaper import tasks as _news_tasks  # noqa: F401  (registers the jobs and the inbox source)
     from server.newspaper.media import bp as news_media_bp
     from server.newspaper.views import bp as newspaper_bp
+    from server.notices import api as notices_api
+    from server.notices import receipt_views as _notice_receipts  # noqa: F401  (routes on the notices blueprint)
+    from server.notices import review_views as _notice_review  # noqa: F401  (routes on the notices blueprint)
+    from server.notices import settings_views as _notice_settings  # noqa: F401  (routes on the notices blueprint)
+    from server.notices import tasks as _notice_tasks  # noqa: F401  (registers the jobs and the inbox source)
+    from server.notices.views import bp as notices_bp
     from server.orgs.views import bp as orgs_bp
     from server.points import api as points_api
     from server.points import tasks as _points_tasks  # noqa: F401  (registers the jobs)
@@ -142,12 +148,13 @@ def _register_blueprints(app: Flask) -> None:
         points_api.blp,
         birthdays_api.blp,
         mailbox_api.blp,
+        notices_api.blp,
     )
     for blueprint in apis:
         api.register_blueprint(blueprint)
         csrf.exempt(blueprint)  # bearer tokens, not cookies: CSRF cannot ride on them
     pages = (root_bp, assets_bp, admin_bp, auth_bp, members_bp, orgs_bp, meetings_bp, checkin_link_bp, dues_bp)
-    pages = (*pages, news_media_bp, newspaper_bp, quizzes_bp, points_bp, birthdays_bp, mailbox_bp)
+    pages = (*pages, news_media_bp, newspaper_bp, quizzes_bp, points_bp, birthdays_bp, mailbox_bp, notices_bp)
     for blueprint in pages:
         app.register_blueprint(blueprint)
     app.register_blueprint(wechatpay_notify_bp)

@@ -149,6 +149,11 @@ class Config:
         self.PUSH_MAX_ATTEMPTS = _int_env("PUSH_MAX_ATTEMPTS", 8)
         self.PUSH_QUIET_HOURS = os.environ.get("PUSH_QUIET_HOURS", "22:00-07:00")
 
+        # Notices (server/notices/): how many one admin account may send a day unless the committee sets its
+        # own number, and the least time between two reminders of one notice (each reminder is a push).
+        self.NOTICE_DAILY_LIMIT = _int_env("NOTICE_DAILY_LIMIT", 10)
+        self.NOTICE_REMIND_INTERVAL_MINUTES = _int_env("NOTICE_REMIND_INTERVAL_MINUTES", 10)
+
         # WeChat: the emulator by default, the real service in production.
         self.WECHAT_API_BASE = os.environ.get("WECHAT_API_BASE", DEFAULT_WECHAT_API_BASE)
         self.WECHAT_APPID = os.environ.get("WECHAT_APPID", DEMO_SETTINGS["WECHAT_APPID"])

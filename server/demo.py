@@ -23,6 +23,7 @@ from server.members.models import DuesCategory, Gender, Member, MemberStatus
 from server.members.privacy import _ID_CHECK, _ID_WEIGHTS
 from server.members.services import sort_key
 from server.newspaper.demo import seed_newspaper
+from server.notices.demo import seed_notices
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import create_org
 from server.quizzes.demo import seed_quizzes
@@ -188,6 +189,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
     seed_ledger(all_branches, all_members)
     seed_newspaper(random.Random(seed_value + 11), committee)  # its own numbers: the rest stays as it was
     seed_quizzes(committee, all_members)
+    seed_notices(random.Random(seed_value + 15), committee)
     seed_mailbox()
     greet_today()
     return _listed(accounts)

@@ -23,6 +23,7 @@ KEYWORD_RE = re.compile(
 )
 #: purposes the product sends messages for; a deployment maps each to one of its templates
 PURPOSES = ("meeting_reminder", "dues_reminder", "quiz_open", "newspaper_issue", "political_birthday", "letter_reply")
+PURPOSES = (*PURPOSES, "notice")
 #: hosts where a plain-http check-in link is allowed: the embedded demo on one laptop, never a phone's network
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost")
 

@@ -60,12 +60,13 @@ from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import create_org
 from server.timezone import local_today
 from server.wechat.emulator.testing import RunningEmulator
+from tests.notices.factories import sent_notice
 
 #: examples per operation (positive and negative together); more where the input leads deep into the services
 MAX_EXAMPLES, MAX_EXAMPLES_DEEP = 50, 150
 DEEP_OPERATIONS = (
     r"\{meeting_id\}|^/api/meetings$|^/api/me/attendance$|^/api/dues/orders$"
-    r"|\{attempt_id\}|\{quiz_id\}|^/api/leaderboard$|\{article_id\}|^/api/inbox$"
+    r"|\{attempt_id\}|\{quiz_id\}|^/api/leaderboard$|\{article_id\}|^/api/inbox$|\{notice_id\}"
 )
 VENUE = (39.9087, 116.3975)
 #: the WeChat users of the seeded members with a session, and one who has not bound yet
@@ -207,6 +208,8 @@ class World:
     greeting_ids: list[int] = field(default_factory=list)
     #: letters: 张三's anonymous one to 甲一's secretary (replied), 李四's to the committee (waiting)
     letter_ids: list[int] = field(default_factory=list)
+    #: notices: 甲一's with 回执 and an attachment, 甲一's without, 乙一's
+    notice_ids: list[int] = field(default_factory=list)
 
     def headers(self, caller: str) -> dict[str, str]:
         if caller == "anonymous":
@@ -298,6 +301,7 @@ def _seed(wechat: RunningEmulator) -> World:
     quiz_ids, attempt_ids = _seed_quizzes(a1, b1, people)
     greeting_ids = [_greeting(people[who]) for who in ("member", "other_branch_member")]
     letter_ids = _seed_letters(people)
+    notices = [sent_notice(a1, None), sent_notice(a1, None, ack=False), sent_notice(b1, None)]
     tokens = {}
     for role, person in people.items():
         openid = wechat.openid(WECHAT_USERS[role])
@@ -320,6 +324,7 @@ def _seed(wechat: RunningEmulator) -> World:
         attempt_ids=attempt_ids,
         greeting_ids=greeting_ids,
         letter_ids=letter_ids,
+        notice_ids=[notice.id for notice in notices],
     )
 
 
@@ -436,6 +441,7 @@ def _realistic(case, data, world: World) -> None:
             ("article_id", world.article_ids),
             ("greeting_id", world.greeting_ids),
             ("letter_id", world.letter_ids),
+            ("notice_id", world.notice_ids),
         ):
             if isinstance((path or {}).get(name), int):
                 path[name] = _pick(data, name, ids, path[name])

@@ -47,6 +47,7 @@ from server.newspaper.models import IssueStatus, Narrowing, NewsArticle, NewsAud
 from server.orgs.models import Organisation
 from tests.conftest import PASSWORD, AdminBrowser
 from tests.database import Snapshot
+from tests.notices import factories as notices
 from tests.quizzes.factories import matrix_objects
 
 ANONYMOUS = "anonymous"
@@ -98,6 +99,9 @@ class World:
     letters: dict[str, int] = field(default_factory=dict)
     #: each side's board post, by its member
     posts: dict[str, int] = field(default_factory=dict)
+    #: each side's notices: "sent-a" (with 回执 and an attachment, in its branch's inboxes), "pending-a" (awaiting
+    #: review, written by another account of the branch)
+    notices: dict[str, int] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
 
@@ -202,6 +206,9 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
         _newspaper(world, side, branch, member, admins[author], admins["bianji" if side == "a" else author])
     for side, branch, member in (("a", tree["a1"], a_member), ("b", tree["b1"], b_member)):
         world.quizzes[side] = matrix_objects(branch, member)
+    for side, branch, author, other in (("a", tree["a1"], "shuji", "bianji"), ("b", tree["b1"], "yishuji", "yishuji")):
+        world.notices[f"sent-{side}"] = notices.sent_notice(branch, admins[author]).id
+        world.notices[f"pending-{side}"] = notices.pending_notice(branch, admins[other]).id
         _mailbox(world, side, branch, member)
     for side, member in (("a", a_member), ("b", b_member)):
         world.greetings[side] = _greeting(member)
@@ -420,6 +427,31 @@ def api_audience(role: str, side: str) -> str:
 def api_own(role: str, side: str) -> str:
     """A member's own attempt: any other member is told it does not exist."""
     return api_own_bill(role, side)
+
+
+def notice_review(role: str, side: str) -> str:
+    """Review of a notice: an admin of a higher organisation (甲党总支's, the superadmin); the branch's own
+    secretary sees it but may not (403); outside the scope it is missing."""
+    if role not in ADMINS:
+        return LOGIN
+    if role == READER:
+        return E403
+    if not _in_scope(role, side):
+        return E404
+    return E403 if role == SECRETARY else OK
+
+
+def committee_rules_read(role: str, side: str) -> str:
+    """The committee's notice rules: only whoever administers the committee (here the superadmin)."""
+    if role not in ADMINS:
+        return LOGIN
+    return OK if role == SUPERADMIN else E404
+
+
+def committee_rules_write(role: str, side: str) -> str:
+    if role == READER:
+        return E403
+    return committee_rules_read(role, side)
 
 
 def api_secretary(role: str, side: str) -> str:
@@ -810,6 +842,22 @@ def _letter(status: str, tail: str = "") -> Callable[[World, str], str]:
     return lambda w, s: f"/admin/mailbox/letters/{w.letters[f'{status}-{s}']}{tail}"
 
 
+def _notice(step: str, tail: str = "") -> Callable[[World, str], str]:
+    return lambda w, s: f"/admin/notices/{w.notices[f'{step}-{s}']}{tail}"
+
+
+def _notice_form(w: World, s: str) -> dict[str, Any]:
+    return {"org_id": _branch(w, s), "org_ids": [_branch(w, s)], "title": "矩阵通知", "when": "now"}
+
+
+def _api_notice(tail: str = "") -> Callable[[World, str], str]:
+    return lambda w, s: f"/api/notices/{w.notices[f'sent-{s}']}{tail}"
+
+
+def _committee_rules(w: World, s: str) -> str:
+    return f"/admin/notices/settings/{w.orgs['committee']}"
+
+
 TABLE.update(
     {
         # the mailbox and the board: the admin
@@ -845,6 +893,30 @@ TABLE.update(
         ("mailbox_api.post_to_board", "POST"): Call(
             api_member, _fixed("/api/board"), lambda w, s: {"body": "留言"}, ONE
         ),
+        # notices (通知公告): the admin
+        ("notices.index", "GET"): Call(admin_page, _fixed("/admin/notices/"), sides=ONE),
+        ("notices.review_queue", "GET"): Call(admin_page, _fixed("/admin/notices/review"), sides=ONE),
+        ("notices.compose", "GET"): Call(writer_page, _fixed("/admin/notices/new"), sides=ONE),
+        ("notices.compose", "POST"): Call(admin_write, _fixed("/admin/notices/new"), _notice_form),
+        ("notices.reach", "GET"): Call(
+            admin_write, lambda w, s: f"/admin/notices/reach?org_id={_branch(w, s)}&org_ids={_branch(w, s)}"
+        ),
+        ("notices.receipts_page", "GET"): Call(admin_read, _notice("sent")),
+        ("notices.receipts_live", "GET"): Call(admin_read, _notice("sent", "/receipts")),
+        ("notices.receipts_export", "GET"): Call(admin_read, _notice("sent", "/receipts.xlsx")),
+        ("notices.attachment", "GET"): Call(admin_read, _notice("sent", "/attachment")),
+        ("notices.remind", "POST"): Call(admin_write, _notice("sent", "/remind"), lambda w, s: {}),
+        ("notices.withdraw", "POST"): Call(admin_write, _notice("sent", "/withdraw"), lambda w, s: {}),
+        ("notices.approve", "POST"): Call(notice_review, _notice("pending", "/approve"), lambda w, s: {}),
+        ("notices.reject", "POST"): Call(notice_review, _notice("pending", "/reject"), lambda w, s: {"note": "重复"}),
+        ("notices.settings_page", "GET"): Call(committee_rules_read, _committee_rules, sides=ONE),
+        ("notices.save_settings", "POST"): Call(
+            committee_rules_write, _committee_rules, lambda w, s: {"review_above": "100"}, ONE
+        ),
+        # notices: the mini-program (the members of the notice's branch, the secretary's phone among them)
+        ("notices_api.notice_detail", "GET"): Call(api_recipient, _api_notice()),
+        ("notices_api.acknowledge", "POST"): Call(api_recipient, _api_notice("/ack"), lambda w, s: {}),
+        ("notices_api.notice_attachment", "GET"): Call(api_recipient, _api_notice("/attachment")),
     }
 )
 

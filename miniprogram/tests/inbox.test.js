@@ -23,17 +23,32 @@ describe('the list', () => {
   });
 
   test('an item of a kind this phone does not know yet is listed, and asks for an update when tapped', async () => {
-    const notice = { ...INBOX.items[0], id: 60, kind: 'notice', ref_id: 4, title: '关于开展冬季慰问的通知', subtitle: '甲一支部' };
-    const { page, wx } = await openInbox({ api: fakeApi({ get: { [FIRST_PAGE]: { ...INBOX, items: [notice, ...INBOX.items] } } }) });
+    const letter = { ...INBOX.items[0], id: 60, kind: 'future-kind', ref_id: 4, title: '关于开展冬季慰问的通知', subtitle: '甲一支部' };
+    const { page, wx } = await openInbox({ api: fakeApi({ get: { [FIRST_PAGE]: { ...INBOX, items: [letter, ...INBOX.items] } } }) });
     expect(page.data.items[0]).toMatchObject({ kindLabel: '消息', title: '关于开展冬季慰问的通知', url: '' });
     tapRow(page, 0);
     expect(wx.navigated).toEqual([]);
     expect(wx.toasts[0]).toMatchObject({ title: '请更新小程序后查看这条消息', icon: 'none' });
   });
 
+  test('a notice is listed beside the newspaper, opens its page, and the unread of each kind is counted', async () => {
+    const notice = { ...INBOX.items[0], id: 61, kind: 'notice', ref_id: 5, title: '明天下午三点召开支部党员大会', subtitle: '甲一支部 · 需回执', cover_url: null, unread: true };
+    const body = { ...INBOX, items: [notice, ...INBOX.items], unread: 3, by_kind: { newspaper: 2, notice: 1 } };
+    const { page, wx } = await openInbox({ api: fakeApi({ get: { [FIRST_PAGE]: body } }) });
+    expect(page.data.items[0]).toMatchObject({ kindLabel: '通知', url: '/pages/notice/index?id=5', unread: true });
+    expect(page.data.kinds).toEqual([
+      { kind: 'notice', label: '通知', count: 1 },
+      { kind: 'newspaper', label: '手机报', count: 2 },
+    ]);
+    tapRow(page, 0);
+    expect(wx.navigated).toEqual(['/pages/notice/index?id=5']);
+    expect(page.data.kinds).toEqual([{ kind: 'newspaper', label: '手机报', count: 2 }]);
+    expect(wx.badge).toEqual({ index: 3, text: '2' });
+  });
+
   test('empty: says where issues will appear; the badge goes', async () => {
     const { page, wx } = await openInbox({ api: fakeApi({ get: { [FIRST_PAGE]: INBOX_EMPTY } }) });
-    expect(page.data).toMatchObject({ state: 'empty', stateMessage: '还没有收到消息。手机报发布后会出现在这里', items: [] });
+    expect(page.data).toMatchObject({ state: 'empty', stateMessage: '还没有收到消息。通知和手机报发布后会出现在这里', items: [] });
     expect(wx.badge).toEqual({ index: 3, text: null });
   });
 

@@ -26,6 +26,7 @@ const NEWS_CONTRACT = [
       'items[].unread': 'boolean',
       next_cursor: 'string',
       unread: 'integer',
+      by_kind: 'object', // the badges per kind (notices beside the newspaper)
     },
   },
   { method: 'get', path: '/api/inbox/unread', status: '200', response: { unread: 'integer' } },

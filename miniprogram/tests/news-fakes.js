@@ -28,6 +28,7 @@ const INBOX = {
   ],
   next_cursor: 'c-44',
   unread: 2,
+  by_kind: { newspaper: 2, notice: 0 },
 };
 const INBOX_MORE = {
   items: [
@@ -36,8 +37,9 @@ const INBOX_MORE = {
   ],
   next_cursor: null,
   unread: 2,
+  by_kind: { newspaper: 2, notice: 0 },
 };
-const INBOX_EMPTY = { items: [], next_cursor: null, unread: 0 };
+const INBOX_EMPTY = { items: [], next_cursor: null, unread: 0, by_kind: { newspaper: 0, notice: 0 } };
 const UNREAD = { unread: 2, by_kind: { newspaper: 2 } };
 
 const ISSUE = {

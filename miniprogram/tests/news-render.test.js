@@ -70,7 +70,7 @@ describe('消息', () => {
   test('empty: where issues will appear, and the subscribe button still there', async () => {
     const { page } = await openInbox({ api: fakeApi({ get: { [FIRST_PAGE]: INBOX_EMPTY } }) });
     const comp = render('inbox', page.data);
-    expect(stateText(comp)).toEqual(['还没有收到消息。手机报发布后会出现在这里']);
+    expect(stateText(comp)).toEqual(['还没有收到消息。通知和手机报发布后会出现在这里']);
     expect(textOf(comp, '.subscribe__button')).toBe('订阅手机报推送');
     expect(find(comp, '.list')).toBeNull();
     saveScreen(comp, 'inbox', 'empty');

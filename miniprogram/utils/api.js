@@ -251,6 +251,13 @@ function createClient({ wx, baseUrl, onNotBound, onSignedOut }) {
       await call('POST', '/api/auth/unbind');
       forgetMember();
     },
+    // A file of the API (a notice's attachment) downloaded to the phone with this session's token:
+    // resolves the temporary file's path; a refusal or a broken network rejects with the usual errors.
+    download: (path) =>
+      promisify(wx, 'downloadFile', { url: baseUrl + path, header: token ? { Authorization: `Bearer ${token}` } : {} }).then(
+        (res) => (res.statusCode === 200 ? res.tempFilePath : Promise.reject(new ApiError(res.statusCode, 'download_failed', '附件下载失败，请稍后再试'))),
+        () => Promise.reject(new NetworkError()),
+      ),
     hasToken: () => Boolean(token),
     isSignedOut: () => signedOut,
     // The member from the last login or binding ({id, name, …}), or null.

@@ -1,5 +1,5 @@
-// The member's inbox (消息), shared by every kind of item that lands in it: newspaper issues now, the
-// secretaries' notices later. A kind the phone does not know yet (an older mini-program meeting a newer
+// The member's inbox (消息), shared by every kind of item that lands in it: newspaper issues and the
+// secretaries' notices. A kind the phone does not know yet (an older mini-program meeting a newer
 // server) is still listed, but cannot be opened until the mini-program is updated.
 
 const INBOX_PAGE = '/pages/inbox/index';
@@ -11,6 +11,7 @@ const KINDS = {
   newspaper: { label: '手机报', page: (refId) => `/pages/news-issue/index?id=${refId}` },
   birthday: { label: '政治生日', page: (refId) => `/pages/birthday-card/index?id=${refId}` },
   letter: { label: '信箱回复', page: (refId) => `/pages/letter/index?id=${refId}` },
+  notice: { label: '通知', page: (refId) => `/pages/notice/index?id=${refId}` },
 };
 const UNKNOWN_KIND = { label: '消息', page: () => '' };
 

@@ -15,6 +15,7 @@ const PURPOSE_TITLES = {
   newspaper_issue: '手机报推送',
   political_birthday: '政治生日祝福',
   letter_reply: '信箱回复提醒',
+  notice: '通知公告提醒',
 };
 
 // At most three templates per request, as WeChat allows.

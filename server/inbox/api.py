@@ -24,8 +24,8 @@ def my_inbox(query: dict):
     items = [
         {"item": listed.item, "entry": listed.entry, "unread": listed.item.read_at is None} for listed in page.items
     ]
-    unread = sum(services.unread_counts(member_id).values())
-    return {"items": items, "next_cursor": page.next_cursor, "unread": unread}
+    by_kind = services.unread_counts(member_id)
+    return {"items": items, "next_cursor": page.next_cursor, "unread": sum(by_kind.values()), "by_kind": by_kind}
 
 
 @blp.route("/inbox/unread", methods=["GET"])

@@ -29,6 +29,12 @@ class InboxPageSchema(Schema):
     items = fields.List(fields.Nested(InboxItemSchema), required=True)
     next_cursor = fields.String(required=True, allow_none=True, metadata={"description": "null on the last page"})
     unread = fields.Integer(required=True, metadata={"description": "unread items of every kind"})
+    by_kind = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        required=True,
+        metadata={"description": "unread items by kind (newspaper, notice, …), each kind named"},
+    )
 
 
 class UnreadSchema(Schema):

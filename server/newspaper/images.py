@@ -84,15 +84,21 @@ def _encode(image: Image.Image) -> tuple[bytes, str]:
     return buffer.getvalue(), "jpg"
 
 
-def store(data: bytes) -> str:
-    """Check, resize and store an uploaded image; its stored name (``<32 hex>.jpg`` or ``.png``)."""
+def prepare(data: bytes) -> tuple[bytes, str]:
+    """Check an uploaded image and make it phone-sized, without metadata: its bytes and extension.
+
+    Also used for notices' image attachments (server/notices/attachments.py)."""
     if len(data) > MAX_BYTES:
         raise AppError("image_too_large", TOO_LARGE, status=413)
     kind = _type_of(data)
     if kind is None:
         raise AppError("image_type", WRONG_TYPE)
-    image = _open(data, kind)
-    encoded, extension = _encode(_phone_sized(image))
+    return _encode(_phone_sized(_open(data, kind)))
+
+
+def store(data: bytes) -> str:
+    """Check, resize and store an uploaded image; its stored name (``<32 hex>.jpg`` or ``.png``)."""
+    encoded, extension = prepare(data)
     name = f"{secrets.token_hex(16)}.{extension}"
     directory = images_dir()
     temporary = directory / f".{name}.part"

@@ -27,6 +27,7 @@ PURPOSE_TITLES = {
     "newspaper_issue": "手机报推送",
     "political_birthday": "政治生日祝福",
     "letter_reply": "信箱回复提醒",
+    "notice": "通知公告提醒",
 }
 #: keys of the dialog's answer that are not templates: ignored, so the answer may be sent as WeChat gave it
 _NOT_TEMPLATES = frozenset({"errMsg"})

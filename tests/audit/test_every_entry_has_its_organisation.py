@@ -116,6 +116,12 @@ def branch_history(tree, make_admin, make_member, make_meeting, browser, phone, 
     entries["question"] = ("新增题目", "党的最高理想是什么？")
     entries["quiz"] = ("新建答题", "每日一练")
 
+    # A notice to the branch, through the page.
+    notice_form = {"org_id": tree["a1"].id, "org_ids": [tree["a1"].id], "title": "支部党员大会通知", "when": "now"}
+    secretary.post("/admin/notices/new", notice_form)
+    entries["notice"] = ("新建通知", "支部党员大会通知")
+    entries["notice_target"] = ("设置通知对象", f"→ org #{tree['a1'].id}")
+
     moved = make_member(tree["a1"], "王五")
     browser("zongzhi_a").post(f"/admin/members/{moved.id}/move", {"org_id": tree["a2"].id, "reason": "工作调动"})
     entries["member_transfer"] = ("组织关系转移", f"member #{moved.id}")
@@ -172,8 +178,9 @@ def _dues_history(tree, secretary, make_member) -> dict[str, tuple[str, str]]:
     }
 
 
-#: audited rows no branch writes: the national dues rules, whose entries are the superadmin's alone
-NOT_A_BRANCHS = {"dues_rule"}
+#: audited rows no branch writes: the national dues rules, whose entries are the superadmin's alone, and a
+#: committee's rules for notices, whose entries are the committee's
+NOT_A_BRANCHS = {"dues_rule", "notice_settings"}
 
 
 def audited_kinds() -> list[str]:

@@ -1,5 +1,6 @@
-// 消息: everything delivered to me, newest first as the server lists it — newspaper issues now, notices
-// later — each row drawn from its `kind`, unread ones marked with a dot. Pages of 20 load as the member
+// 消息: everything delivered to me, newest first as the server lists it — newspaper issues and the
+// secretaries' notices — each row drawn from its `kind`, unread ones marked with a dot, and the unread
+// count of each kind on top (通知 2 · 手机报 1). Pages of 20 load as the member
 // scrolls to the bottom (the server's cursor); pull down to refresh. 订阅手机报推送 asks WeChat for one
 // more push of the newspaper, straight from the tap.
 //
@@ -8,7 +9,7 @@
 const { leadsToLogin, showError } = require('../../utils/api');
 const { arrivedText } = require('../../utils/time');
 const { askFor, templateIdsFor } = require('../../utils/subscribe');
-const { kindOf, showUnreadBadge } = require('../../utils/inbox');
+const { KINDS, kindOf, showUnreadBadge } = require('../../utils/inbox');
 const { mediaUrl } = require('../../utils/newspaper');
 
 const INBOX_PATH = '/api/inbox';
@@ -17,7 +18,7 @@ const PURPOSE = 'newspaper_issue';
 const PAGE_SIZE = 20;
 const FIRST_PAGE = `${INBOX_PATH}?limit=${PAGE_SIZE}`;
 const pageAfter = (cursor) => `${INBOX_PATH}?cursor=${encodeURIComponent(cursor)}&limit=${PAGE_SIZE}`;
-const EMPTY_TEXT = '还没有收到消息。手机报发布后会出现在这里';
+const EMPTY_TEXT = '还没有收到消息。通知和手机报发布后会出现在这里';
 
 function itemView(item, now) {
   const kind = kindOf(item.kind);
@@ -32,6 +33,14 @@ function itemView(item, now) {
     unread: Boolean(item.unread),
     url: kind.page(item.ref_id),
   };
+}
+
+// The unread count of each kind the phone knows, notices first, only kinds with some unread.
+function kindBadges(byKind) {
+  const counts = byKind || {};
+  return ['notice', 'newspaper']
+    .filter((kind) => KINDS[kind] && Number(counts[kind]) > 0)
+    .map((kind) => ({ kind, label: KINDS[kind].label, count: Number(counts[kind]) }));
 }
 
 // The newest page laid over the rows on screen. When the page reaches into what is shown, the rows after
@@ -64,6 +73,7 @@ function createInboxPage({ api, wx, now = () => new Date() }) {
       stale: false, // the rows are the last ones kept on the phone
       items: [],
       unread: 0,
+      kinds: [], // unread per kind: [{kind, label, count}]
       more: 'idle', // the footer: idle (more to load), loading, error, end
       canSubscribe: templateIdsFor([PURPOSE]).length > 0,
       subscribeStatus: '',
@@ -107,7 +117,7 @@ function createInboxPage({ api, wx, now = () => new Date() }) {
         .get(FIRST_PAGE, { retry: false, cache: true })
         .then((body) => {
           const items = (body.items || []).map((item) => itemView(item, now()));
-          this.show(items, body.next_cursor, body.unread, false);
+          this.show(items, body.next_cursor, body.unread, false, body.by_kind);
         })
         .catch((err) => this.failed(err));
     },
@@ -118,7 +128,7 @@ function createInboxPage({ api, wx, now = () => new Date() }) {
         .then((body) => {
           const top = (body.items || []).map((item) => itemView(item, now()));
           const { items, cursor } = layOver(this.data.items, this.cursor, top, body.next_cursor);
-          this.show(items, cursor, body.unread, false);
+          this.show(items, cursor, body.unread, false, body.by_kind);
         })
         .catch((err) => this.failed(err));
     },
@@ -131,19 +141,20 @@ function createInboxPage({ api, wx, now = () => new Date() }) {
       }
       const kept = api.cached ? api.cached(FIRST_PAGE) : null;
       if (kept) {
-        this.show((kept.items || []).map((item) => itemView(item, now())), kept.next_cursor, kept.unread, true);
+        this.show((kept.items || []).map((item) => itemView(item, now())), kept.next_cursor, kept.unread, true, kept.by_kind);
       } else {
         this.setData({ state: 'error', stateMessage: err.message || '' });
       }
     },
 
-    show(items, cursor, unread, stale) {
+    show(items, cursor, unread, stale, byKind) {
       this.loaded = true;
       this.cursor = cursor || null;
       const count = Number(unread) || 0;
       this.setData({
         items,
         unread: count,
+        kinds: kindBadges(byKind),
         stale,
         more: this.cursor ? 'idle' : 'end',
         state: items.length ? 'ready' : 'empty',
@@ -186,7 +197,10 @@ function createInboxPage({ api, wx, now = () => new Date() }) {
       if (row.unread) {
         const unread = Math.max(0, this.data.unread - 1);
         const items = this.data.items.map((item, i) => (i === index ? { ...item, unread: false } : item));
-        this.setData({ items, unread });
+        const kinds = this.data.kinds
+          .map((badge) => (badge.kind === row.kind ? { ...badge, count: badge.count - 1 } : badge))
+          .filter((badge) => badge.count > 0);
+        this.setData({ items, unread, kinds });
         showUnreadBadge(wx, unread);
       }
       wx.navigateTo({ url: row.url });
@@ -211,4 +225,4 @@ function createInboxPage({ api, wx, now = () => new Date() }) {
   };
 }
 
-module.exports = { createInboxPage, itemView, layOver, subscribeStatus, FIRST_PAGE, PAGE_SIZE, pageAfter };
+module.exports = { createInboxPage, itemView, kindBadges, layOver, subscribeStatus, FIRST_PAGE, PAGE_SIZE, pageAfter };

@@ -1,0 +1,3 @@
+const { createNoticePage } = require('./logic');
+
+Page(createNoticePage({ api: require('../../utils/client'), wx }));
