@@ -206,10 +206,10 @@ def build_world(tree_builder, make_member, password_hash: str) -> World:
         _newspaper(world, side, branch, member, admins[author], admins["bianji" if side == "a" else author])
     for side, branch, member in (("a", tree["a1"], a_member), ("b", tree["b1"], b_member)):
         world.quizzes[side] = matrix_objects(branch, member)
+        _mailbox(world, side, branch, member)
     for side, branch, author, other in (("a", tree["a1"], "shuji", "bianji"), ("b", tree["b1"], "yishuji", "yishuji")):
         world.notices[f"sent-{side}"] = notices.sent_notice(branch, admins[author]).id
         world.notices[f"pending-{side}"] = notices.pending_notice(branch, admins[other]).id
-        _mailbox(world, side, branch, member)
     for side, member in (("a", a_member), ("b", b_member)):
         world.greetings[side] = _greeting(member)
     for role, member in ((MEMBER_A, a_member), (MEMBER_B, b_member), (SECRETARY_PHONE, secretary_member)):

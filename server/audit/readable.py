@@ -35,6 +35,7 @@ NAME_COLUMNS = {
     "news_issues": "title",
     "question_banks": "name",
     "dues_payments": "out_trade_no",
+    "notices": "title",
 }
 EMPTY = "（空）"
 

@@ -152,7 +152,10 @@ class NoticeTarget(db.Model):
     member: Mapped[Member | None] = relationship()
 
     def audit_label(self) -> str:
-        return f"notice #{self.notice_id} → " + (f"org #{self.org_id}" if self.org_id else f"member #{self.member_id}")
+        # the objects the services built it with (a label is written during the flush: no lazy loads)
+        notice, target = self.__dict__.get("notice"), self.__dict__.get("org") or self.__dict__.get("member")
+        title = notice.title if notice is not None else f"通知 {self.notice_id}"
+        return f"{title} → {target.name if target is not None else '发送对象'}"
 
     def audit_org_id(self) -> int | None:
         from server.audit.services import org_id_of
@@ -197,7 +200,7 @@ class NoticeSettings(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     def audit_label(self) -> str:
-        return f"org #{self.org_id}"
+        return "通知公告规则"  # whose: the entry's organisation, shown with it
 
     def audit_org_id(self) -> int | None:
         return self.org_id

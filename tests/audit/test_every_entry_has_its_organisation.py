@@ -120,7 +120,7 @@ def branch_history(tree, make_admin, make_member, make_meeting, browser, phone, 
     notice_form = {"org_id": tree["a1"].id, "org_ids": [tree["a1"].id], "title": "支部党员大会通知", "when": "now"}
     secretary.post("/admin/notices/new", notice_form)
     entries["notice"] = ("新建通知", "支部党员大会通知")
-    entries["notice_target"] = ("设置通知对象", f"→ org #{tree['a1'].id}")
+    entries["notice_target"] = ("设置通知对象", f"→ {tree['a1'].name}")
 
     moved = make_member(tree["a1"], "王五")
     browser("zongzhi_a").post(f"/admin/members/{moved.id}/move", {"org_id": tree["a2"].id, "reason": "工作调动"})

@@ -91,7 +91,7 @@ def test_a_member_takes_an_exam_loses_the_connection_resumes_and_sees_the_score(
     points = phone.get("/api/me/points").get_json()
     assert (points["total"], points["by_source"]["exam"]) == (4, 4)
     board = phone.get("/api/leaderboard?scope=committee").get_json()
-    assert board["items"] == [{"rank": 1, "name": "张三", "org_name": "甲一支部", "points": 4}]
+    assert board["items"] == [{"rank": 1, "name": "张三", "org_name": "甲一支部", "points": 4, "is_me": True}]
     assert board["me"] == {"rank": 1, "points": 4}
 
 
