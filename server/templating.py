@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 from flask import Flask, g
 
-from server.audit import labels as audit_labels
 from server.members.schemas import fen_to_yuan
 from server.money import money_text
 
@@ -31,27 +30,6 @@ def register(app: Flask) -> None:
     def money(fen: int | None) -> str:
         """Money as people read it: ¥1,234.50 (−¥12.00 for a reversal), from integer fen, no floats."""
         return money_text(fen or 0)
-
-    def readable(value: object) -> object:
-        """Audit values are stored as JSON: a UTC timestamp comes back as ISO text, shown here in local time."""
-        if isinstance(value, str) and "T" in value:
-            try:
-                moment = datetime.fromisoformat(value)
-            except ValueError:
-                return value
-            return local_time(moment) if moment.tzinfo else value
-        return value
-
-    @app.template_filter("changes")
-    def changes(values: dict | None) -> str:
-        """Audit before/after as readable text: 职务：技术员；手机号：138****5678."""
-        return "；".join(
-            f"{audit_labels.FIELDS.get(key, key)}：{readable(value)}" for key, value in (values or {}).items()
-        )
-
-    @app.template_filter("action")
-    def action(value: str) -> str:
-        return audit_labels.ACTIONS.get(value, value)
 
     @app.context_processor
     def current_admin():
