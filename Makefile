@@ -116,6 +116,10 @@ stack-smoke: setup
 stack-upgrade: setup
 	$(BIN)/python deploy/local_stack.py upgrade
 
+## What a gunicorn worker restart costs in CPU, app preloaded in the master vs built in each worker (needs stack-up).
+bench-fork: setup
+	$(BIN)/python bench/fork_bench.py
+
 clean:
 	rm -rf $(VENV) instance
 
