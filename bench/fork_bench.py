@@ -60,13 +60,19 @@ def wait(predicate, timeout: float = 60) -> None:
 
 def measure(preload: bool, restarts: int) -> list[float]:
     env = local_stack.stack_env(
-        GUNICORN_BIND=f"127.0.0.1:{PORT}", GUNICORN_WORKERS="1", GUNICORN_PRELOAD="1" if preload else "0",
-        GUNICORN_ACCESS_LOG="/dev/null", GUNICORN_MAX_REQUESTS="0",
-    )  # fmt: skip
+        GUNICORN_BIND=f"127.0.0.1:{PORT}",
+        GUNICORN_WORKERS="1",
+        GUNICORN_PRELOAD="1" if preload else "0",
+        GUNICORN_ACCESS_LOG="/dev/null",
+        GUNICORN_MAX_REQUESTS="0",
+    )
     master = subprocess.Popen(
         [str(ROOT / ".venv/bin/gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     costs = []
     try:
         wait(healthy)

@@ -21,6 +21,7 @@ env.example's format, so `EDANGWU_ENV=instance/stack/env deploy/manage.sh <comma
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import re
 import shutil
@@ -123,10 +124,8 @@ def stop(name: str, sig: signal.Signals = signal.SIGTERM, timeout: float = 30) -
 
 
 def _alive(pid: int) -> bool:
-    try:
+    with contextlib.suppress(ChildProcessError):
         os.waitpid(pid, os.WNOHANG)  # reap it if it is our child
-    except ChildProcessError:
-        pass
     try:
         state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
     except FileNotFoundError:
@@ -170,7 +169,10 @@ def _as_postgres(*argv: str, check: bool = True) -> subprocess.CompletedProcess:
 
 
 def pg_ready() -> bool:
-    return _as_postgres(str(PG_BIN / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(PG_PORT), check=False).returncode == 0
+    return (
+        _as_postgres(str(PG_BIN / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(PG_PORT), check=False).returncode
+        == 0
+    )
 
 
 def pg_start() -> None:
@@ -179,14 +181,16 @@ def pg_start() -> None:
         PG_DIR.mkdir(parents=True, exist_ok=True)
         shutil.chown(PG_DIR, "postgres", "postgres")
         PG_DIR.chmod(0o700)
-        _as_postgres(str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-                     "--locale=C.UTF-8")  # fmt: skip
+        _as_postgres(
+            str(PG_BIN / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--locale=C.UTF-8"
+        )
     if pg_ready():
         log(f"PostgreSQL already running on 127.0.0.1:{PG_PORT}")
         return
     options = f"-p {PG_PORT} -k {PG_DIR} -c listen_addresses=127.0.0.1 -c max_connections=200 -c fsync=off"
-    _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(PG_DIR / "postgres.log"), "-o", options,
-                 "-w", "start")  # fmt: skip
+    _as_postgres(
+        str(PG_BIN / "pg_ctl"), "-D", str(data), "-l", str(PG_DIR / "postgres.log"), "-o", options, "-w", "start"
+    )
     log(f"PostgreSQL started on 127.0.0.1:{PG_PORT} (cluster {data}, log {PG_DIR}/postgres.log)")
 
 
@@ -223,8 +227,24 @@ def redis_start() -> None:
         return
     (STACK / "redis").mkdir(parents=True, exist_ok=True)
     # Append-only, noeviction: queued jobs survive a restart and are never evicted (as deploy/README.md says).
-    spawn("redis", ["redis-server", "--port", str(REDIS_PORT), "--bind", "127.0.0.1", "--dir", str(STACK / "redis"),
-                    "--appendonly", "yes", "--save", "", "--maxmemory-policy", "noeviction"])  # fmt: skip
+    spawn(
+        "redis",
+        [
+            "redis-server",
+            "--port",
+            str(REDIS_PORT),
+            "--bind",
+            "127.0.0.1",
+            "--dir",
+            str(STACK / "redis"),
+            "--appendonly",
+            "yes",
+            "--save",
+            "",
+            "--maxmemory-policy",
+            "noeviction",
+        ],
+    )
     deadline = time.monotonic() + 10
     while not redis_ping():
         if time.monotonic() > deadline:
@@ -246,10 +266,27 @@ def tls_certificate() -> None:
         return
     CA_FILE.parent.mkdir(parents=True, exist_ok=True)
     subprocess.run(
-        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "3650", "-subj", "/CN=127.0.0.1",
-         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(CA_FILE.with_suffix(".key")), "-out", str(CA_FILE)],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "3650",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(CA_FILE.with_suffix(".key")),
+            "-out",
+            str(CA_FILE),
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
 def render_site(down: frozenset[str] = frozenset()) -> str:
@@ -346,12 +383,20 @@ class Piece:
 def pieces() -> list[Piece]:
     flask = [str(VENV_BIN / "flask"), "--app", "wsgi"]
     out = [
-        Piece("emulator", [str(VENV_BIN / "python"), "-m", "server.wechat.emulator", "--port", str(EMULATOR_PORT)],
-              f"http://127.0.0.1:{EMULATOR_PORT}"),  # fmt: skip
+        Piece(
+            "emulator",
+            [str(VENV_BIN / "python"), "-m", "server.wechat.emulator", "--port", str(EMULATOR_PORT)],
+            f"http://127.0.0.1:{EMULATOR_PORT}",
+        ),
     ]
     for name, port in WEB_PORTS.items():
-        out.append(Piece(name, [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
-                         f"http://127.0.0.1:{port}"))  # fmt: skip
+        out.append(
+            Piece(
+                name,
+                [str(VENV_BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "wsgi:app"],
+                f"http://127.0.0.1:{port}",
+            )
+        )
     # Huey finishes running jobs on SIGINT (deploy/systemd/edangwu-worker.service).
     for name in ("worker1", "worker2"):
         out.append(Piece(name, [*flask, "worker", "--no-periodic", "--workers", "2"], "job queue", signal.SIGINT))

@@ -116,13 +116,17 @@ def main() -> int:
     print(f"smoke: through nginx at {base}")
     steps = Steps()
     seeded = seed_visit()
-    steps.check(f"seeded {seeded['member']} with an invite code and meeting #{seeded['meeting']} of {seeded['branch']}", True)
+    steps.check(
+        f"seeded {seeded['member']} with an invite code and meeting #{seeded['meeting']} of {seeded['branch']}", True
+    )
 
     # The member's phone.
     phone = requests.Session()
     phone.verify, phone.trust_env = ca, False  # REQUESTS_CA_BUNDLE would override the stack's certificate
     user = f"smoke-{time.time_ns()}"
-    code = requests.post(f"http://127.0.0.1:{local_stack.EMULATOR_PORT}/_phone/login", json={"user": user}, timeout=5).json()["code"]
+    code = requests.post(
+        f"http://127.0.0.1:{local_stack.EMULATOR_PORT}/_phone/login", json={"user": user}, timeout=5
+    ).json()["code"]
     login = phone.post(f"{base}/api/auth/login", json={"code": code}, timeout=10)
     ticket = (login.json() if login.ok else {}).get("bind_ticket")
     steps.check("wx.login -> /api/auth/login gives an unbound phone a bind ticket", bool(ticket), login.text)
@@ -136,7 +140,9 @@ def main() -> int:
     phone.headers["Authorization"] = f"Bearer {token}"
     listed = phone.get(f"{base}/api/meetings", timeout=10)
     steps.check(
-        "the meeting is in the member's list", listed.ok and any(m["id"] == seeded["meeting"] for m in listed.json()), listed.text
+        "the meeting is in the member's list",
+        listed.ok and any(m["id"] == seeded["meeting"] for m in listed.json()),
+        listed.text,
     )
 
     # The secretary's admin and the projector.
@@ -145,27 +151,41 @@ def main() -> int:
     logged_in = admin_login(admin, base)
     cookie = logged_in.headers.get("Set-Cookie", "")
     steps.check("the secretary logs in to the admin (302)", logged_in.status_code == 302, f"{logged_in.status_code}")
-    steps.check("the session cookie is Secure (X-Forwarded-Proto from nginx trusted)", "secure" in cookie.lower(), cookie)
+    steps.check(
+        "the session cookie is Secure (X-Forwarded-Proto from nginx trusted)", "secure" in cookie.lower(), cookie
+    )
     live = admin.get(f"{base}/admin/meetings/{seeded['meeting']}/live/code", timeout=10)
     found = re.search(r"\?c=([A-Za-z0-9_.\-]+)", unescape(live.text))
     steps.check("the projector shows the live check-in code", live.ok and bool(found), live.text)
-    scan = phone.post(f"{base}/api/meetings/{seeded['meeting']}/checkin", json={"code": found.group(1) if found else ""}, timeout=10)
+    scan = phone.post(
+        f"{base}/api/meetings/{seeded['meeting']}/checkin", json={"code": found.group(1) if found else ""}, timeout=10
+    )
     body = scan.json() if scan.headers.get("Content-Type", "").startswith("application/json") else {}
     steps.check("the member checks in by scanning it", scan.ok and body.get("already") is False, scan.text)
     arrivals = admin.get(f"{base}/admin/meetings/{seeded['meeting']}/live/arrivals", timeout=10)
     steps.check("the member appears in the secretary's live arrivals", seeded["member"] in arrivals.text, arrivals.text)
     register = admin.get(f"{base}/admin/members/", timeout=10)
-    steps.check("the member register opens for the secretary", register.ok and "党员" in register.text, str(register.status_code))
+    steps.check(
+        "the member register opens for the secretary",
+        register.ok and "党员" in register.text,
+        str(register.status_code),
+    )
 
     # nginx's own work.
     css = requests.get(f"{base}/static/app/admin.css", verify=ca, timeout=10)
     steps.check(
         "static files come from nginx (Cache-Control public, nosniff)",
-        css.ok and "public" in css.headers.get("Cache-Control", "") and css.headers.get("X-Content-Type-Options") == "nosniff",
+        css.ok
+        and "public" in css.headers.get("Cache-Control", "")
+        and css.headers.get("X-Content-Type-Options") == "nosniff",
         f"{css.status_code} {dict(css.headers)}",
     )
     htmx = requests.get(f"{base}/static/vendor/htmx.js", verify=ca, timeout=10)
-    steps.check("the admin's libraries come from node_modules through nginx", htmx.ok and "htmx" in htmx.text[:2000], str(htmx.status_code))
+    steps.check(
+        "the admin's libraries come from node_modules through nginx",
+        htmx.ok and "htmx" in htmx.text[:2000],
+        str(htmx.status_code),
+    )
     for name, port in local_stack.WEB_PORTS.items():
         health = requests.get(f"http://127.0.0.1:{port}/healthz", timeout=5)
         steps.check(f"{name} on 127.0.0.1:{port} is healthy", health.ok, health.text)

@@ -87,7 +87,9 @@ def contracting_operations(source: str, revision: str = "?") -> list[Finding]:
             if _keyword(node, "type_") is not None:
                 found.append(Finding(revision, node.lineno, "alter_column(type_=...): retypes a column"))
         elif name == "add_column" and any(_not_null_without_default(arg) for arg in node.args):
-            found.append(Finding(revision, node.lineno, "add_column NOT NULL without server_default: old code's inserts fail"))
+            found.append(
+                Finding(revision, node.lineno, "add_column NOT NULL without server_default: old code's inserts fail")
+            )
     return found
 
 
@@ -156,7 +158,9 @@ def migrate(env: dict[str, str], allow_contract: bool = False) -> list[str]:
         print("upgrade: the database is at the head; nothing to migrate", flush=True)
         return todo
     print(f"upgrade: applying {', '.join(todo)} (expand only: the running release keeps working)", flush=True)
-    subprocess.run([str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True)
+    subprocess.run(
+        [str(ROOT / ".venv" / "bin" / "flask"), "--app", "wsgi", "db", "upgrade"], cwd=ROOT, env=env, check=True
+    )
     return todo
 
 
@@ -170,7 +174,9 @@ def main() -> None:
         raise SystemExit("upgrade: DATABASE_URL is not set (deploy/manage.sh upgrade loads /etc/edangwu/env)")
     if args.check:
         todo = check(env, args.contract)
-        print(f"upgrade: {len(todo)} pending migration(s), safe while the previous release runs: {', '.join(todo) or '-'}")
+        print(
+            f"upgrade: {len(todo)} pending migration(s), safe while the previous release runs: {', '.join(todo) or '-'}"
+        )
         return
     migrate(env, args.contract)
 
