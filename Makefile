@@ -116,6 +116,15 @@ stack-smoke: setup
 stack-upgrade: setup
 	$(BIN)/python deploy/local_stack.py upgrade
 
+## Machines fail, under check-in load through nginx (deploy/drills.py): an instance stopped, one killed,
+## PostgreSQL and Redis restarted, a job worker killed mid-job; prints failed requests per step. Needs stack-up.
+drill-failover: setup
+	$(BIN)/python deploy/drills.py failover
+
+## A rolling upgrade under check-in load (deploy/drills.py upgrade): prints failed requests (target 0).
+drill-upgrade: setup
+	$(BIN)/python deploy/drills.py upgrade
+
 ## What a gunicorn worker restart costs in CPU, app preloaded in the master vs built in each worker (needs stack-up).
 bench-fork: setup
 	$(BIN)/python bench/fork_bench.py

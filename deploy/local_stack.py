@@ -351,7 +351,9 @@ def nginx_start() -> None:
     tls_certificate()
     main = nginx_conf()
     if pid_of("nginx"):
-        subprocess.run(["nginx", "-c", str(main), "-p", str(STACK / "nginx"), "-s", "reload"], check=True)
+        subprocess.run(
+            ["nginx", "-c", str(main), "-p", str(STACK / "nginx"), "-s", "reload"], check=True, capture_output=True
+        )
         log(f"nginx already running: configuration reloaded; {BASE_URL}/")
         return
     subprocess.run(["nginx", "-c", str(main), "-p", str(STACK / "nginx")], check=True)
@@ -360,7 +362,9 @@ def nginx_start() -> None:
 
 def nginx_reload(down: frozenset[str] = frozenset()) -> None:
     main = nginx_conf(down)
-    subprocess.run(["nginx", "-c", str(main), "-p", str(STACK / "nginx"), "-s", "reload"], check=True)
+    subprocess.run(
+        ["nginx", "-c", str(main), "-p", str(STACK / "nginx"), "-s", "reload"], check=True, capture_output=True
+    )
 
 
 def nginx_stop() -> None:

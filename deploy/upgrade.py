@@ -93,7 +93,7 @@ def contracting_operations(source: str, revision: str = "?") -> list[Finding]:
     return found
 
 
-def _revision_files() -> dict[str, tuple[str | None, Path]]:
+def revision_files() -> dict[str, tuple[str | None, Path]]:
     """revision -> (down_revision, file), read from the files without importing them."""
     out = {}
     for path in VERSIONS.glob("*.py"):
@@ -110,7 +110,7 @@ def _revision_files() -> dict[str, tuple[str | None, Path]]:
 
 def pending(current: str | None) -> list[tuple[str, Path]]:
     """The migrations after ``current`` up to the head, oldest first (one linear chain)."""
-    files = _revision_files()
+    files = revision_files()
     children = {down: rev for rev, (down, _) in files.items()}
     chain, rev = [], children.get(current)
     while rev is not None:
