@@ -90,7 +90,7 @@ def contracting_operations(source: str, revision: str = "?") -> list[Finding]:
             found.append(
                 Finding(revision, node.lineno, "add_column NOT NULL without server_default: old code's inserts fail")
             )
-    return found
+    return sorted(found, key=lambda finding: finding.line)
 
 
 def revision_files() -> dict[str, tuple[str | None, Path]]:
