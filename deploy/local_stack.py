@@ -201,7 +201,18 @@ def pg_stop() -> None:
 
 
 def pg_restart() -> None:
-    _as_postgres(str(PG_BIN / "pg_ctl"), "-D", str(PG_DIR / "data"), "-m", "fast", "-w", "restart")
+    # -l again: without it the new server would write to our pipe, and we would wait for it to close.
+    _as_postgres(
+        str(PG_BIN / "pg_ctl"),
+        "-D",
+        str(PG_DIR / "data"),
+        "-l",
+        str(PG_DIR / "postgres.log"),
+        "-m",
+        "fast",
+        "-w",
+        "restart",
+    )
 
 
 def ensure_database() -> None:
