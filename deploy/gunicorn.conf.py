@@ -53,20 +53,28 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
 
 
+def _preloaded_flask_app(server):
+    """The app the master loaded: None without preload_app, or when serving something else than a Flask app."""
+    from flask import Flask
+
+    app = server.app.callable
+    return app if isinstance(app, Flask) else None
+
+
 def when_ready(server):
     """Master, app loaded: hold no connection a worker could inherit (server/forking.py)."""
-    if server.app.callable is not None:
+    if app := _preloaded_flask_app(server):
         from server.forking import drop_connections
 
-        drop_connections(server.app.callable)
+        drop_connections(app)
 
 
 def post_fork(server, worker):
     """New worker: start with empty database pools, never the master's connections."""
-    if server.app.callable is not None:
+    if app := _preloaded_flask_app(server):
         from server.forking import forget_inherited
 
-        forget_inherited(server.app.callable)
+        forget_inherited(app)
 
 
 # Only these peers may tell us the original scheme (X-Forwarded-Proto: https). Add the address of
