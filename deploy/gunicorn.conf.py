@@ -46,7 +46,7 @@ max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 
 # Import the application's packages and build the app once, in the master: a worker (re)started after
 # GUNICORN_MAX_REQUESTS or a crash is a fork that serves at once, instead of re-importing everything
-# (about 1.2 s of CPU per worker; bench/fork_bench.py measures both). The price: SIGHUP (systemctl
+# (seconds of CPU per worker, against 30-50 ms forked: bench/fork_bench.py). The price: SIGHUP (systemctl
 # reload) no longer loads new code, since workers fork from the master's copy; new code needs a restart
 # of the instance, done one machine at a time behind nginx (deploy/README.md, "Upgrading without
 # downtime"). GUNICORN_PRELOAD=0 goes back to building the app in each worker.
