@@ -113,7 +113,8 @@ def stop(name: str, sig: signal.Signals = signal.SIGTERM, timeout: float = 30) -
     if pid is None:
         (RUN / f"{name}.pid").unlink(missing_ok=True)
         return False
-    os.kill(pid, sig)
+    with contextlib.suppress(ProcessLookupError):  # it may have just exited
+        os.kill(pid, sig)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and _alive(pid):
         time.sleep(0.05)
@@ -474,8 +475,14 @@ def up() -> None:
 
 def down() -> None:
     nginx_stop()
-    for p in reversed(pieces()):
-        stop_piece(p.name)
+    # Signal every piece first, then wait for each: they finish their requests and jobs side by side.
+    running = [(p, pid) for p in pieces() if (pid := pid_of(p.name))]
+    for p, pid in running:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, p.stop_signal)
+    for p, _ in reversed(running):
+        stop(p.name, p.stop_signal, timeout=40)
+        log(f"{p.name} stopped")
     redis_stop()
     pg_stop()
 
