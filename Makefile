@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # so a module's shared fixtures are built once. `make test PARALLEL=` runs it in one process.
 PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
 
-.PHONY: mutation mutation-sample setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin bench-quiz bench-news clean screens
+.PHONY: stack-up stack-down stack-status stack-smoke stack-upgrade drill-failover drill-upgrade bench-fork mutation mutation-sample setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin bench-quiz bench-news clean screens
 
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	@scripts/check_prereqs.sh $(PYTHON)
@@ -94,6 +94,40 @@ bench-quiz: setup
 MEMBERS ?= 100000
 bench-news: setup
 	$(BIN)/python bench/news_publish_bench.py --members $(MEMBERS)
+
+## The production-shaped stack on this machine (deploy/local_stack.py): Debian's nginx on https://127.0.0.1:8443
+## in front of two gunicorn instances, two job workers, one scheduler, the WeChat emulator, a PostgreSQL cluster
+## (5440) and a redis-server (6390) of its own, all on loopback, state and logs under instance/stack/.
+stack-up: setup
+	@scripts/install_debian_packages.sh nginx
+	$(BIN)/python deploy/local_stack.py up
+
+stack-down:
+	$(BIN)/python deploy/local_stack.py down
+
+stack-status:
+	$(BIN)/python deploy/local_stack.py status
+
+## Through nginx: a member binds and checks in from the mini-program API, the secretary watches (deploy/smoke.py).
+stack-smoke: setup
+	$(BIN)/python deploy/local_stack.py smoke
+
+## Rolling upgrade of the running stack: expand-only migrations, then web1 and web2 one at a time.
+stack-upgrade: setup
+	$(BIN)/python deploy/local_stack.py upgrade
+
+## Machines fail, under check-in load through nginx (deploy/drills.py): an instance stopped, one killed,
+## PostgreSQL and Redis restarted, a job worker killed mid-job; prints failed requests per step. Needs stack-up.
+drill-failover: setup
+	$(BIN)/python deploy/drills.py failover
+
+## A rolling upgrade under check-in load (deploy/drills.py upgrade): prints failed requests (target 0).
+drill-upgrade: setup
+	$(BIN)/python deploy/drills.py upgrade
+
+## What a gunicorn worker restart costs in CPU, app preloaded in the master vs built in each worker (needs stack-up).
+bench-fork: setup
+	$(BIN)/python bench/fork_bench.py
 
 clean:
 	rm -rf $(VENV) instance

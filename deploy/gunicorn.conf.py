@@ -1,9 +1,9 @@
 """Gunicorn settings for the eDangwu web: ``gunicorn -c deploy/gunicorn.conf.py wsgi:app``.
 
 Every value can be changed from the environment (systemd reads /etc/edangwu/env; see env.example).
-Nothing here touches the database: the operator runs ``flask --app wsgi db upgrade`` once, before
-restarting the web and the workers. The app is not preloaded, so every worker process builds its own
-app, database pool and Redis connections after the fork.
+Nothing here touches the database: the operator runs ``deploy/manage.sh upgrade`` once, before
+restarting the web and the workers. The app is loaded once in the master (``preload_app``) and every
+worker is forked from it, with no database or Redis connection of the master's (server/forking.py).
 """
 
 import os
@@ -44,9 +44,38 @@ keepalive = _int("GUNICORN_KEEPALIVE", 5)
 max_requests = _int("GUNICORN_MAX_REQUESTS", 2000)
 max_requests_jitter = _int("GUNICORN_MAX_REQUESTS_JITTER", 200)
 
-# Never preload: each worker creates the app itself (no connections shared across a fork), and a
-# reload (SIGHUP) picks up new code. Migrations are never run here.
-preload_app = False
+# Import the application's packages and build the app once, in the master: a worker (re)started after
+# GUNICORN_MAX_REQUESTS or a crash is a fork that serves at once, instead of re-importing everything
+# (seconds of CPU per worker, against 30-50 ms forked: bench/fork_bench.py). The price: SIGHUP (systemctl
+# reload) no longer loads new code, since workers fork from the master's copy; new code needs a restart
+# of the instance, done one machine at a time behind nginx (deploy/README.md, "Upgrading without
+# downtime"). GUNICORN_PRELOAD=0 goes back to building the app in each worker.
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") != "0"
+
+
+def _preloaded_flask_app(server):
+    """The app the master loaded: None without preload_app, or when serving something else than a Flask app."""
+    from flask import Flask
+
+    app = server.app.callable
+    return app if isinstance(app, Flask) else None
+
+
+def when_ready(server):
+    """Master, app loaded: hold no connection a worker could inherit (server/forking.py)."""
+    if app := _preloaded_flask_app(server):
+        from server.forking import drop_connections
+
+        drop_connections(app)
+
+
+def post_fork(server, worker):
+    """New worker: start with empty database pools, never the master's connections."""
+    if app := _preloaded_flask_app(server):
+        from server.forking import forget_inherited
+
+        forget_inherited(app)
+
 
 # Only these peers may tell us the original scheme (X-Forwarded-Proto: https). Add the address of
 # every nginx that is not on this machine.
