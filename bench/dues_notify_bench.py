@@ -1,7 +1,7 @@
 """WeChat Pay notifications verified and applied per second, through gunicorn on PostgreSQL.
 
     .venv/bin/python bench/dues_notify_bench.py [--orders 400] [--duplicates 1] [--senders 16]
-        [--workers 2] [--threads 4] [--rounds 1]
+        [--workers 2] [--threads 4] [--rounds 1] [--configs 2x4,2x2]
 
 Uses its own database (default ``edangwu_notify_bench``, dropped and rebuilt from the migrations).
 Starts the WeChat emulator in this process, places ``--orders`` real orders (each of one member's three
@@ -19,7 +19,8 @@ this database (pg_stat_database), each per delivery; plus the load average when 
 figures start once every worker has booted and gone idle (a worker's start-up is not a delivery's cost).
 ``--rounds N`` sends everything N times on the same orders, the database put back between rounds (every
 order pending again, its bills unpaid, the notification ids and the payments' audit entries deleted), so
-one set-up gives several figures to compare while other processes come and go.
+one set-up gives several figures to compare while other processes come and go; ``--configs 2x4,2x2``
+does that for each gunicorn set-up (workers x threads), a fresh gunicorn each.
 
 The emulator's signing runs in this process on the same two cores, so the figure is a lower bound.
 """
@@ -59,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
     parser.add_argument("--rounds", type=int, default=1, help="send everything this many times (reset between)")
+    parser.add_argument("--configs", help="gunicorn set-ups to compare, each for --rounds rounds: e.g. 2x4,2x2,4x2")
     args = parser.parse_args(argv)
     url = os.environ.get("NOTIFY_BENCH_URL", DEFAULT_URL)
 
@@ -90,54 +92,54 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update(env)
         orders = place_orders(args.orders, emulator)
         emulator.hold_notifications()
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "-c",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--workers",
-                str(args.workers),
-                "--threads",
-                str(args.threads),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=os.environ | env,
-        )
+        notes = [emulator.pay.latest(no) for no in orders]
+        deliveries = [note for note in notes for _ in range(1 + args.duplicates)]
+        configs = [parse_config(c) for c in args.configs.split(",")] if args.configs else [(args.workers, args.threads)]
         failed = False
-        try:
-            wait_for_port(port)
-            notes = [emulator.pay.latest(no) for no in orders]
-            deliveries = [note for note in notes for _ in range(1 + args.duplicates)]
-            emulator.pay.send(notes[0], kind="now")  # warm up both workers' adapters
-            emulator.pay.send(notes[1], kind="now")
-            wait_until_idle(server.pid)
-            for round_no in range(1, args.rounds + 1):
-                if round_no > 1:
-                    reset(url)
-                before = cost_snapshot(url, server.pid)
-                start = time.perf_counter()
-                with ThreadPoolExecutor(args.senders) as pool:
-                    attempts = list(pool.map(lambda note: emulator.pay.send(note, kind="duplicate"), deliveries))
-                elapsed = time.perf_counter() - start
-                after = cost_snapshot(url, server.pid)
-                failed |= report(args, round_no, len(orders), attempts, elapsed, before, after)
-                check(url, len(orders))
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        round_no = 0
+        for workers, threads in configs:
+            server = start_gunicorn(port, workers, threads, env)
+            try:
+                wait_for_port(port)
+                for note in notes[:workers]:  # warm up the workers' adapters
+                    emulator.pay.send(note, kind="now")
+                wait_until_idle(server.pid)
+                for _ in range(args.rounds):
+                    round_no += 1
+                    if round_no > 1:
+                        reset(url)
+                    before = cost_snapshot(url, server.pid)
+                    start = time.perf_counter()
+                    with ThreadPoolExecutor(args.senders) as pool:
+                        attempts = list(pool.map(lambda note: emulator.pay.send(note, kind="duplicate"), deliveries))
+                    elapsed = time.perf_counter() - start
+                    after = cost_snapshot(url, server.pid)
+                    label = f"round {round_no}: " if len(configs) * args.rounds > 1 else ""
+                    failed |= report(args, label, workers, threads, len(orders), attempts, elapsed, before, after)
+                    check(url, len(orders))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
     return 1 if failed else 0
 
 
-def report(args, round_no: int, orders: int, attempts: list, elapsed: float, before: dict, after: dict) -> bool:
+def parse_config(text: str) -> tuple[int, int]:
+    workers, threads = text.lower().split("x")
+    return int(workers), int(threads)
+
+
+def start_gunicorn(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+    command += ["--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    return subprocess.Popen(command, cwd=ROOT, env=os.environ | env)
+
+
+def report(args, label, workers, threads, orders, attempts, elapsed, before, after) -> bool:
     refused = [a for a in attempts if not a.acknowledged]
     rate = len(attempts) / elapsed
     print(
-        f"{'round ' + str(round_no) + ': ' if args.rounds > 1 else ''}"
-        f"{len(attempts)} deliveries ({orders} orders, {args.duplicates} duplicate(s) each) "
-        f"with {args.senders} senders, {args.workers} gunicorn workers x {args.threads} threads: "
+        f"{label}{len(attempts)} deliveries ({orders} orders, {args.duplicates} duplicate(s) each) "
+        f"with {args.senders} senders, {workers} gunicorn workers x {threads} threads: "
         f"{elapsed:.2f} s, {rate:.0f}/s (target ≥ {TARGET_PER_SECOND}/s); not acknowledged: {len(refused)}"
     )
     report_costs(before, after, len(attempts))
