@@ -1,6 +1,7 @@
 """WeChat Pay notifications verified and applied per second, through gunicorn on PostgreSQL.
 
     .venv/bin/python bench/dues_notify_bench.py [--orders 400] [--duplicates 1] [--senders 16]
+        [--workers 2] [--threads 4] [--rounds 1] [--configs 2x4,2x2]
 
 Uses its own database (default ``edangwu_notify_bench``, dropped and rebuilt from the migrations).
 Starts the WeChat emulator in this process, places ``--orders`` real orders (each of one member's three
@@ -10,6 +11,16 @@ and sends every order's TRANSACTION.SUCCESS notification, plus ``--duplicates`` 
 ``--senders`` threads at once, each freshly signed by the emulator as WeChat would. Reported: deliveries
 per second (each one verified: RSA signature, AES-GCM decryption; then applied or found applied), and
 the check that every order is paid once with each bill paid by it. Target: ≥ 300 deliveries/s.
+
+Because the machine is shared, the run also reports what each delivery cost, which other processes do not
+change: CPU time (from /proc) of the gunicorn workers, of the PostgreSQL backends serving this database and
+of this process (the emulator signing and sending), and the commits and rollbacks PostgreSQL counted for
+this database (pg_stat_database), each per delivery; plus the load average when the run ended. The
+figures start once every worker has booted and gone idle (a worker's start-up is not a delivery's cost).
+``--rounds N`` sends everything N times on the same orders, the database put back between rounds (every
+order pending again, its bills unpaid, the notification ids and the payments' audit entries deleted), so
+one set-up gives several figures to compare while other processes come and go; ``--configs 2x4,2x2``
+does that for each gunicorn set-up (workers x threads), a fresh gunicorn each.
 
 The emulator's signing runs in this process on the same two cores, so the figure is a lower bound.
 """
@@ -47,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duplicates", type=int, default=1, help="extra deliveries of each notification")
     parser.add_argument("--senders", type=int, default=16)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker")
+    parser.add_argument("--rounds", type=int, default=1, help="send everything this many times (reset between)")
+    parser.add_argument("--configs", help="gunicorn set-ups to compare, each for --rounds rounds: e.g. 2x4,2x2,4x2")
     args = parser.parse_args(argv)
     url = os.environ.get("NOTIFY_BENCH_URL", DEFAULT_URL)
 
@@ -78,46 +92,79 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update(env)
         orders = place_orders(args.orders, emulator)
         emulator.hold_notifications()
-        server = subprocess.Popen(
-            [
-                str(ROOT / ".venv" / "bin" / "gunicorn"),
-                "-c",
-                str(ROOT / "deploy" / "gunicorn.conf.py"),
-                "--workers",
-                str(args.workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "wsgi:app",
-            ],
-            cwd=ROOT,
-            env=os.environ | env,
-        )
-        try:
-            wait_for_port(port)
-            notes = [emulator.pay.latest(no) for no in orders]
-            deliveries = [note for note in notes for _ in range(1 + args.duplicates)]
-            emulator.pay.send(notes[0], kind="now")  # warm up both workers' adapters
-            emulator.pay.send(notes[1], kind="now")
-            start = time.perf_counter()
-            with ThreadPoolExecutor(args.senders) as pool:
-                attempts = list(pool.map(lambda note: emulator.pay.send(note, kind="duplicate"), deliveries))
-            elapsed = time.perf_counter() - start
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
+        notes = [emulator.pay.latest(no) for no in orders]
+        deliveries = [note for note in notes for _ in range(1 + args.duplicates)]
+        configs = [parse_config(c) for c in args.configs.split(",")] if args.configs else [(args.workers, args.threads)]
+        failed = False
+        round_no = 0
+        for workers, threads in configs:
+            server = start_gunicorn(port, workers, threads, env)
+            try:
+                wait_for_port(port)
+                for note in notes[:workers]:  # warm up the workers' adapters
+                    emulator.pay.send(note, kind="now")
+                wait_until_idle(server.pid)
+                for _ in range(args.rounds):
+                    round_no += 1
+                    if round_no > 1:
+                        reset(url)
+                    before = cost_snapshot(url, server.pid)
+                    start = time.perf_counter()
+                    with ThreadPoolExecutor(args.senders) as pool:
+                        attempts = list(pool.map(lambda note: emulator.pay.send(note, kind="duplicate"), deliveries))
+                    elapsed = time.perf_counter() - start
+                    after = cost_snapshot(url, server.pid)
+                    label = f"round {round_no}: " if len(configs) * args.rounds > 1 else ""
+                    failed |= report(args, label, workers, threads, len(orders), attempts, elapsed, before, after)
+                    check(url, len(orders))
+            finally:
+                server.terminate()
+                server.wait(timeout=30)
+    return 1 if failed else 0
+
+
+def parse_config(text: str) -> tuple[int, int]:
+    workers, threads = text.lower().split("x")
+    return int(workers), int(threads)
+
+
+def start_gunicorn(port: int, workers: int, threads: int, env: dict) -> subprocess.Popen:
+    command = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-c", str(ROOT / "deploy" / "gunicorn.conf.py")]
+    command += ["--workers", str(workers), "--threads", str(threads), "--bind", f"127.0.0.1:{port}", "wsgi:app"]
+    return subprocess.Popen(command, cwd=ROOT, env=os.environ | env)
+
+
+def report(args, label, workers, threads, orders, attempts, elapsed, before, after) -> bool:
     refused = [a for a in attempts if not a.acknowledged]
     rate = len(attempts) / elapsed
     print(
-        f"{len(attempts)} deliveries ({len(orders)} orders, {args.duplicates} duplicate(s) each) "
-        f"with {args.senders} senders, {args.workers} gunicorn workers: {elapsed:.2f} s, {rate:.0f}/s "
-        f"(target ≥ {TARGET_PER_SECOND}/s); not acknowledged: {len(refused)}"
+        f"{label}{len(attempts)} deliveries ({orders} orders, {args.duplicates} duplicate(s) each) "
+        f"with {args.senders} senders, {workers} gunicorn workers x {threads} threads: "
+        f"{elapsed:.2f} s, {rate:.0f}/s (target ≥ {TARGET_PER_SECOND}/s); not acknowledged: {len(refused)}"
     )
+    report_costs(before, after, len(attempts))
     if refused:
         from collections import Counter
 
         print("not acknowledged:", Counter((a.status, a.answer[:80]) for a in refused).most_common(5))
-    check(url, len(orders))
-    return 0 if not refused else 1
+    return bool(refused)
+
+
+def reset(url: str) -> None:
+    """Every order pending again with its bills unpaid, as before the first round (bench only)."""
+    import psycopg
+    from benchdb import libpq_url
+
+    with psycopg.connect(libpq_url(url)) as conn:
+        conn.execute("DELETE FROM dues_pay_notifications")
+        conn.execute("DELETE FROM audit_log WHERE action = 'dues_payment.status'")
+        conn.execute(
+            "UPDATE dues_bills SET status = 'unpaid', paid_by_payment_id = NULL, paid_at = NULL "
+            "WHERE paid_by_payment_id IS NOT NULL"
+        )
+        conn.execute("UPDATE dues_payments SET status = 'pending', transaction_id = NULL, paid_at = NULL")
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE dues_bills, dues_payments, dues_pay_notifications, audit_log")
 
 
 def place_orders(count: int, emulator) -> list[str]:
@@ -175,6 +222,92 @@ def place_orders(count: int, emulator) -> list[str]:
             numbers.append(placed.payment.out_trade_no)
         print(f"{count} orders placed and paid in {time.perf_counter() - started:.1f} s")
         return numbers
+
+
+# -- what a delivery costs ------------------------------------------------------------------------------
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def _proc_cpu(pid: int) -> float:
+    """utime + stime of ``pid`` (all its threads) in seconds; 0 for a process that is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (FileNotFoundError, ProcessLookupError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLK_TCK
+
+
+def _children(pid: int) -> set[int]:
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (FileNotFoundError, ProcessLookupError, IndexError):
+                continue
+            if ppid == pid:
+                found.add(int(entry.name))
+    return found
+
+
+def cost_snapshot(url: str, gunicorn_pid: int) -> dict:
+    """CPU seconds per process (gunicorn master and workers, this database's backends, this process) and
+    PostgreSQL's commit/rollback counters for the database. A backend opened during the run counts from 0."""
+    import psycopg
+    from benchdb import libpq_url
+
+    time.sleep(1.5)  # backends flush their statistics about a second after going idle
+    with psycopg.connect(libpq_url(url), autocommit=True) as conn:
+        backends = [
+            row[0]
+            for row in conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+        ]
+        conn.execute("SELECT pg_stat_clear_snapshot()")
+        commits, rollbacks = conn.execute(
+            "SELECT xact_commit, xact_rollback FROM pg_stat_database WHERE datname = current_database()"
+        ).fetchone()
+    app = {pid: _proc_cpu(pid) for pid in {gunicorn_pid} | _children(gunicorn_pid)}
+    return {
+        "app": app,
+        "postgres": {pid: _proc_cpu(pid) for pid in backends},
+        "sender": time.process_time(),
+        "commits": commits,
+        "rollbacks": rollbacks,
+    }
+
+
+def report_costs(before: dict, after: dict, deliveries: int) -> None:
+    def spent(kind: str) -> float:
+        return sum(cpu - before[kind].get(pid, 0.0) for pid, cpu in after[kind].items())
+
+    # the two snapshots' own connections are one commit each (or none): close enough to subtract
+    commits = after["commits"] - before["commits"] - 1
+    rollbacks = after["rollbacks"] - before["rollbacks"]
+    app, pg, sender = spent("app"), spent("postgres"), after["sender"] - before["sender"]
+    per = 1000 / deliveries
+    print(
+        f"CPU per delivery: gunicorn {app * per:.2f} ms, postgres backends {pg * per:.2f} ms "
+        f"({len(after['postgres'])} backends), sender/emulator {sender * per:.2f} ms; "
+        f"commits per delivery {commits / deliveries:.2f}, rollbacks {rollbacks / deliveries:.2f}; "
+        f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+    )
+
+
+def wait_until_idle(gunicorn_pid: int, seconds: float = 120) -> None:
+    """Until gunicorn's processes use no CPU for half a second: every worker has booted."""
+    deadline = time.monotonic() + seconds
+    last = None
+    while time.monotonic() < deadline:
+        pids = {gunicorn_pid} | _children(gunicorn_pid)
+        now = sum(_proc_cpu(pid) for pid in pids)
+        if last is not None and now - last < 0.02:
+            return
+        last = now
+        time.sleep(0.5)
+    raise SystemExit("gunicorn's workers did not settle")
 
 
 def wait_for_port(port: int, seconds: float = 30) -> None:

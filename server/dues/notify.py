@@ -1,12 +1,19 @@
 """``POST /api/wechatpay/notify``: WeChat Pay's payment and refund notifications.
 
 In order: the adapter verifies the delivery (signature type, platform serial, timestamp within five
-minutes, RSA signature) and decrypts it; an id we applied before is answered success and changes
-nothing (a replay within the five minutes, a duplicate); then the order (or refund) must be ours with
-the same amount, merchant and app id; then it is applied once under the payment's row lock
-(``payments.apply_transaction`` / ``refunds.apply_refund``), and every change it makes is in the audit
-trail in the name of 微信支付 (``payment_status.WECHAT_PAY``). Any refusal answers 4xx with WeChat's
-``{"code": "FAIL", …}`` and writes nothing: the request's transaction is rolled back.
+minutes, RSA signature) and decrypts it; the notification's id is claimed (one INSERT … ON CONFLICT DO
+NOTHING): an id claimed before is answered success and changes nothing (a replay within the five
+minutes, a duplicate); then the order (or refund) must be ours with the same amount, merchant and app
+id; then it is applied once under the payment's row lock (``payments.apply_transaction`` /
+``refunds.apply_refund``), and every change it makes is in the audit trail in the name of 微信支付
+(``payment_status.WECHAT_PAY``). The claim, the apply and the audit are one transaction, committed once:
+any refusal answers 4xx with WeChat's ``{"code": "FAIL", …}`` and rolls it back, claim included, so a
+refused or failed delivery writes nothing and the next one is judged afresh.
+
+A duplicate racing the first delivery waits on the first one's claim (the id's unique index) rather
+than on the payment, and once the first commits it finds the id claimed and does nothing: no payment or
+bill row is locked or read, and its transaction writes nothing (no commit to flush to disk). A
+notification for the same order under another id still meets the payment's lock and status.
 """
 
 from __future__ import annotations
@@ -36,10 +43,6 @@ def _fail(status: int, reason: str):
     return response
 
 
-def _seen(notification_id: str) -> bool:
-    return db.session.get(PayNotification, notification_id) is not None
-
-
 @bp.route("/notify", methods=["POST"])
 def notify():
     """WeChat's notification: 204 applied (or already applied), 4xx refused, 500 try again later."""
@@ -53,38 +56,42 @@ def notify():
     except InvalidNotification as exc:
         log.warning("refused a WeChat Pay notification: %s", exc)
         return _fail(401, exc.reason)
-    if not notification.id or _seen(notification.id):
-        return "", 204
+    if notification.transaction is not None:
+        out_trade_no = notification.transaction.out_trade_no
+    elif notification.refund is not None:
+        out_trade_no = notification.refund.out_trade_no
+    else:
+        return _fail(400, "event_type")
+    if not notification.id or not _claim(notification.id, notification.event_type, out_trade_no):
+        return "", 204  # its transaction wrote nothing; the request's commit (server/__init__.py) ends it
     try:
         if notification.transaction is not None:
-            out_trade_no = notification.transaction.out_trade_no
             payments.apply_transaction(notification.transaction)
-        elif notification.refund is not None:
-            out_trade_no = notification.refund.out_trade_no
-            refunds.apply_refund(notification.refund)
         else:
-            return _fail(400, "event_type")
+            refunds.apply_refund(notification.refund)
     except payments.Refused as exc:
         log.error("refused a verified notification %s: %s", notification.id, exc.reason)
         return _fail(400, exc.reason)
-    # Recorded after the apply, inside its transaction: a duplicate racing this one waits on the
-    # payment's row lock, then finds the payment paid; the id is for byte-for-byte replays.
-    db.session.execute(
-        _insert_ignore().values(
-            notification_id=notification.id[:64],
-            event_type=notification.event_type[:40],
-            out_trade_no=out_trade_no[:32],
-        )
-    )
-    db.session.commit()
+    db.session.commit()  # the claim, the apply and its audit: success is answered only once they are stored
     return "", 204
 
 
-def _insert_ignore():
+def _claim(notification_id: str, event_type: str, out_trade_no: str) -> bool:
+    """Record the notification's id in this transaction; False if it was recorded before (by a committed
+    delivery: a concurrent one holding the same id is waited for)."""
     table = PayNotification.__table__
+    statement = (
+        _insert(table)
+        .values(notification_id=notification_id[:64], event_type=event_type[:40], out_trade_no=out_trade_no[:32])
+        .on_conflict_do_nothing(index_elements=["notification_id"])
+        .returning(table.c.notification_id)
+    )
+    return db.session.execute(statement).first() is not None
+
+
+def _insert(table):
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table).on_conflict_do_nothing(index_elements=["notification_id"])
-    return statement
+    return insert(table)

@@ -17,6 +17,8 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.attributes import set_committed_value
 
 from server.audit.context import Actor
 from server.audit.services import record
@@ -49,8 +51,12 @@ class StatusChanged(AppError):
         super().__init__("payment_changed", "该缴费记录刚被修改过，请刷新后重试", status=409)
 
 
-def lock_payment(*, out_trade_no: str | None = None, payment_id: int | None = None) -> DuesPayment | None:
+def lock_payment(
+    *, out_trade_no: str | None = None, payment_id: int | None = None, with_lines: bool = False
+) -> DuesPayment | None:
     """The payment, read afresh and locked until the transaction ends; None if there is none.
+    ``with_lines``: its lines (the bills it covers) come in the same statement, for a caller about to
+    read them (applying a notification), instead of a second query.
 
     ``SELECT … FOR UPDATE`` on PostgreSQL. SQLite has no row locks and one writer, and pysqlite runs the
     reads before a transaction's first write outside it: a write that changes nothing takes the writer's
@@ -60,9 +66,12 @@ def lock_payment(*, out_trade_no: str | None = None, payment_id: int | None = No
     where = table.c.out_trade_no == out_trade_no if out_trade_no is not None else table.c.id == payment_id
     if db.session.get_bind().dialect.name != "postgresql":
         db.session.connection().execute(sa.update(table).where(where).values(id=table.c.id))
-    return db.session.scalar(
-        sa.select(DuesPayment).where(where).with_for_update().execution_options(populate_existing=True)
-    )
+    statement = sa.select(DuesPayment).where(where).execution_options(populate_existing=True)
+    if not with_lines:
+        return db.session.scalar(statement.with_for_update())
+    # Only the payment's row is locked (FOR UPDATE OF): its lines are never changed without that lock.
+    statement = statement.options(joinedload(DuesPayment.lines)).with_for_update(of=table)
+    return db.session.scalars(statement).unique().one_or_none()
 
 
 def move(payment: DuesPayment, new: PaymentStatus, *, reason: str, **values: Any) -> None:
@@ -76,17 +85,21 @@ def move(payment: DuesPayment, new: PaymentStatus, *, reason: str, **values: Any
     if new not in PAYMENT_TRANSITIONS[old]:
         raise BadTransition(old, new)
     before = {"payment_status": PAYMENT_STATUS_LABELS[old]} | {key: getattr(payment, key) for key in values}
-    db.session.flush()  # the payment's other pending changes first: the refresh below would drop them
-    changed = db.session.execute(
-        sa.update(DuesPayment)
-        .where(DuesPayment.id == payment.id, DuesPayment.status == old)
+    db.session.flush()  # the payment's other pending changes first, through the unit of work and its audit
+    table = DuesPayment.__table__
+    # The columns written come back as stored (RETURNING), so the loaded payment shows them without
+    # reading its row again.
+    stored = db.session.execute(
+        sa.update(table)
+        .where(table.c.id == payment.id, table.c.status == old)
         .values(status=new, **values)
-        .execution_options(synchronize_session=False)
-    ).rowcount
-    if changed != 1:
+        .returning(*(table.c[key] for key in ("status", *values)))
+    ).one_or_none()
+    if stored is None:
         db.session.refresh(payment)
         raise StatusChanged()
-    db.session.refresh(payment)
+    for key, value in stored._mapping.items():
+        set_committed_value(payment, key, value)
     after = {"payment_status": PAYMENT_STATUS_LABELS[new]} | {key: getattr(payment, key) for key in values}
     record(
         "dues_payment.status",

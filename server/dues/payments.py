@@ -203,7 +203,9 @@ def apply_transaction(transaction: Transaction, *, payment: DuesPayment | None =
     audited in its name (``source`` says how the word came)."""
     if transaction.trade_state != "SUCCESS":
         return False
-    payment = check_matches(payment or lock_payment(out_trade_no=transaction.out_trade_no), transaction)
+    if payment is None:
+        payment = lock_payment(out_trade_no=transaction.out_trade_no, with_lines=True)
+    payment = check_matches(payment, transaction)
     if payment.status not in APPLICABLE:
         return False  # applied already (or refunded since): a duplicate changes nothing
     paid = {"transaction_id": transaction.transaction_id, "paid_at": transaction.success_time or utcnow()}
