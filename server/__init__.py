@@ -39,10 +39,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
 
     from server import cli
+    from server.backups import cli as backups_cli
     from server.meetings import cli as meetings_cli
     from server.points import cli as points_cli
 
     cli.register(app)
+    backups_cli.register(app)
     meetings_cli.register(app)
     points_cli.register(app)
     return app

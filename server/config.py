@@ -236,6 +236,12 @@ class Config:
         # (the export runs hourly): the export stopped, or the file was cut.
         self.MINUTES_ANCHOR_GRACE_HOURS = _int_env("MINUTES_ANCHOR_GRACE_HOURS", 24)
 
+        # Backups (server/backups/, deploy/README.md "Backups"): where `flask backup` writes, and how many to
+        # keep: the newest of each of the last BACKUP_KEEP_DAILY days and of the last BACKUP_KEEP_WEEKLY weeks.
+        self.BACKUP_DIR = os.environ.get("BACKUP_DIR") or str(instance_dir() / "backups")
+        self.BACKUP_KEEP_DAILY = _int_env("BACKUP_KEEP_DAILY", 7)
+        self.BACKUP_KEEP_WEEKLY = _int_env("BACKUP_KEEP_WEEKLY", 8)
+
         # Learning points: the most a member earns from each source in one Beijing day (null: no cap), in
         # the spirit of 学习强国 (6 a day for articles and for the challenge quiz), merged over these
         # defaults, e.g. POINTS_DAILY_CAPS='{"practice": 10}'.
