@@ -56,6 +56,8 @@ def register(app: Flask) -> None:
         for table, count in result.counts.items():
             click.echo(f"  {table}: {count} 行")
         for name, count in result.files.items():
+            if name == files.SECRET_KEY and not count:
+                continue  # production keeps its key in the environment, not in backups
             click.echo(f"  {name}: 新增 {count} 个文件 → {destinations[name]}")
         anchors = destinations[files.ANCHORS]
         click.echo(
