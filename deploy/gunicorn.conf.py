@@ -72,3 +72,6 @@ if control_socket_path := os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = control_socket_path
 else:
     control_socket_disable = True
+
+# Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, deploy/README.md "Observability").
+from server.observability.gunicorn_hooks import child_exit, on_starting  # noqa: E402, F401
