@@ -44,6 +44,8 @@ PUSHES = Counter("edangwu_pushes_total", "Subscribe messages pushed, by outcome"
 PAYMENTS = Counter("edangwu_dues_payments_applied_total", "WeChat Pay orders applied to dues", ["status", "via"])
 
 _STARTED = "edangwu.started"
+#: (endpoint, method, status) → its counter and histogram: a dict lookup per request instead of labels()
+_series: dict[tuple[str, str, int], tuple] = {}
 #: endpoint label of a request that matched no route (404s of scanners and typos): one series, not one per path
 UNMATCHED = "unmatched"
 
@@ -58,9 +60,12 @@ def init_app(app: Flask) -> None:
         started = request.environ.get(_STARTED)
         rule = request.url_rule
         endpoint = rule.endpoint if rule is not None else UNMATCHED
-        REQUESTS.labels(endpoint, request.method, response.status_code).inc()
+        key = (endpoint, request.method, response.status_code)
+        if (series := _series.get(key)) is None:
+            series = _series[key] = (REQUESTS.labels(*key), LATENCY.labels(endpoint))
+        series[0].inc()
         if started is not None:
-            LATENCY.labels(endpoint).observe(perf_counter() - started)
+            series[1].observe(perf_counter() - started)
         return response
 
 

@@ -128,8 +128,10 @@ def test_a_reminder_job_whose_worker_is_killed_reminds_nobody_twice(
     wait_until(
         lambda: messages_per_member(emulator, openids) == [1, 1, 0],
         30,
-        lambda: f"WeChat to deliver it: messages per member {messages_per_member(emulator, openids)}, "
-        f"{emulator.calls(SEND) - earlier} calls\n{worker.output()}",
+        lambda: (
+            f"WeChat to deliver it: messages per member {messages_per_member(emulator, openids)}, "
+            f"{emulator.calls(SEND) - earlier} calls\n{worker.output()}"
+        ),
     )
 
     assert queue_reminders(now=utcnow()) == []  # the job may still be running elsewhere: not yet

@@ -8,8 +8,8 @@ from prometheus_client.parser import text_string_to_metric_families
 from server.meetings import codes
 from server.tasks import run_pending_jobs
 from tests.meetings.conftest import bearer
-from tests.meetings.conftest import make_meeting as make_meeting  # noqa: F401  (fixture)
-from tests.meetings.conftest import token_for as token_for  # noqa: F401  (fixture)
+from tests.meetings.conftest import make_meeting as make_meeting  # a fixture
+from tests.meetings.conftest import token_for as token_for  # a fixture
 
 
 def scrape(client, **kw) -> dict[tuple[str, tuple], float]:
@@ -27,7 +27,7 @@ def value(samples: dict, name: str, **labels: str) -> float:
     return samples.get((name, tuple(sorted(labels.items()))), 0.0)
 
 
-def test_a_check_in_and_a_job_move_their_counters(client, tree, make_member, make_meeting, token_for):  # noqa: F811
+def test_a_check_in_and_a_job_move_their_counters(client, tree, make_member, make_meeting, token_for):
     from server.members.tasks import run_member_import
 
     member = make_member(tree["a1"], "张三")

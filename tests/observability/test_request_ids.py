@@ -9,7 +9,7 @@ import re
 from server.observability.logs import JsonFormatter
 from server.tasks import huey, run_pending_jobs
 from tests.members.test_import_export import TEMPLATE, fill, import_id, person, upload
-from tests.members.test_import_export import secretary as secretary  # noqa: F401  (fixture)
+from tests.members.test_import_export import secretary as secretary  # a fixture
 
 OFFERED = "nginx-0123456789abcdef"
 
@@ -28,7 +28,7 @@ def test_the_id_from_nginx_is_taken_only_behind_a_trusted_proxy(app, client, mon
     assert re.fullmatch(r"[0-9a-f]{32}", forged.headers["X-Request-ID"])
 
 
-def test_the_import_job_a_request_queued_logs_under_that_requests_id(secretary, caplog):  # noqa: F811
+def test_the_import_job_a_request_queued_logs_under_that_requests_id(secretary, caplog):
     template = secretary.get(TEMPLATE).data
     response = upload(secretary, fill(template, [person("赵六")]))
     import_id(response)
