@@ -8,16 +8,25 @@ would be counted again), and a worker that exits is marked dead.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
 
 def on_starting(server: Any) -> None:
-    """In the master, before any worker: empty the directory of the previous run's files."""
-    directory = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
-    if not directory:
+    """In the master, before any worker: this instance's own directory, emptied of the previous run's files.
+
+    Its own: a subdirectory named by the addresses it listens on, which its workers inherit through the
+    environment. Two instances on one machine that share one env file then never add up, or wipe, each
+    other's files, and an instance restarted finds its own. (prometheus_client reads the variable when a
+    worker first counts, after the fork, so setting it here holds even with the app preloaded.)
+    """
+    base = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not base:
         return
-    path = Path(directory)
+    name = "_".join(re.sub(r"[^0-9A-Za-z.]+", "-", address) for address in server.cfg.bind)
+    path = Path(base) / f"gunicorn-{name}"
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(path)
     path.mkdir(parents=True, exist_ok=True)
     for stale in path.glob("*.db"):
         stale.unlink()
