@@ -73,5 +73,7 @@ if control_socket_path := os.environ.get("GUNICORN_CONTROL_SOCKET"):
 else:
     control_socket_disable = True
 
-# Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, deploy/README.md "Observability").
-from server.observability.gunicorn_hooks import child_exit, on_starting  # noqa: E402, F401
+# Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, deploy/README.md "Observability"); run by path, so
+# the master imports no application code through it.
+_hooks = __import__("runpy").run_path(f"{os.path.dirname(__file__)}/../server/observability/gunicorn_hooks.py")
+on_starting, child_exit = _hooks["on_starting"], _hooks["child_exit"]

@@ -2,7 +2,9 @@
 
 Each gunicorn worker process writes its counters into files in ``PROMETHEUS_MULTIPROC_DIR``; ``/metrics``
 adds them up. The directory must start empty at each start of the service (values of a previous run
-would be counted again), and a worker that exits is marked dead.
+would be counted again), and a worker that exits is marked dead. gunicorn.conf.py runs this file by its
+path, not as part of the ``server`` package: application code imported into the master would be
+inherited by every worker forked later, even after a reload with new code on disk.
 """
 
 from __future__ import annotations
