@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # so a module's shared fixtures are built once. `make test PARALLEL=` runs it in one process.
 PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
 
-.PHONY: stack-up stack-down stack-status stack-smoke stack-upgrade drill-failover drill-upgrade bench-fork mutation mutation-sample setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin bench-quiz bench-news clean screens
+.PHONY: backup-drill stack-up stack-down stack-status stack-smoke stack-upgrade drill-failover drill-upgrade bench-fork mutation mutation-sample setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin bench-quiz bench-news clean screens
 
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	@scripts/check_prereqs.sh $(PYTHON)
@@ -147,3 +147,7 @@ mutation-sample: setup
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/mutmut run 'generate-only' >/dev/null 2>&1 || test -d mutants
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/mutmut run --max-children 2 $$($(BIN)/python scripts/mutation_sample.py)
 	$(BIN)/python scripts/mutation_sample.py --report
+
+## Backup and restore drill on a scratch PostgreSQL database (DRILL_DATABASE_URL); prints its figures.
+backup-drill: setup
+	scripts/backup_drill.sh

@@ -101,3 +101,8 @@ if control_socket_path := os.environ.get("GUNICORN_CONTROL_SOCKET"):
     control_socket = control_socket_path
 else:
     control_socket_disable = True
+
+# Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR, deploy/README.md "Observability"); run by path, so
+# the master imports no application code through it.
+_hooks = __import__("runpy").run_path(f"{os.path.dirname(__file__)}/../server/observability/gunicorn_hooks.py")
+on_starting, child_exit = _hooks["on_starting"], _hooks["child_exit"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from cachelib import FileSystemCache
@@ -10,7 +9,7 @@ from flask import Flask, g
 from sqlalchemy.exc import IntegrityError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from server import mp_config, points, uploads, wechat
+from server import mp_config, observability, points, uploads, wechat
 from server.browser_policy import BrowserPolicy
 from server.config import PROJECT_ROOT, Config, check_production, instance_dir
 from server.db import db
@@ -23,7 +22,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.from_object(Config())
     app.config.update(overrides or {})
     check_production(app.config)
-    logging.basicConfig(level=app.config.get("LOG_LEVEL", "INFO"))
+    observability.init_app(app)  # first: its request hooks run before every other and time the rest
 
     _load_mp_config(app)
     # Security headers and HTTPS-only cookies; wrapped first so that ProxyFix, outside it, has set the real scheme.
@@ -39,10 +38,12 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _register_template_helpers(app)
 
     from server import cli
+    from server.backups import cli as backups_cli
     from server.meetings import cli as meetings_cli
     from server.points import cli as points_cli
 
     cli.register(app)
+    backups_cli.register(app)
     meetings_cli.register(app)
     points_cli.register(app)
     return app

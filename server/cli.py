@@ -90,10 +90,26 @@ def register(app: Flask) -> None:
         show_default=True,
         help="Schedule periodic jobs. With several worker machines, exactly one should.",
     )
-    def worker(workers: int, periodic: bool) -> None:
+    @click.option(
+        "--metrics-port",
+        type=int,
+        envvar="WORKER_METRICS_PORT",
+        default=None,
+        help="Serve this worker's Prometheus metrics (jobs, pushes, WeChat errors) on WORKER_METRICS_ADDR:port.",
+    )
+    def worker(workers: int, periodic: bool, metrics_port: int | None) -> None:
         """Run the background job consumer."""
         from server.tasks import huey
 
+        if metrics_port:
+            import os
+
+            from prometheus_client import start_http_server
+
+            from server.observability.metrics import registry
+
+            # Loopback by default: the port has no access control of its own (deploy/README.md, "Observability").
+            start_http_server(metrics_port, os.environ.get("WORKER_METRICS_ADDR", "127.0.0.1"), registry())
         huey.create_consumer(workers=workers, worker_type="thread", periodic=periodic).run()
 
     @app.cli.command("issue-invite")

@@ -236,6 +236,24 @@ class Config:
         # (the export runs hourly): the export stopped, or the file was cut.
         self.MINUTES_ANCHOR_GRACE_HOURS = _int_env("MINUTES_ANCHOR_GRACE_HOURS", 24)
 
+        # Observability (server/observability/, deploy/README.md "Observability"). Logs: level, and "json" (one
+        # object a line, production) or "text". /metrics: scrapers connecting straight from these networks, or
+        # presenting "Authorization: Bearer <METRICS_TOKEN>". Sentry only with a DSN; no personal data is sent.
+        self.LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO")
+        self.LOG_FORMAT = os.environ.get("LOG_FORMAT", "text")
+        self.METRICS_ALLOW_IPS = os.environ.get("METRICS_ALLOW_IPS", "127.0.0.1,::1")
+        self.METRICS_TOKEN = os.environ.get("METRICS_TOKEN") or None
+        self.SENTRY_DSN = os.environ.get("SENTRY_DSN") or None
+        self.SENTRY_ENVIRONMENT = os.environ.get("SENTRY_ENVIRONMENT") or None
+        self.SENTRY_RELEASE = os.environ.get("SENTRY_RELEASE") or None
+        self.SENTRY_TRACES_SAMPLE_RATE = _float_env("SENTRY_TRACES_SAMPLE_RATE", 0)
+
+        # Backups (server/backups/, deploy/README.md "Backups"): where `flask backup` writes, and how many to
+        # keep: the newest of each of the last BACKUP_KEEP_DAILY days and of the last BACKUP_KEEP_WEEKLY weeks.
+        self.BACKUP_DIR = os.environ.get("BACKUP_DIR") or str(instance_dir() / "backups")
+        self.BACKUP_KEEP_DAILY = _int_env("BACKUP_KEEP_DAILY", 7)
+        self.BACKUP_KEEP_WEEKLY = _int_env("BACKUP_KEEP_WEEKLY", 8)
+
         # Learning points: the most a member earns from each source in one Beijing day (null: no cap), in
         # the spirit of 学习强国 (6 a day for articles and for the challenge quiz), merged over these
         # defaults, e.g. POINTS_DAILY_CAPS='{"practice": 10}'.

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import sqlalchemy as sa
 
-from server.config import redis_url
+from server.config import redis_timeout, redis_url
 from server.db import db
 
 log = logging.getLogger(__name__)
@@ -43,6 +43,29 @@ def _up(name: str, check: Callable[[], None]) -> bool:
             db.session.rollback()
         return False
     return True
+
+
+def _redis() -> None:
+    """A connection of its own, made for the probe: it sees what a new request would see."""
+    import redis
+
+    timeout = redis_timeout()
+    client = redis.Redis.from_url(redis_url() or "", socket_connect_timeout=timeout, socket_timeout=timeout)
+    try:
+        client.ping()
+    finally:
+        client.close()
+
+
+def readiness() -> tuple[dict, int]:
+    """``/readyz``: every dependency this instance serves with, so 503 as soon as one is down (unlike
+    ``report``, which keeps an instance in the load balancer's rotation while only Redis is down)."""
+    checks = {"database": _database}
+    if redis_url():
+        checks["redis"] = _redis
+    results = {name: _up(name, check) for name, check in checks.items()}
+    body = {"ok": all(results.values()), "checks": {name: "ok" if up else "down" for name, up in results.items()}}
+    return body, 200 if body["ok"] else 503
 
 
 def report() -> tuple[dict, int]:

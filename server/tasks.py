@@ -18,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -28,6 +29,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from server.config import instance_dir, redis_timeout, redis_url
+from server.observability import request_ids
 
 log = logging.getLogger(__name__)
 
@@ -70,13 +72,19 @@ def job(**task_options: Any) -> Callable:
     """Declare a background job. It runs in a fresh app context with its own database session."""
 
     def decorator(fn: Callable) -> Any:
+        name = f"{fn.__module__.removeprefix('server.')}.{fn.__name__}"
+
         @functools.wraps(fn)
-        def run_in_app_context(*args: Any, **kwargs: Any) -> Any:
-            with _app_for_job().app_context():
-                return fn(*args, **kwargs)
+        def run_in_app_context(*args: Any, _request_id: str | None = None, **kwargs: Any) -> Any:
+            # The id of the request that queued the job (server/observability/jobs.py) marks its log lines.
+            with request_ids.bound(_request_id, name), _app_for_job().app_context():
+                started = time.perf_counter()
+                result = fn(*args, **kwargs)
+                log.info("job %s done in %.3f s", name, time.perf_counter() - started)
+                return result
 
         # functools.wraps keeps the job's own module and name, so Huey registers "server.x.tasks.fn".
-        return huey.task(**task_options)(run_in_app_context)
+        return huey.task(carries_request_id=True, **task_options)(run_in_app_context)
 
     return decorator
 

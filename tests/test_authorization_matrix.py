@@ -542,6 +542,11 @@ TABLE: dict[tuple[str, str], Call] = {
     # public
     ("root.home", "GET"): Call(public, _fixed("/"), sides=ONE),
     ("root.healthz", "GET"): Call(public, _fixed("/healthz"), sides=ONE),
+    ("observability.livez", "GET"): Call(public, _fixed("/livez"), sides=ONE),
+    ("observability.readyz", "GET"): Call(public, _fixed("/readyz"), sides=ONE),
+    # Open to whoever connects straight from loopback (the test client does), whatever session or token it
+    # holds; from elsewhere, or relayed by a proxy, 404 (tests/observability/test_metrics.py).
+    ("observability.scrape", "GET"): Call(public, _fixed("/metrics"), sides=ONE),
     ("static", "GET"): Call(public, _fixed("/static/none.css"), sides=ONE),
     ("assets.static", "GET"): Call(public, _fixed("/static/app/admin.css"), sides=ONE),
     ("assets.vendor", "GET"): Call(public, _fixed("/static/vendor/htmx.min.js"), sides=ONE),

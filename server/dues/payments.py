@@ -41,6 +41,7 @@ from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, Pa
 from server.dues.payment_status import WECHAT_PAY, lock_payment, move
 from server.errors import AppError, NotFound
 from server.members.models import Member
+from server.observability import metrics
 from server.timezone import to_local
 from server.wechat.pay import Transaction, WeChatPayError, WeChatPayUnavailable
 from server.wechat.pay.errors import ORDER_NOT_EXIST, ORDERPAID
@@ -225,6 +226,7 @@ def apply_transaction(transaction: Transaction, *, payment: DuesPayment | None =
         outcome, reason = PaymentStatus.PAID, f"{source}：支付成功"
     with acting_as(WECHAT_PAY):
         move(payment, outcome, reason=reason, **paid)
+    metrics.count_payment(outcome.value, "notify" if source == NOTIFIED else "query")
     return True
 
 

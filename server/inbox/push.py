@@ -50,6 +50,7 @@ from server.db import db, utcnow
 from server.inbox.models import InboxKind, Push, PushStatus
 from server.inbox.services import insert_ignoring_duplicates
 from server.inbox.sources import PushMessage, source_for
+from server.observability import metrics
 from server.subscriptions.models import Subscription
 from server.timezone import display_zone
 from server.wechat import WeChatMiniProgram, get_wechat, subscribe
@@ -396,6 +397,7 @@ def run_batch(kind: InboxKind, ref_id: int, round: int, now: datetime | None = N
             settle(results, utcnow())
             db.session.commit()
             counts.update(r.outcome.name.lower() for r in results)
+            metrics.count_pushes(r.outcome.name.lower() for r in results)
             left -= len(claimed)
     busy = sender.busy
     return BatchReport(counts, more=not busy and has_due(kind, ref_id, round, utcnow()), busy=busy)

@@ -52,6 +52,7 @@ from server.meetings.models import (
     meeting_participants,
 )
 from server.members.models import Member
+from server.observability import metrics
 from server.timezone import to_local
 
 EARTH_RADIUS_M = 6_371_000
@@ -354,6 +355,7 @@ def _log(meeting_id: int | None, member_id: int | None, method: CheckinMethod, r
         result, detail = "already_checked_in", refusal
     row = {"meeting_id": meeting_id, "member_id": member_id, "method": method, "result": result, "detail": detail[:200]}
     core_execute(_INSERT_ATTEMPT, {"created_at": utcnow(), **row})
+    metrics.count_checkin(method.value, result)
 
 
 def _check_may_check_in(scan: Scan, method: CheckinMethod, reading: Reading | None, now: datetime) -> float | None:
@@ -467,6 +469,8 @@ def check_in(
         raise
     if result.already:
         _log(scan.meeting.id, scan.member_id, method, result.message)
+    else:
+        metrics.count_checkin(method.value, "checked_in")
     return result
 
 

@@ -19,6 +19,7 @@ from wechatpy.client.api.base import BaseWeChatAPI
 from wechatpy.exceptions import WeChatClientException
 from wechatpy.session import SessionStorage
 
+from server.observability import metrics
 from server.wechat.errors import BUSY, RETRY_LATER, WeChatError, WeChatUnavailable
 
 T = TypeVar("T")
@@ -172,6 +173,13 @@ class WeChatMiniProgram:
                 self._client.fetch_access_token()
 
     def _call(self, request: Callable[[], T]) -> T:
+        try:
+            return self._attempt(request)
+        except WeChatError as error:
+            metrics.count_wechat_error(error.errcode)
+            raise
+
+    def _attempt(self, request: Callable[[], T]) -> T:
         try:
             self._client.last_used.token = None
             try:
