@@ -118,8 +118,9 @@ def test_nginx_serves_exactly_the_admin_libraries_the_app_serves():
 
 
 def test_the_web_preloads_the_app_and_workers_start_without_the_masters_connections(app):
-    settings: dict = {}
-    exec((PROJECT_ROOT / "deploy" / "gunicorn.conf.py").read_text(), settings)
+    conf = PROJECT_ROOT / "deploy" / "gunicorn.conf.py"
+    settings: dict = {"__file__": str(conf)}  # as gunicorn loads it: a module with its own path
+    exec(conf.read_text(), settings)
     assert settings["preload_app"] is True
 
     from server.forking import drop_connections, forget_inherited
