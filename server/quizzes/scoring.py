@@ -19,11 +19,12 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from server.db import core_execute
+from server.db import core_execute, db
 from server.members.models import Member
 from server.orgs.models import Organisation
 from server.points import services as points_services
 from server.points.models import PointsSource
+from server.quizzes import scoring_pg
 from server.quizzes.models import (
     Attempt,
     AttemptItem,
@@ -99,10 +100,12 @@ _PAPER_AND_RULES = (
     .where(_items.c.attempt_id == sa.bindparam("attempt_id"))
     .order_by(_items.c.position)
 )
+# Which answers were right, as one string of '1' and '0' by position (positions count from 1): the same SQL
+# text for every paper, where ``position IN (...)`` was rewritten for each count on every call.
 _MARK_ITEMS = (
     sa.update(_items)
     .where(_items.c.attempt_id == sa.bindparam("of_attempt"))
-    .values(correct=_items.c.position.in_(sa.bindparam("right", expanding=True)))
+    .values(correct=sa.func.substr(sa.bindparam("right", type_=sa.String), _items.c.position, 1) == "1")
 )
 _SCORE = (
     sa.update(_attempts)
@@ -209,44 +212,44 @@ def _score(attempt_id: int, claimed, now: datetime) -> Outcome:
     passed = None
     if kind is not None and kind is not QuizKind.CONTEST and quiz.pass_mark is not None:
         passed = score >= quiz.pass_mark
-    core_execute(_MARK_ITEMS, {"of_attempt": attempt_id, "right": [item.position for item in right]})
-    _update_wrong_book(member_id, items, right, practice=kind in (None, QuizKind.PRACTICE), now=now)
-    awarded = _award(member_id, attempt_id, quiz_id, kind, quiz, len(right), passed, now)
-    core_execute(
-        _SCORE,
-        {
-            "attempt_id": attempt_id,
-            "v_correct": len(right),
-            "v_total": total,
-            "v_score": score,
-            "v_passed": passed,
-            "v_points": awarded,
-            "v_elapsed": elapsed_ms,
-        },
-    )
+    right_at = {item.position for item in right}
+    mask = "".join("1" if position in right_at else "0" for position in range(1, max(right_at, default=0) + 1))
+    right_ids = {item.question_id for item in right}
+    missed = [item.question_id for item in items if item.question_id not in right_ids]
+    cleared = sorted(right_ids) if kind in (None, QuizKind.PRACTICE) else []  # practice answered right
+    ledger = _ledger_row(member_id, attempt_id, quiz_id, kind, quiz, len(right), passed, now)
+    scored = {"v_correct": len(right), "v_total": total, "v_score": score, "v_passed": passed, "v_elapsed": elapsed_ms}
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        credited = scoring_pg.write(attempt_id, member_id, mask, missed, cleared, ledger, scored, now)
+    else:
+        connection.execute(_MARK_ITEMS, {"of_attempt": attempt_id, "right": mask})
+        _update_wrong_book(member_id, missed, cleared, now)
+        credited = points_services.insert_ledger_row(ledger) if ledger is not None else None
+        connection.execute(_SCORE, {"attempt_id": attempt_id, "v_points": credited or 0} | scored)
+    awarded = points_services.recorded(ledger, credited, quiz.path) if ledger is not None else 0
     reveal = quiz_id is None or answers_revealed(quiz.reveal, quiz.status, quiz.closes_at, now)
     return Outcome(attempt_id, score, passed, len(right), total, awarded, reveal)
 
 
-def _update_wrong_book(member_id: int, items, right, *, practice: bool, now: datetime) -> None:
+def _update_wrong_book(member_id: int, missed: list[int], cleared: list[int], now: datetime) -> None:
     """Every question missed (unanswered too) goes into the book; practice answered right takes it out."""
-    right_ids = {item.question_id for item in right}
-    missed = [item.question_id for item in items if item.question_id not in right_ids]
     if missed:
         params = {"member_id": member_id, "now": now} | {f"q{n}": question_id for n, question_id in enumerate(missed)}
         core_execute(_record_wrong(len(missed)), params)
-    if practice and right_ids:
-        core_execute(_CLEAR_WRONG, {"of_member": member_id, "question_ids": sorted(right_ids), "now": now})
+    if cleared:
+        core_execute(_CLEAR_WRONG, {"of_member": member_id, "question_ids": cleared, "now": now})
 
 
-def _award(member_id, attempt_id, quiz_id, kind, quiz, right: int, passed, now) -> int:
-    """Points per the quiz's rules: per right answer, plus the pass bonus; once per exam and contest."""
+def _ledger_row(member_id, attempt_id, quiz_id, kind, quiz, right: int, passed, now) -> dict | None:
+    """The points due by the quiz's rules, per right answer plus the pass bonus, once per exam and contest:
+    the ledger row to insert (the day's cap applied), or None."""
     if kind is None:
-        return 0  # the wrong-answer book earns none
+        return None  # the wrong-answer book earns none
     points = right * quiz.points_per_correct + (quiz.pass_points if passed else 0)
     source, ref = {
         QuizKind.PRACTICE: (PointsSource.PRACTICE, f"practice:{attempt_id}"),
         QuizKind.EXAM: (PointsSource.EXAM, f"exam:{quiz_id}"),
         QuizKind.CONTEST: (PointsSource.CONTEST, f"contest:{quiz_id}"),
     }[kind]
-    return points_services.award(member_id, source, ref, points, now, note=quiz.title, org_path=quiz.path)
+    return points_services.ledger_row(member_id, source, ref, points, now, note=quiz.title)
