@@ -71,6 +71,15 @@ _CLAIM_OWN = (
     )
     .returning(*_CLAIMED, _attempts.c.closed_by)
 )
+# PostgreSQL claims the attempt with its row lock alone (``FOR NO KEY UPDATE``, as an UPDATE takes; a claim
+# racing another waits, then finds it no longer open) and closes it in the same UPDATE that writes its score
+# (``scoring_pg``): one new version of the row and of its index entries per submission instead of two.
+_LOCK_OPEN = (
+    sa.select(*_CLAIMED)
+    .where(_attempts.c.id == sa.bindparam("attempt_id"), _attempts.c.status == AttemptStatus.IN_PROGRESS.value)
+    .with_for_update(key_share=True)
+)
+_LOCK_OWN_OPEN = _LOCK_OPEN.where(_attempts.c.member_id == sa.bindparam("of_member"))
 # One read after the claim (a statement of its own, so that it sees every answer saved before the claim
 # took the row): the paper with its key, the quiz's rules, and the path of the member's branch. The rules
 # and the path are joined to the first question only (every paper has one, at position 1), and the three
@@ -191,18 +200,28 @@ def answers_revealed(reveal: Reveal | str | None, status: QuizStatus | str | Non
 
 def finish(attempt_id: int, closed_by: ClosedBy, now: datetime) -> Outcome | None:
     """Close and score the attempt; None if it was not open (already submitted, or no such attempt)."""
-    claimed = core_execute(_CLAIM, {"attempt_id": attempt_id, "now": now, "by": closed_by.value}).first()
-    return _score(attempt_id, claimed, now) if claimed is not None else None
+    if _on_postgresql():
+        claimed = core_execute(_LOCK_OPEN, {"attempt_id": attempt_id}).first()
+    else:
+        claimed = core_execute(_CLAIM, {"attempt_id": attempt_id, "now": now, "by": closed_by.value}).first()
+    return _score(attempt_id, claimed, closed_by, now) if claimed is not None else None
 
 
 def finish_own(attempt_id: int, member_id: int, now: datetime) -> Outcome | None:
     """The member's 交卷: closed as theirs in time, as the clock's past the deadline (with the answers saved
     in time). None if it is not their open attempt."""
-    claimed = core_execute(_CLAIM_OWN, {"attempt_id": attempt_id, "of_member": member_id, "now": now}).first()
-    return _score(attempt_id, claimed, now) if claimed is not None else None
+    params = {"attempt_id": attempt_id, "of_member": member_id, "now": now}
+    claimed = core_execute(_LOCK_OWN_OPEN if _on_postgresql() else _CLAIM_OWN, params).first()
+    if claimed is None:
+        return None
+    return _score(attempt_id, claimed, ClosedBy.MEMBER if claimed.deadline_at >= now else ClosedBy.TIMEOUT, now)
 
 
-def _score(attempt_id: int, claimed, now: datetime) -> Outcome:
+def _on_postgresql() -> bool:
+    return db.session.connection().dialect.name == "postgresql"
+
+
+def _score(attempt_id: int, claimed, closed_by: ClosedBy, now: datetime) -> Outcome:
     member_id, quiz_id, started_at, deadline_at = claimed[:4]
     items = core_execute(_PAPER_AND_RULES, {"attempt_id": attempt_id}).all()
     quiz = items[0]  # position 1, with the rules: every paper has it (``taking.start`` refuses an empty draw)
@@ -226,7 +245,8 @@ def _score(attempt_id: int, claimed, now: datetime) -> Outcome:
     ledger = _ledger_row(member_id, attempt_id, quiz_id, kind, quiz, len(right), passed, now)
     scored = {"v_correct": len(right), "v_total": total, "v_score": score, "v_passed": passed, "v_elapsed": elapsed_ms}
     connection = db.session.connection()
-    if connection.dialect.name == "postgresql":
+    if connection.dialect.name == "postgresql":  # closes the attempt too (claimed by its lock only)
+        scored["closed_by"] = closed_by.value
         credited = scoring_pg.write(attempt_id, member_id, mask, missed, cleared, ledger, scored, now)
     else:
         connection.execute(_MARK_ITEMS, {"of_attempt": attempt_id, "right": mask})

@@ -9,7 +9,8 @@ row). The parts are those four statements, with the same effect:
 - every question missed goes into the member's book (``times_wrong`` + 1, taken out of it no longer);
   practice answered right takes its questions out of it (the two lists never share a question);
 - the ledger row of :func:`server.points.services.ledger_row`, ``ON CONFLICT DO NOTHING`` as ``award`` does;
-- the attempt's score, with the points that insert credited (0 when it credited nothing).
+- the attempt closed (``scoring`` claimed it with its row lock: no UPDATE before this one) with its score
+  and the points that insert credited (0 when it credited nothing).
 """
 
 from __future__ import annotations
@@ -40,7 +41,8 @@ _LEDGER = (
     " ON CONFLICT (member_id, source, ref) DO NOTHING RETURNING points"
 )
 _SCORE = (
-    "UPDATE quiz_attempts SET correct_count = :v_correct, total = :v_total, score = :v_score, passed = :v_passed,"
+    "UPDATE quiz_attempts SET status = 'submitted', submitted_at = :now, closed_by = :closed_by,"
+    " correct_count = :v_correct, total = :v_total, score = :v_score, passed = :v_passed,"
     " points_awarded = {points}, elapsed_ms = :v_elapsed WHERE id = :attempt_id RETURNING points_awarded"
 )
 _TYPES = (
