@@ -82,7 +82,7 @@ def award(
     return recorded(values, insert_ledger_row(values), org_path)
 
 
-#: the columns of :func:`ledger_row`, in the order ``INSERT_LEDGER_ROW`` names them
+#: the columns of :func:`ledger_row`'s row (``_INSERT`` names the same)
 LEDGER_COLUMNS = ("member_id", "source", "ref", "points", "earned_on", "note", "created_at")
 
 

@@ -1,11 +1,13 @@
 """Scoring, on the server only: closing an attempt, marking each answer, the wrong-answer book, points.
 
 :func:`finish` is the one way an attempt ends, whether the member submits or the clock runs out (the
-periodic job, or the member's next visit). It first claims the attempt with one guarded UPDATE
-(``status = 'in_progress'``): of a submission and the job racing, or two taps of 交卷, exactly one goes
-on; the other finds nothing to do. On PostgreSQL the claim's row lock also waits for an answer being
-saved at that moment (which holds the attempt ``FOR SHARE``), so the score counts it or the save is
-refused. Hot path for a 20,000-member exam: Core statements, built once.
+periodic job, or the member's next visit). It first claims the attempt while it is still
+``in_progress``: on SQLite with one guarded UPDATE (the single writer serialises them), on PostgreSQL with
+its row lock (``FOR NO KEY UPDATE``; the UPDATE that writes the score closes it, see ``scoring_pg``). Of a
+submission and the job racing, or two taps of 交卷, exactly one goes on; the other finds nothing to do. On
+PostgreSQL the claim's lock also waits for an answer being saved at that moment (which holds the attempt
+``FOR SHARE``), so the score counts it or the save is refused. Hot path for a 20,000-member exam: Core
+statements, built once; on PostgreSQL four per submission (identity, claim, read, write) plus the commit.
 
 Scores: practice and exams are the percent of questions right. Contests count correctness and speed:
 each right answer is worth 100 points plus up to 50 for the time left of its per-question limit (measured
