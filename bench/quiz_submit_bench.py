@@ -446,6 +446,9 @@ def main() -> int:
         "--skip-load", action="store_true", help="keep the register loaded by an earlier run (its quiz data is emptied)"
     )
     parser.add_argument("--check", action="store_true", help="exit status 1 when the target is missed")
+    parser.add_argument(
+        "--boot-timeout", type=float, default=60, help="seconds for every worker to boot (a busy machine needs more)"
+    )
     args = parser.parse_args()
     deploy = runpy.run_path(str(ROOT / "deploy" / "gunicorn.conf.py"))
     args.workers = args.workers or deploy["workers"]
@@ -498,7 +501,7 @@ def main() -> int:
     server = start_gunicorn(args, port, log_path)
     rounds: list[WrkResult] = []
     try:
-        wait_healthy(server, base, args.workers)
+        wait_healthy(server, base, args.workers, timeout=args.boot_timeout)
         first = 0
         if args.warmup:
             warm = run_submits(args, base, server.pid, tmp, attempts_file, 0, args.warmup)

@@ -24,7 +24,7 @@ from server.timezone import local_date
 _entries = PointsEntry.__table__
 _INSERT = insert_unless_present(
     _entries,
-    ["member_id", "source", "ref", "points", "earned_on", "note", "created_at"],
+    ["member_id", "source", "ref", "points", "earned_on", "note", "created_at"],  # LEDGER_COLUMNS
     unique=["member_id", "source", "ref"],
     returning="points",
 )
@@ -76,8 +76,28 @@ def award(
     The leaderboards follow once the transaction commits. ``org_path`` (the member's branch's path) saves
     a query where the caller has it.
     """
-    if points <= 0:
+    values = ledger_row(member_id, source, ref, points, at, note=note)
+    if values is None:
         return 0
+    return recorded(values, insert_ledger_row(values), org_path)
+
+
+#: the columns of :func:`ledger_row`'s row (``_INSERT`` names the same)
+LEDGER_COLUMNS = ("member_id", "source", "ref", "points", "earned_on", "note", "created_at")
+
+
+def ledger_row(
+    member_id: int, source: PointsSource, ref: str, points: int, at: datetime | None = None, *, note: str = ""
+) -> dict | None:
+    """The first half of :func:`award`: the ledger row it inserts (``ON CONFLICT DO NOTHING``), with the day's
+    cap applied (the member locked first when the source has one), or None when nothing is due.
+
+    For a caller that writes the row in a statement of its own (an exam's submission, in one round trip with
+    its score): it must insert exactly this row, ``ON CONFLICT (member_id, source, ref) DO NOTHING``, and
+    hand what was inserted to :func:`recorded`.
+    """
+    if points <= 0:
+        return None
     at = at or utcnow()
     day = local_date(at)
     cap = daily_cap(source)
@@ -85,12 +105,21 @@ def award(
         lock_member(member_id)
         points = min(points, cap - earned_today(member_id, source, day))
         if points <= 0:
-            return 0
+            return None
     values = {"member_id": member_id, "source": source.value, "ref": ref[:64], "points": points}
-    values |= {"earned_on": day, "note": note[:100], "created_at": at}
-    credited = core_execute(_INSERT, values).scalar()
+    return values | {"earned_on": day, "note": note[:100], "created_at": at}
+
+
+def insert_ledger_row(values: dict) -> int | None:
+    """Insert :func:`ledger_row`'s row unless it is there; the points it credited, None if it was there."""
+    return core_execute(_INSERT, values).scalar()
+
+
+def recorded(values: dict, credited: int | None, org_path: str | None = None) -> int:
+    """The second half of :func:`award`: the points the insert of ``values`` credited (None: it was credited
+    before), added to the leaderboards once the transaction commits; returns them (0 for None)."""
     if credited:
-        leaderboard.credit_after_commit(member_id, day, credited, org_path)
+        leaderboard.credit_after_commit(values["member_id"], values["earned_on"], credited, org_path)
     return credited or 0
 
 

@@ -1,11 +1,13 @@
 """Scoring, on the server only: closing an attempt, marking each answer, the wrong-answer book, points.
 
 :func:`finish` is the one way an attempt ends, whether the member submits or the clock runs out (the
-periodic job, or the member's next visit). It first claims the attempt with one guarded UPDATE
-(``status = 'in_progress'``): of a submission and the job racing, or two taps of 交卷, exactly one goes
-on; the other finds nothing to do. On PostgreSQL the claim's row lock also waits for an answer being
-saved at that moment (which holds the attempt ``FOR SHARE``), so the score counts it or the save is
-refused. Hot path for a 20,000-member exam: Core statements, built once.
+periodic job, or the member's next visit). It first claims the attempt while it is still
+``in_progress``: on SQLite with one guarded UPDATE (the single writer serialises them), on PostgreSQL with
+its row lock (``FOR NO KEY UPDATE``; the UPDATE that writes the score closes it, see ``scoring_pg``). Of a
+submission and the job racing, or two taps of 交卷, exactly one goes on; the other finds nothing to do. On
+PostgreSQL the claim's lock also waits for an answer being saved at that moment (which holds the attempt
+``FOR SHARE``), so the score counts it or the save is refused. Hot path for a 20,000-member exam: Core
+statements, built once; on PostgreSQL four per submission (identity, claim, read, write) plus the commit.
 
 Scores: practice and exams are the percent of questions right. Contests count correctness and speed:
 each right answer is worth 100 points plus up to 50 for the time left of its per-question limit (measured
@@ -14,16 +16,18 @@ by the server, ``AttemptItem.ms_taken``); ties go to the faster total time (``el
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
 
-from server.db import core_execute
+from server.db import core_execute, db
 from server.members.models import Member
 from server.orgs.models import Organisation
 from server.points import services as points_services
 from server.points.models import PointsSource
+from server.quizzes import scoring_pg
 from server.quizzes.models import (
     Attempt,
     AttemptItem,
@@ -69,16 +73,29 @@ _CLAIM_OWN = (
     )
     .returning(*_CLAIMED, _attempts.c.closed_by)
 )
+# PostgreSQL claims the attempt with its row lock alone (``FOR NO KEY UPDATE``, as an UPDATE takes; a claim
+# racing another waits, then finds it no longer open) and closes it in the same UPDATE that writes its score
+# (``scoring_pg``): one new version of the row and of its index entries per submission instead of two.
+_LOCK_OPEN = (
+    sa.select(*_CLAIMED)
+    .where(_attempts.c.id == sa.bindparam("attempt_id"), _attempts.c.status == AttemptStatus.IN_PROGRESS.value)
+    .with_for_update(key_share=True)
+)
+_LOCK_OWN_OPEN = _LOCK_OPEN.where(_attempts.c.member_id == sa.bindparam("of_member"))
 # One read after the claim (a statement of its own, so that it sees every answer saved before the claim
-# took the row): the paper with its key, the quiz's rules, and the path of the member's branch.
+# took the row): the paper with its key, the quiz's rules, and the path of the member's branch. The rules
+# and the path are joined to the first question only (every paper has one, at position 1), and the three
+# JSON columns come as text, parsed in one go: each cell read costs CPU, and a 20,000-member exam reads
+# them all.
+_first = _items.c.position == 1
 _PAPER_AND_RULES = (
     sa.select(
         _items.c.position,
         _items.c.question_id,
-        _items.c.option_order,
-        _items.c.given,
         _items.c.ms_taken,
-        _questions.c.answer,
+        sa.cast(_items.c.option_order, sa.Text).label("option_order"),
+        sa.cast(_items.c.given, sa.Text).label("given"),
+        sa.cast(_questions.c.answer, sa.Text).label("answer"),
         _orgs.c.path,
         _quizzes.c.kind,
         _quizzes.c.title,
@@ -92,17 +109,19 @@ _PAPER_AND_RULES = (
     )
     .select_from(_items)
     .join(_questions, _questions.c.id == _items.c.question_id)
-    .join(_attempts, _attempts.c.id == _items.c.attempt_id)
-    .join(_members, _members.c.id == _attempts.c.member_id)
-    .join(_orgs, _orgs.c.id == _members.c.org_id)
+    .outerjoin(_attempts, sa.and_(_attempts.c.id == _items.c.attempt_id, _first))
+    .outerjoin(_members, _members.c.id == _attempts.c.member_id)
+    .outerjoin(_orgs, _orgs.c.id == _members.c.org_id)
     .outerjoin(_quizzes, _quizzes.c.id == _attempts.c.quiz_id)
     .where(_items.c.attempt_id == sa.bindparam("attempt_id"))
     .order_by(_items.c.position)
 )
+# Which answers were right, as one string of '1' and '0' by position (positions count from 1): the same SQL
+# text for every paper, where ``position IN (...)`` was rewritten for each count on every call.
 _MARK_ITEMS = (
     sa.update(_items)
     .where(_items.c.attempt_id == sa.bindparam("of_attempt"))
-    .values(correct=_items.c.position.in_(sa.bindparam("right", expanding=True)))
+    .values(correct=sa.func.substr(sa.bindparam("right", type_=sa.String), _items.c.position, 1) == "1")
 )
 _SCORE = (
     sa.update(_attempts)
@@ -183,23 +202,34 @@ def answers_revealed(reveal: Reveal | str | None, status: QuizStatus | str | Non
 
 def finish(attempt_id: int, closed_by: ClosedBy, now: datetime) -> Outcome | None:
     """Close and score the attempt; None if it was not open (already submitted, or no such attempt)."""
-    claimed = core_execute(_CLAIM, {"attempt_id": attempt_id, "now": now, "by": closed_by.value}).first()
-    return _score(attempt_id, claimed, now) if claimed is not None else None
+    if _on_postgresql():
+        claimed = core_execute(_LOCK_OPEN, {"attempt_id": attempt_id}).first()
+    else:
+        claimed = core_execute(_CLAIM, {"attempt_id": attempt_id, "now": now, "by": closed_by.value}).first()
+    return _score(attempt_id, claimed, closed_by, now) if claimed is not None else None
 
 
 def finish_own(attempt_id: int, member_id: int, now: datetime) -> Outcome | None:
     """The member's 交卷: closed as theirs in time, as the clock's past the deadline (with the answers saved
     in time). None if it is not their open attempt."""
-    claimed = core_execute(_CLAIM_OWN, {"attempt_id": attempt_id, "of_member": member_id, "now": now}).first()
-    return _score(attempt_id, claimed, now) if claimed is not None else None
+    params = {"attempt_id": attempt_id, "of_member": member_id, "now": now}
+    claimed = core_execute(_LOCK_OWN_OPEN if _on_postgresql() else _CLAIM_OWN, params).first()
+    if claimed is None:
+        return None
+    return _score(attempt_id, claimed, ClosedBy.MEMBER if claimed.deadline_at >= now else ClosedBy.TIMEOUT, now)
 
 
-def _score(attempt_id: int, claimed, now: datetime) -> Outcome:
+def _on_postgresql() -> bool:
+    return db.session.connection().dialect.name == "postgresql"
+
+
+def _score(attempt_id: int, claimed, closed_by: ClosedBy, now: datetime) -> Outcome:
     member_id, quiz_id, started_at, deadline_at = claimed[:4]
     items = core_execute(_PAPER_AND_RULES, {"attempt_id": attempt_id}).all()
-    quiz = items[0]  # every paper has at least one question (``taking.start`` refuses an empty draw)
+    quiz = items[0]  # position 1, with the rules: every paper has it (``taking.start`` refuses an empty draw)
     kind = QuizKind(quiz.kind) if quiz_id is not None else None
-    right = [item for item in items if is_right(item.answer, item.option_order, item.given)]
+    keys = json.loads("[" + ",".join(f"[{i.option_order},{i.given or 'null'},{i.answer}]" for i in items) + "]")
+    right = [item for item, (order, given, answer) in zip(items, keys, strict=True) if is_right(answer, order, given)]
     total = len(items)
     elapsed_ms = int((min(now, deadline_at) - started_at).total_seconds() * 1000)
     if kind is QuizKind.CONTEST:
@@ -209,44 +239,45 @@ def _score(attempt_id: int, claimed, now: datetime) -> Outcome:
     passed = None
     if kind is not None and kind is not QuizKind.CONTEST and quiz.pass_mark is not None:
         passed = score >= quiz.pass_mark
-    core_execute(_MARK_ITEMS, {"of_attempt": attempt_id, "right": [item.position for item in right]})
-    _update_wrong_book(member_id, items, right, practice=kind in (None, QuizKind.PRACTICE), now=now)
-    awarded = _award(member_id, attempt_id, quiz_id, kind, quiz, len(right), passed, now)
-    core_execute(
-        _SCORE,
-        {
-            "attempt_id": attempt_id,
-            "v_correct": len(right),
-            "v_total": total,
-            "v_score": score,
-            "v_passed": passed,
-            "v_points": awarded,
-            "v_elapsed": elapsed_ms,
-        },
-    )
+    right_at = {item.position for item in right}
+    mask = "".join("1" if position in right_at else "0" for position in range(1, max(right_at, default=0) + 1))
+    right_ids = {item.question_id for item in right}
+    missed = [item.question_id for item in items if item.question_id not in right_ids]
+    cleared = sorted(right_ids) if kind in (None, QuizKind.PRACTICE) else []  # practice answered right
+    ledger = _ledger_row(member_id, attempt_id, quiz_id, kind, quiz, len(right), passed, now)
+    scored = {"v_correct": len(right), "v_total": total, "v_score": score, "v_passed": passed, "v_elapsed": elapsed_ms}
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":  # closes the attempt too (claimed by its lock only)
+        scored["closed_by"] = closed_by.value
+        credited = scoring_pg.write(attempt_id, member_id, mask, missed, cleared, ledger, scored, now)
+    else:
+        connection.execute(_MARK_ITEMS, {"of_attempt": attempt_id, "right": mask})
+        _update_wrong_book(member_id, missed, cleared, now)
+        credited = points_services.insert_ledger_row(ledger) if ledger is not None else None
+        connection.execute(_SCORE, {"attempt_id": attempt_id, "v_points": credited or 0} | scored)
+    awarded = points_services.recorded(ledger, credited, quiz.path) if ledger is not None else 0
     reveal = quiz_id is None or answers_revealed(quiz.reveal, quiz.status, quiz.closes_at, now)
     return Outcome(attempt_id, score, passed, len(right), total, awarded, reveal)
 
 
-def _update_wrong_book(member_id: int, items, right, *, practice: bool, now: datetime) -> None:
+def _update_wrong_book(member_id: int, missed: list[int], cleared: list[int], now: datetime) -> None:
     """Every question missed (unanswered too) goes into the book; practice answered right takes it out."""
-    right_ids = {item.question_id for item in right}
-    missed = [item.question_id for item in items if item.question_id not in right_ids]
     if missed:
         params = {"member_id": member_id, "now": now} | {f"q{n}": question_id for n, question_id in enumerate(missed)}
         core_execute(_record_wrong(len(missed)), params)
-    if practice and right_ids:
-        core_execute(_CLEAR_WRONG, {"of_member": member_id, "question_ids": sorted(right_ids), "now": now})
+    if cleared:
+        core_execute(_CLEAR_WRONG, {"of_member": member_id, "question_ids": cleared, "now": now})
 
 
-def _award(member_id, attempt_id, quiz_id, kind, quiz, right: int, passed, now) -> int:
-    """Points per the quiz's rules: per right answer, plus the pass bonus; once per exam and contest."""
+def _ledger_row(member_id, attempt_id, quiz_id, kind, quiz, right: int, passed, now) -> dict | None:
+    """The points due by the quiz's rules, per right answer plus the pass bonus, once per exam and contest:
+    the ledger row to insert (the day's cap applied), or None."""
     if kind is None:
-        return 0  # the wrong-answer book earns none
+        return None  # the wrong-answer book earns none
     points = right * quiz.points_per_correct + (quiz.pass_points if passed else 0)
     source, ref = {
         QuizKind.PRACTICE: (PointsSource.PRACTICE, f"practice:{attempt_id}"),
         QuizKind.EXAM: (PointsSource.EXAM, f"exam:{quiz_id}"),
         QuizKind.CONTEST: (PointsSource.CONTEST, f"contest:{quiz_id}"),
     }[kind]
-    return points_services.award(member_id, source, ref, points, now, note=quiz.title, org_path=quiz.path)
+    return points_services.ledger_row(member_id, source, ref, points, now, note=quiz.title)

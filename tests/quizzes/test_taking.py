@@ -3,14 +3,27 @@ saved as one goes, resuming after losing the connection, submitting, the score a
 
 from __future__ import annotations
 
+import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 import sqlalchemy as sa
 
 from server.db import db, utcnow
 from server.points.models import PointsEntry
-from server.quizzes.models import Attempt, AttemptItem, AttemptStatus, Question, QuizKind, QuizStatus, Reveal
+from server.quizzes import scoring, taking
+from server.quizzes.models import (
+    Attempt,
+    AttemptItem,
+    AttemptStatus,
+    ClosedBy,
+    Question,
+    QuizKind,
+    QuizStatus,
+    Reveal,
+)
+from tests.conftest import USING_POSTGRES
 from tests.quizzes.factories import make_bank, make_quiz, right_answer, wrong_answer
 
 
@@ -396,3 +409,68 @@ def test_a_contest_takes_questions_in_turn_each_against_its_own_clock(tree, make
     assert outcome["correct"] == 2 and outcome["passed"] is None
     # right and fast: 100 each plus up to 50 for speed (the first took about a second, the third under 25)
     assert 200 < outcome["score"] <= 300 and outcome["points_awarded"] == 4
+
+
+def _while_held(app, hold, then):
+    """``hold()`` in a transaction of its own, kept open while ``then()`` runs in another and for half a second
+    more: on PostgreSQL ``then`` has to wait for the rows ``hold`` locked. Returns both results."""
+    inside, release, results = threading.Event(), threading.Event(), {}
+
+    def first() -> None:
+        with app.app_context():
+            results["held"] = hold()
+            inside.set()
+            release.wait(10)
+            db.session.commit()
+            db.session.remove()
+
+    thread = threading.Thread(target=first)
+    thread.start()
+    assert inside.wait(10)
+    threading.Timer(0.5, release.set).start()
+    with app.app_context():
+        results["then"] = then()
+        db.session.commit()
+    thread.join(10)
+    db.session.expire_all()
+    return results["held"], results["then"]
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="row locks under concurrent transactions: PostgreSQL")
+def test_a_submit_and_the_closing_job_at_once_score_the_attempt_once(app, exam_world):
+    phone, exam = exam_world["zhang"], exam_world["exam"]
+    paper = phone.post(f"/api/quizzes/{exam.id}/attempts").get_json()
+    answer_all(phone, paper, right=8)
+    attempt_id = paper["attempt_id"]
+    mine, job = _while_held(
+        app,
+        lambda: scoring.finish_own(attempt_id, phone.member_id, utcnow()),
+        lambda: scoring.finish(attempt_id, ClosedBy.TIMEOUT, utcnow()),  # waits, then finds it closed
+    )
+    assert (mine.score, mine.points_awarded, job) == (100, 13, None)
+    attempt = db.session.get(Attempt, attempt_id)
+    assert (attempt.status, attempt.closed_by, attempt.score, attempt.points_awarded) == (
+        AttemptStatus.SUBMITTED,
+        ClosedBy.MEMBER,
+        100,
+        13,
+    )
+    assert db.session.scalars(sa.select(PointsEntry.points).where(PointsEntry.member_id == phone.member_id)).all() == [
+        13
+    ]
+
+
+@pytest.mark.skipif(not USING_POSTGRES, reason="row locks under concurrent transactions: PostgreSQL")
+def test_an_answer_being_saved_when_the_member_submits_is_scored(app, exam_world):
+    phone, exam = exam_world["zhang"], exam_world["exam"]
+    paper = phone.post(f"/api/quizzes/{exam.id}/attempts").get_json()
+    answer_all(phone, paper, right=7)  # the last one wrong, for now
+    last = paper["items"][-1]
+    key = right_answer(last, questions_of(paper)[last["question_id"]])
+    member = SimpleNamespace(id=phone.member_id)
+    _, outcome = _while_held(
+        app,
+        lambda: taking.save_answer(paper["attempt_id"], member, last["position"], key),
+        lambda: scoring.finish_own(paper["attempt_id"], phone.member_id, utcnow()),  # waits for the save
+    )
+    assert (outcome.correct, outcome.score) == (8, 100)
