@@ -6,6 +6,7 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from server import health
 from server.admin.access import admin_required, page_number
+from server.admin.dashboard import panels
 from server.audit import browse
 from server.audit import excel as audit_excel
 from server.audit.browse import AuditFilter
@@ -32,8 +33,9 @@ def _scope_root() -> Organisation | None:
 @bp.route("/")
 @admin_required
 def dashboard():
-    figures = stats.dashboard(g.admin.scope_path, _scope_root())
-    return render_template("admin/dashboard.html", figures=figures, root=_scope_root())
+    root = _scope_root()
+    figures = stats.dashboard(g.admin.scope_path, root)
+    return render_template("admin/dashboard.html", figures=figures, root=root, panels=panels(g.admin.scope_path))
 
 
 @bp.route("/audit")

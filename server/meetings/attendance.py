@@ -10,7 +10,7 @@ Both the admin's 出勤率 and the mini-program's 我的出勤 read their figure
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -33,12 +33,16 @@ def attendance_rate(attended: int, expected: int) -> float | None:
 def expected_meetings(members: sa.ColumnElement[bool], year: int) -> sa.Subquery:
     """(member id, meeting id, backfilled) for every meeting a member matching ``members`` was expected
     at in local calendar ``year``."""
-    now = utcnow()
+    return _expected_between(members, local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1)))
+
+
+def _expected_between(members: sa.ColumnElement[bool], since: datetime, until: datetime) -> sa.Subquery:
+    """As :func:`expected_meetings`, for the meetings that started from ``since`` to before ``until``."""
     counted = [
         Meeting.cancelled_at.is_(None),
-        Meeting.starts_at >= local_midnight(date(year, 1, 1)),
-        Meeting.starts_at < local_midnight(date(year + 1, 1, 1)),
-        Meeting.ends_at <= now,
+        Meeting.starts_at >= since,
+        Meeting.starts_at < until,
+        Meeting.ends_at <= utcnow(),
     ]
     # Two plain joins in a union rather than one join on an OR, which no index can serve.
     return sa.union(
@@ -113,6 +117,20 @@ def attendance_figures(members: sa.ColumnElement[bool], year: int) -> dict[int, 
         .group_by(expected.c.member_id)
     )
     return {member_id: AttendanceFigures(*figures) for member_id, *figures in rows}
+
+
+def totals_between(scope_path: str, since: datetime, until: datetime) -> tuple[int, int]:
+    """(expected, attended) summed over the members in the subtree at ``scope_path``, for the meetings
+    that started from ``since`` to before ``until`` and have ended: the dashboard's month."""
+    expected = _expected_between(scope_filter(Member.org_id, scope_path), since, until)
+    attended = Attendance.status.in_((AttendanceStatus.PRESENT, AttendanceStatus.LATE))
+    row = db.session.execute(
+        sa.select(sa.func.count(), sa.func.count(sa.case((attended, 1)))).select_from(expected).outerjoin(
+            Attendance,
+            sa.and_(Attendance.meeting_id == expected.c.meeting_id, Attendance.member_id == expected.c.member_id),
+        )
+    ).one()
+    return row[0], row[1]
 
 
 @dataclass(frozen=True)
