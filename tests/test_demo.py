@@ -88,3 +88,19 @@ def test_a_year_of_attendance_has_late_arrivals_leave_and_absences(demo):
     rates = attendance_rates("/", utcnow().year)
     assert sum(row.figures.absent for row in rates.members) > 0
     assert sum(row.figures.late for row in rates.members) > 0 and sum(row.figures.leave for row in rates.members) > 0
+
+
+def test_the_dashboard_counts_attendance_as_the_attendance_report_does(demo):
+    from datetime import date
+
+    from server.meetings.attendance import totals_between
+    from server.meetings.compliance_rules import local_midnight
+    from server.timezone import local_today
+
+    year = local_today().year
+    for path in ("/", db.session.scalar(sa.select(Member.org).limit(1)).path):
+        figures = attendance_rates(path, year).members
+        expected = sum(row.figures.expected for row in figures)
+        attended = sum(row.figures.attended for row in figures)
+        since, until = local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1))
+        assert totals_between(path, since, until) == (expected, attended) and expected > 0

@@ -6,14 +6,13 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from server import health
 from server.admin.access import admin_required, page_number
-from server.admin.dashboard import panels
+from server.admin.dashboard import figures as dashboard_figures
 from server.audit import browse
 from server.audit import excel as audit_excel
 from server.audit.browse import AuditFilter
 from server.audit.readable import readable
 from server.audit.services import record
 from server.auth.scope import scope_roots
-from server.members import stats
 from server.orgs.models import Organisation
 from server.spreadsheets import send_xlsx
 
@@ -34,8 +33,8 @@ def _scope_root() -> Organisation | None:
 @admin_required
 def dashboard():
     root = _scope_root()
-    figures = stats.dashboard(g.admin.scope_path, root)
-    return render_template("admin/dashboard.html", figures=figures, root=root, panels=panels(g.admin.scope_path))
+    members, panels = dashboard_figures(g.admin.scope_path, root)
+    return render_template("admin/dashboard.html", figures=members, root=root, panels=panels)
 
 
 @bp.route("/audit")

@@ -16,7 +16,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from server.auth.scope import subtree_ids, within
+from server.auth.scope import scope_filter, within
 from server.db import db, utcnow
 from server.dues.months import add_months
 from server.meetings import attendance
@@ -54,7 +54,7 @@ def month_summary(path: str, month: date) -> MeetingMonth:
     organised = sa.select(
         sa.func.count(sa.case((Meeting.starts_at < now, 1))), sa.func.count(sa.case((Meeting.starts_at >= now, 1)))
     ).where(
-        Meeting.organiser_org_id.in_(subtree_ids(path)),
+        scope_filter(Meeting.organiser_org_id, path),
         Meeting.cancelled_at.is_(None),
         Meeting.starts_at >= since,
         Meeting.starts_at < until,

@@ -30,8 +30,10 @@ function bars(pairs, horizontal) {
   const values = pairs.map((p) => p[1]);
   const cat = { type: "category", data: names, axisLabel: { interval: 0, width: 110, overflow: "truncate" } };
   const val = { type: "value", minInterval: 1 };
+  // Room above the tallest bar's label for the title (top 64), and after the longest bar for its count
+  // (right 48): no label drawn over the title or cut off at the edge.
   return {
-    grid: { left: horizontal ? 120 : 40, right: 20, top: 40, bottom: 30 },
+    grid: { left: horizontal ? 120 : 40, right: horizontal ? 48 : 20, top: horizontal ? 48 : 64, bottom: 30 },
     xAxis: horizontal ? val : cat,
     yAxis: horizontal ? { ...cat, inverse: true } : val,
     series: [{ type: "bar", data: values, label: { show: true, position: horizontal ? "right" : "top" } }],
