@@ -41,12 +41,45 @@ SURNAMES = (
 GIVEN = {
     Gender.FEMALE: (
         ("芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "燕", "玲", "婷", "琳", "慧", "洁", "萍", "红"),
-        ("秀英", "秀兰", "桂英", "海燕", "红梅", "玉兰", "欣怡", "梓萱", "晓红", "春梅", "秋菊", "丽华", "雅琴", "淑珍"),
+        (
+            "秀英",
+            "秀兰",
+            "桂英",
+            "海燕",
+            "红梅",
+            "玉兰",
+            "欣怡",
+            "梓萱",
+            "晓红",
+            "春梅",
+            "秋菊",
+            "丽华",
+            "雅琴",
+            "淑珍",
+        ),
     ),
     Gender.MALE: (
         ("伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "刚", "斌", "鹏", "辉", "峰", "健"),
-        ("建国", "建华", "志强", "志明", "文博", "浩然", "宇轩", "俊杰", "晓东", "立新", "卫东", "振华", "德明", "永刚",
-         "国庆", "海波", "雪松", "子豪"),
+        (
+            "建国",
+            "建华",
+            "志强",
+            "志明",
+            "文博",
+            "浩然",
+            "宇轩",
+            "俊杰",
+            "晓东",
+            "立新",
+            "卫东",
+            "振华",
+            "德明",
+            "永刚",
+            "国庆",
+            "海波",
+            "雪松",
+            "子豪",
+        ),
     ),
 }
 #: draws of the first name as the demo made them before names followed gender (so the rest stays as it was)
@@ -202,9 +235,7 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
             if b_index == 1:
                 role = Role.SECRETARY
                 accounts.append(
-                    create_admin(
-                        f"shuji{g_index}", DEMO_PASSWORD, members[0].name, role, branch, members[0].id
-                    )
+                    create_admin(f"shuji{g_index}", DEMO_PASSWORD, members[0].name, role, branch, members[0].id)
                 )
                 if g_index == 1:
                     _backfilled_meeting(branch, accounts[-1], members)

@@ -11,6 +11,7 @@ entry here, once its enums have labels.
 from __future__ import annotations
 
 import enum
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,6 +54,13 @@ class ReadableEntry:
     action: str
     entity: str
     changes: list[Change]
+    #: the object's label with the ids it was written with ("member #12") shown as names
+    label: str = ""
+
+
+#: ids in labels written as "member #12" or "meeting #3 member #12", and the table each names a row of
+LABEL_IDS = re.compile(r"\b(member|meeting) #(\d+)")
+LABEL_TABLES = {"member": "members", "meeting": "meetings"}
 
 
 @dataclass(frozen=True)
@@ -66,16 +74,32 @@ class _Meaning:
 def readable(entries: Iterable[AuditLog]) -> list[ReadableEntry]:
     """The entries with their actions, objects and changes in words; names looked up in one query per table."""
     entries = list(entries)
-    names = _names(_referred_ids(entries))
+    wanted = _referred_ids(entries)
+    for entry in entries:
+        for kind, row_id in LABEL_IDS.findall(entry.entity_label or ""):
+            wanted.setdefault(LABEL_TABLES[kind], set()).add(int(row_id))
+    names = _names(wanted)
     return [
         ReadableEntry(
             entry,
             labels.ACTIONS.get(entry.action, entry.action),
             labels.ENTITIES.get(entry.entity_type, entry.entity_type),
             _changes(entry, names),
+            _label(entry.entity_label or "", names),
         )
         for entry in entries
     ]
+
+
+def _label(text: str, names: dict[str, dict[int, str]]) -> str:
+    """ "meeting #3 member #12" → "主题党日 · 张三"; an id whose row is gone stays as "党员（已删除）"."""
+
+    def name(match: re.Match) -> str:
+        kind, row_id = match.group(1), int(match.group(2))
+        found = names.get(LABEL_TABLES[kind], {}).get(row_id)
+        return found or ("党员（已删除）" if kind == "member" else "会议（已删除）")
+
+    return " · ".join(LABEL_IDS.sub(name, text).split()) if LABEL_IDS.search(text) else text
 
 
 def field_label(entity: str, key: str) -> str:

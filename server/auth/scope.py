@@ -40,7 +40,7 @@ def scope_filter(org_id_column: sa.ColumnElement, path: str) -> sa.ColumnElement
 
 
 def widest(path: str) -> str:
-    """"/" when the subtree at ``path`` holds every organisation (the committee of a single-root
+    """ "/" when the subtree at ``path`` holds every organisation (the committee of a single-root
     deployment), else ``path``: whole-tree figures then skip a subtree condition that filters nothing.
     Two index probes (the same test as the member register's)."""
     if path == "/":

@@ -188,7 +188,8 @@ class BoardPost(db.Model):
         return POST_STATUS_LABELS[self.status]
 
     def audit_label(self) -> str:
-        return f"留言 #{self.id}"
+        # the words a secretary recognises the post by, not its number
+        return "留言：" + (self.body[:20] + "…" if len(self.body) > 20 else self.body)
 
     def audit_org_id(self) -> int | None:
         return self.org_id

@@ -59,7 +59,9 @@ def _profile(scope: MemberFilter, today: date) -> tuple[dict, dict[str, int], di
     age = _banded(Member.birth_date, AGE_BANDS, today).label("age")
     seniority = _banded(Member.join_date, SENIORITY_BANDS, today).label("seniority")
     rows = db.session.execute(
-        sa.select(Member.status, age, seniority, sa.func.count()).where(*scope.where()).group_by(Member.status, age, seniority)
+        sa.select(Member.status, age, seniority, sa.func.count())
+        .where(*scope.where())
+        .group_by(Member.status, age, seniority)
     ).all()
     statuses: dict = {}
     ages: dict[str, int] = {}

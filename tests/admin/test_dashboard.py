@@ -34,7 +34,11 @@ def _meeting(org: Organisation, starts_in: timedelta) -> Meeting:
     """A 主题党日 of ``org`` scheduled beforehand, its times then moved as if the clock had moved on."""
     starts = utcnow() + timedelta(minutes=10)
     meeting = create_meeting(
-        kind=MeetingKind.THEME_DAY, title="主题党日", organiser=org, starts_at=starts, ends_at=starts + timedelta(hours=2)
+        kind=MeetingKind.THEME_DAY,
+        title="主题党日",
+        organiser=org,
+        starts_at=starts,
+        ends_at=starts + timedelta(hours=2),
     )
     db.session.flush()
     by = starts_in - timedelta(minutes=10)
@@ -81,7 +85,9 @@ def world(tree, make_member, make_admin):
     for member in a1 + b1:
         read = utcnow() if member in (a1[0], a1[1], a1[2], b1[0]) else None
         db.session.add(
-            InboxItem(member_id=member.id, kind=InboxKind.NEWSPAPER, ref_id=issue.id, delivered_at=utcnow(), read_at=read)
+            InboxItem(
+                member_id=member.id, kind=InboxKind.NEWSPAPER, ref_id=issue.id, delivered_at=utcnow(), read_at=read
+            )
         )
     db.session.commit()
     this = current_month()

@@ -31,7 +31,8 @@ _CHART_PROBLEMS = """
         problems.push(`${chart.id}: "${words}" runs out of the chart`);
       if (titleBox && t !== title && r.width && r.height &&
           r.left < titleBox.right && r.right > titleBox.left && r.top < titleBox.bottom && r.bottom > titleBox.top)
-        problems.push(`${chart.id}: "${words}" over the title (${Math.round(r.top - box.top)}–${Math.round(r.bottom - box.top)} px, title ${Math.round(titleBox.top - box.top)}–${Math.round(titleBox.bottom - box.top)})`);
+        problems.push(`${chart.id}: "${words}" over the title (${r.top - box.top}–${r.bottom - box.top} px, ` +
+                      `title ${titleBox.top - box.top}–${titleBox.bottom - box.top})`);
     }
   }
   return problems;
@@ -52,4 +53,5 @@ def wait_for_charts(page: Page) -> None:
 
 
 def bare_ids(text: str) -> list[str]:
-    return BARE_ID.findall(text)
+    """Each bare id with a few words around it, to find where it is shown."""
+    return [text[max(0, m.start() - 20) : m.end() + 10].replace("\n", " ") for m in BARE_ID.finditer(text)]
