@@ -122,7 +122,7 @@ class Letter(db.Model):
         return self.signed_member.name if self.signed_member else "（党员已删除）"
 
     def audit_label(self) -> str:
-        return f"来信 #{self.id}：{self.subject}"
+        return f"来信：{self.subject}"  # the subject a secretary knows it by, not its number
 
     def audit_org_id(self) -> int | None:
         return self.org_id

@@ -157,7 +157,7 @@ def _mailbox_history(tree, secretary, member, phone, token_for) -> dict[str, tup
     secretary.post(f"/admin/mailbox/board/posts/{post_id}/hide")
     secretary.post("/admin/mailbox/board/settings", {"org_id": tree["a1"].id, "premoderation": "1"})
     return {
-        "letter": ("受理来信", f"来信 #{letter_id}：食堂"),
+        "letter": ("受理来信", "来信：食堂"),
         "board_post": ("隐藏留言", "留言：大家好"),
         "mailbox_settings": ("设置信箱与留言板", "信箱与留言板设置"),
     }
