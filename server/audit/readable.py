@@ -58,9 +58,15 @@ class ReadableEntry:
     label: str = ""
 
 
-#: ids in labels written as "member #12" or "meeting #3 member #12", and the table each names a row of
-LABEL_IDS = re.compile(r"\b(member|meeting) #(\d+)")
-LABEL_TABLES = {"member": "members", "meeting": "meetings"}
+#: ids in labels written as "member #12", "meeting #3 member #12", "issue #4 → org #3" or "org #3 → #2"
+#: (the second organisation of a remittance), and the table each names a row of
+LABEL_IDS = re.compile(r"\b(member|meeting|issue|org) #(\d+)|(?<=→ )()#(\d+)")
+LABEL_TABLES = {"member": "members", "meeting": "meetings", "issue": "news_issues", "org": "organisations"}
+GONE = {"member": "党员（已删除）", "meeting": "会议（已删除）", "issue": "手机报（已删除）", "org": "组织（已删除）"}
+
+
+def _label_ids(text: str) -> list[tuple[str, int]]:
+    return [(kind or "org", int(row_id or other)) for kind, row_id, _, other in LABEL_IDS.findall(text)]
 
 
 @dataclass(frozen=True)
@@ -76,8 +82,8 @@ def readable(entries: Iterable[AuditLog]) -> list[ReadableEntry]:
     entries = list(entries)
     wanted = _referred_ids(entries)
     for entry in entries:
-        for kind, row_id in LABEL_IDS.findall(entry.entity_label or ""):
-            wanted.setdefault(LABEL_TABLES[kind], set()).add(int(row_id))
+        for kind, row_id in _label_ids(entry.entity_label or ""):
+            wanted.setdefault(LABEL_TABLES[kind], set()).add(row_id)
     names = _names(wanted)
     return [
         ReadableEntry(
@@ -95,11 +101,10 @@ def _label(text: str, names: dict[str, dict[int, str]]) -> str:
     """ "meeting #3 member #12" → "主题党日 · 张三"; an id whose row is gone stays as "党员（已删除）"."""
 
     def name(match: re.Match) -> str:
-        kind, row_id = match.group(1), int(match.group(2))
-        found = names.get(LABEL_TABLES[kind], {}).get(row_id)
-        return found or ("党员（已删除）" if kind == "member" else "会议（已删除）")
+        kind, row_id = match.group(1) or "org", int(match.group(2) or match.group(4))
+        return names.get(LABEL_TABLES[kind], {}).get(row_id) or GONE[kind]
 
-    return " · ".join(LABEL_IDS.sub(name, text).split()) if LABEL_IDS.search(text) else text
+    return LABEL_IDS.sub(name, text)
 
 
 def field_label(entity: str, key: str) -> str:

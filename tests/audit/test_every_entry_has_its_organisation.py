@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from server.audit.context import Actor, acting_as
 from server.audit.models import AuditLog
+from server.audit.readable import LABEL_TABLES, _label, _names
 from server.auth.models import Role
 from server.db import db, utcnow
 from server.dues import bills
@@ -23,8 +24,6 @@ from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
 from server.dues.payment_models import DuesPayment, DuesRefund
 from server.dues.rules import ensure_rules_2008
-from server.meetings.models import Meeting
-from server.members.models import Member
 from server.newspaper import workflow
 from server.newspaper.models import Narrowing
 from server.quizzes import banks
@@ -44,15 +43,8 @@ def audit_rows(admin_browser) -> list[str]:
 
 
 def shown_as(entity_label: str) -> str:
-    """The stored label as the page shows it: "meeting #3 member #12" → "主题党日 · 张三"."""
-
-    def name(match: re.Match) -> str:
-        if match.group(1) == "member":
-            return db.session.get_one(Member, int(match.group(2))).name
-        return db.session.get_one(Meeting, int(match.group(2))).title
-
-    ids = r"\b(member|meeting) #(\d+)"
-    return " · ".join(re.sub(ids, name, entity_label).split()) if re.search(ids, entity_label) else entity_label
+    """The stored label as the page shows it: "meeting #3 member #12" → "主题党日 张三"."""
+    return _label(entity_label, _names({table: set(range(1, 1000)) for table in LABEL_TABLES.values()}))
 
 
 def shows(rows: list[str], action_label: str, entity_label: str) -> bool:
