@@ -98,7 +98,7 @@ def readable(entries: Iterable[AuditLog]) -> list[ReadableEntry]:
 
 
 def _label(text: str, names: dict[str, dict[int, str]]) -> str:
-    """ "meeting #3 member #12" → "主题党日 · 张三"; an id whose row is gone stays as "党员（已删除）"."""
+    """ "meeting #3 member #12" → "主题党日 张三"; an id whose row is gone reads "党员（已删除）"."""
 
     def name(match: re.Match) -> str:
         kind, row_id = match.group(1) or "org", int(match.group(2) or match.group(4))
