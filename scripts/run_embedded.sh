@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Start the embedded default on one machine: WeChat emulator, job worker and web server.
-# Everything lives under instance/ (SQLite database, job queue, sessions, logs); Ctrl-C stops all three.
+# Everything lives under instance/ (SQLite database, job queue, sessions, logs); Ctrl-C stops them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=.venv/bin
@@ -21,15 +21,16 @@ echo "准备演示数据（首次约需一分钟）…"
 accounts="$($BIN/flask --app wsgi seed-demo)"
 
 pids=()
+arrivals=""
 stopping=""
 stop() {
-  # Ctrl-C reaches every process of the terminal at once; this waits for all three and ends quietly.
+  # Ctrl-C reaches every process of the terminal at once; this waits for them all and ends quietly.
   [ -n "$stopping" ] && return
   stopping=1
   echo
   echo "正在停止…"
-  kill -TERM "${pids[@]}" 2>/dev/null || true
-  wait "${pids[@]}" 2>/dev/null || true
+  kill -TERM "${pids[@]}" "$arrivals" 2>/dev/null || true
+  wait "${pids[@]}" "$arrivals" 2>/dev/null || true
   echo "已停止。"
 }
 trap 'stop; exit 0' INT TERM
@@ -41,6 +42,10 @@ pids+=($!)
 $BIN/flask --app wsgi worker --workers 2 >"$LOGS/worker.log" 2>&1 &
 pids+=($!)
 # One process with threads: the embedded mode keeps rate limits in memory, so they must be shared.
+# The demo's meeting under way: one more member checks in every 45 seconds, so the projector page moves.
+# It ends by itself once nobody is left to come (or the meeting is over); its exit stops nothing.
+$BIN/flask --app wsgi demo-arrivals --every 45 >"$LOGS/demo-arrivals.log" 2>&1 &
+arrivals=$!
 $BIN/gunicorn --bind "127.0.0.1:${PORT}" --workers 1 --threads 8 --worker-class gthread --graceful-timeout 3 \
   --access-logfile "$LOGS/web-access.log" --error-logfile "$LOGS/web.log" wsgi:app &
 pids+=($!)

@@ -37,6 +37,14 @@ def register(app: Flask) -> None:
         for username, password, scope in accounts:
             click.echo(f"  {username:10s} / {password}   {scope}")
 
+    @app.cli.command("demo-arrivals")
+    @click.option("--every", default=45.0, show_default=True, help="seconds between two arrivals")
+    def demo_arrivals(every: float) -> None:
+        """While the demo's meeting is under way, check in one more of its members every so often."""
+        from server.meetings.live_demo import keep_arriving
+
+        keep_arriving(every)
+
     @app.cli.command("create-admin")
     @click.argument("username")
     @click.option("--name", "display_name", required=True)

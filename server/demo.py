@@ -17,6 +17,7 @@ from server.dues.ledger_demo import seed_ledger
 from server.mailbox.demo import seed_mailbox
 from server.meetings import backfill
 from server.meetings.demo import seed_meeting_history
+from server.meetings.live_demo import seed_live_meeting
 from server.meetings.models import Meeting, MeetingKind
 from server.meetings.services import create_meeting
 from server.members.models import DuesCategory, Gender, Member, MemberStatus
@@ -35,10 +36,54 @@ SURNAMES = (
     "余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯"
     "龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤"
 )
-GIVEN = (
-    "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超秀兰霞平刚桂英华建国建华志强志明海燕红梅玉"
-    "兰文博子涵浩然宇轩欣怡梓萱俊杰晓东晓红立新卫东春梅秋菊振华德明永刚国庆海波雪松"
-)
+#: given names read as a woman's or a man's in China, one and two characters: a member's name agrees with
+#: the gender (and the ID card's sex digit) the register records
+GIVEN = {
+    Gender.FEMALE: (
+        ("芳", "娜", "敏", "静", "丽", "艳", "娟", "霞", "燕", "玲", "婷", "琳", "慧", "洁", "萍", "红"),
+        (
+            "秀英",
+            "秀兰",
+            "桂英",
+            "海燕",
+            "红梅",
+            "玉兰",
+            "欣怡",
+            "梓萱",
+            "晓红",
+            "春梅",
+            "秋菊",
+            "丽华",
+            "雅琴",
+            "淑珍",
+        ),
+    ),
+    Gender.MALE: (
+        ("伟", "强", "磊", "军", "洋", "勇", "杰", "涛", "明", "超", "刚", "斌", "鹏", "辉", "峰", "健"),
+        (
+            "建国",
+            "建华",
+            "志强",
+            "志明",
+            "文博",
+            "浩然",
+            "宇轩",
+            "俊杰",
+            "晓东",
+            "立新",
+            "卫东",
+            "振华",
+            "德明",
+            "永刚",
+            "国庆",
+            "海波",
+            "雪松",
+            "子豪",
+        ),
+    ),
+}
+#: draws of the first name as the demo made them before names followed gender (so the rest stays as it was)
+_GIVEN_DRAW = 79
 GENERAL_BRANCHES = {
     "机关党总支": ["综合办公室党支部", "财务资金部党支部", "工程管理部党支部", "离退休党支部"],
     "第一项目部党总支": ["沪昆高铁项目党支部", "渝湘高速项目党支部", "盾构分公司党支部", "物资设备党支部"],
@@ -51,14 +96,24 @@ DEMO_PASSWORD = "Demo@2026"
 REGIONS = ("110101", "310104", "420106", "430102", "500103", "410105", "130602", "510107")
 
 
-def _id_card(rng: random.Random, birth: date) -> str:
-    body = f"{rng.choice(REGIONS)}{birth:%Y%m%d}{rng.randint(0, 999):03d}"
+def _id_card(rng: random.Random, birth: date, gender: Gender) -> str:
+    region, serial = rng.choice(REGIONS), rng.randint(0, 999)
+    serial ^= (serial % 2) ^ (gender is Gender.MALE)  # the sex digit (17th): odd for men, even for women
+    body = f"{region}{birth:%Y%m%d}{serial:03d}"
     return body + _ID_CHECK[sum(int(d) * w for d, w in zip(body, _ID_WEIGHTS, strict=True)) % 11]
 
 
-def _name(rng: random.Random) -> str:
-    given = GIVEN[rng.randrange(len(GIVEN) - 1) :][:2] if rng.random() < 0.6 else rng.choice(GIVEN)
-    return rng.choice(SURNAMES) + given
+def _name_draws(rng: random.Random) -> tuple[bool, int, str]:
+    """Two-character given name or not, which one, the surname: the same draws whatever the gender."""
+    double = rng.random() < 0.6
+    pick = rng.randrange(_GIVEN_DRAW - int(double))
+    return double, pick, rng.choice(SURNAMES)
+
+
+def _name(draws: tuple[bool, int, str], gender: Gender) -> str:
+    double, pick, surname = draws
+    pool = GIVEN[gender][double]
+    return surname + pool[pick % len(pool)]
 
 
 def _member(rng: random.Random, branch: Organisation, retired: bool) -> Member:
@@ -69,16 +124,18 @@ def _member(rng: random.Random, branch: Organisation, retired: bool) -> Member:
     if not retired and age < 40 and rng.random() < 0.2:
         joined = today - timedelta(days=rng.randint(30, 360))  # accepted this year: still probationary
     probationary = (today - joined).days < 365
-    name = _name(rng)
+    draws = _name_draws(rng)
     base = rng.choice((2800, 4200, 6500, 8800, 12000)) if not retired else rng.choice((3800, 5600))
+    gender = Gender.MALE if rng.random() < 0.72 else Gender.FEMALE
+    name = _name(draws, gender)
     return Member(
         name=name,
         name_sort=sort_key(name),
-        gender=Gender.MALE if rng.random() < 0.72 else Gender.FEMALE,
+        gender=gender,
         ethnicity="汉族" if rng.random() < 0.92 else rng.choice(("回族", "满族", "壮族", "土家族", "苗族")),
         birth_date=birth,
         phone=f"1{rng.choice('3578')}{rng.randint(0, 9)}{rng.randint(10_000_000, 99_999_999)}",
-        id_card=_id_card(rng, birth),
+        id_card=_id_card(rng, birth, gender),
         education=rng.choice(EDUCATIONS),
         work_unit=branch.name.removesuffix("党支部") + rng.choice(WORK_UNITS),
         position=rng.choice(POSITIONS),
@@ -178,13 +235,13 @@ def seed(members_per_branch: int = 30, seed_value: int = 2026) -> list[tuple[str
             if b_index == 1:
                 role = Role.SECRETARY
                 accounts.append(
-                    create_admin(
-                        f"shuji{g_index}", DEMO_PASSWORD, f"{members[0].name}（书记）", role, branch, members[0].id
-                    )
+                    create_admin(f"shuji{g_index}", DEMO_PASSWORD, members[0].name, role, branch, members[0].id)
                 )
                 if g_index == 1:
                     _backfilled_meeting(branch, accounts[-1], members)
     seed_meeting_history(all_branches, random.Random(seed_value + 13))  # its own numbers, as the newspaper's
+    shuji1 = next(account for account in accounts if account.username == "shuji1")
+    seed_live_meeting(all_branches[0], shuji1.id)
     seed_dues(rng, all_branches, all_members)
     seed_ledger(all_branches, all_members)
     seed_newspaper(random.Random(seed_value + 11), committee)  # its own numbers: the rest stays as it was

@@ -6,13 +6,13 @@ from flask import Blueprint, g, redirect, render_template, request, url_for
 
 from server import health
 from server.admin.access import admin_required, page_number
+from server.admin.dashboard import figures as dashboard_figures
 from server.audit import browse
 from server.audit import excel as audit_excel
 from server.audit.browse import AuditFilter
 from server.audit.readable import readable
 from server.audit.services import record
 from server.auth.scope import scope_roots
-from server.members import stats
 from server.orgs.models import Organisation
 from server.spreadsheets import send_xlsx
 
@@ -32,8 +32,9 @@ def _scope_root() -> Organisation | None:
 @bp.route("/")
 @admin_required
 def dashboard():
-    figures = stats.dashboard(g.admin.scope_path, _scope_root())
-    return render_template("admin/dashboard.html", figures=figures, root=_scope_root())
+    root = _scope_root()
+    members, panels = dashboard_figures(g.admin.scope_path, root)
+    return render_template("admin/dashboard.html", figures=members, root=root, panels=panels)
 
 
 @bp.route("/audit")

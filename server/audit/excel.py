@@ -29,7 +29,7 @@ def workbook(entries: Iterable[ReadableEntry]) -> bytes:
             entry.ip or "",
             item.action,
             item.entity,
-            entry.entity_label,
+            item.label,
             _lines(item.changes, before=True),
             _lines(item.changes, before=False),
         ]

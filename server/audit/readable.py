@@ -11,6 +11,7 @@ entry here, once its enums have labels.
 from __future__ import annotations
 
 import enum
+import re
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -53,6 +54,19 @@ class ReadableEntry:
     action: str
     entity: str
     changes: list[Change]
+    #: the object's label with the ids it was written with ("member #12") shown as names
+    label: str = ""
+
+
+#: ids in labels written as "member #12", "meeting #3 member #12", "issue #4 → org #3" or "org #3 → #2"
+#: (the second organisation of a remittance), and the table each names a row of
+LABEL_IDS = re.compile(r"\b(member|meeting|issue|org) #(\d+)|(?<=→ )()#(\d+)")
+LABEL_TABLES = {"member": "members", "meeting": "meetings", "issue": "news_issues", "org": "organisations"}
+GONE = {"member": "党员（已删除）", "meeting": "会议（已删除）", "issue": "手机报（已删除）", "org": "组织（已删除）"}
+
+
+def _label_ids(text: str) -> list[tuple[str, int]]:
+    return [(kind or "org", int(row_id or other)) for kind, row_id, _, other in LABEL_IDS.findall(text)]
 
 
 @dataclass(frozen=True)
@@ -66,16 +80,31 @@ class _Meaning:
 def readable(entries: Iterable[AuditLog]) -> list[ReadableEntry]:
     """The entries with their actions, objects and changes in words; names looked up in one query per table."""
     entries = list(entries)
-    names = _names(_referred_ids(entries))
+    wanted = _referred_ids(entries)
+    for entry in entries:
+        for kind, row_id in _label_ids(entry.entity_label or ""):
+            wanted.setdefault(LABEL_TABLES[kind], set()).add(row_id)
+    names = _names(wanted)
     return [
         ReadableEntry(
             entry,
             labels.ACTIONS.get(entry.action, entry.action),
             labels.ENTITIES.get(entry.entity_type, entry.entity_type),
             _changes(entry, names),
+            _label(entry.entity_label or "", names),
         )
         for entry in entries
     ]
+
+
+def _label(text: str, names: dict[str, dict[int, str]]) -> str:
+    """ "meeting #3 member #12" → "主题党日 张三"; an id whose row is gone reads "党员（已删除）"."""
+
+    def name(match: re.Match) -> str:
+        kind, row_id = match.group(1) or "org", int(match.group(2) or match.group(4))
+        return names.get(LABEL_TABLES[kind], {}).get(row_id) or GONE[kind]
+
+    return LABEL_IDS.sub(name, text)
 
 
 def field_label(entity: str, key: str) -> str:

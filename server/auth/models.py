@@ -34,6 +34,8 @@ ROLE_LABELS = {
     Role.SECRETARY: "支部书记",
     Role.COMMITTEE: "支部委员",
 }
+#: words that already say an account's role when its display name holds them ("邓艳（书记）", "系统管理员")
+ROLE_WORDS = ("书记", "管理员", "委员")
 
 
 class AdminUser(db.Model):
@@ -78,6 +80,13 @@ class AdminUser(db.Model):
     def may_act(self) -> bool:
         """Disabled and locked accounts neither log in nor act through a session opened before."""
         return self.active and not self.is_locked()
+
+    @property
+    def signature(self) -> str:
+        """The name and role for the top bar, the role said once: "邓艳（支部书记）", "系统管理员"."""
+        if any(word in self.display_name for word in ROLE_WORDS):
+            return self.display_name
+        return f"{self.display_name}（{self.role.label}）"
 
     @property
     def credentials_epoch(self) -> str:

@@ -39,6 +39,17 @@ def scope_filter(org_id_column: sa.ColumnElement, path: str) -> sa.ColumnElement
     return org_id_column.in_(subtree_ids(path))
 
 
+def widest(path: str) -> str:
+    """ "/" when the subtree at ``path`` holds every organisation (the committee of a single-root
+    deployment), else ``path``: whole-tree figures then skip a subtree condition that filters nothing.
+    Two index probes (the same test as the member register's)."""
+    if path == "/":
+        return path
+    upper = path[:-1] + chr(ord(path[-1]) + 1)
+    outside = sa.select(Organisation.id).where((Organisation.path < path) | (Organisation.path >= upper)).limit(1)
+    return "/" if db.session.scalar(outside) is None else path
+
+
 def in_scope(org_id_column: sa.ColumnElement, user: AdminUser) -> sa.ColumnElement[bool]:
     """``org_id_column`` lies in what ``user`` administers."""
     return scope_filter(org_id_column, user.scope_path)

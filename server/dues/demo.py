@@ -1,6 +1,7 @@
 """Demo dues: the 2008 rules, a base for every member (a raise this January for some), twelve months of
 bills, most paid, some not. In the first branch four members are behind: seven months (past the Party
-Constitution's line of six), four (one short of it), three (just warned) and one.
+Constitution's line of six), five (one short of it: the arrears page shows them before the line), three
+(just warned) and one.
 
 Paid bills are paid by real payment rows (``_demo_payment``), so history, receipts and the ledger's
 channels show what a year of a branch looks like.
@@ -79,8 +80,8 @@ def seed_dues(rng: random.Random, branches: list[Organisation], members: list[Me
     for back in range(12):
         bills.generate_bills(add_months(this, -back))
     db.session.flush()
-    # months left unpaid, counting this one: seven ended months and this one, four and this, …
-    behind = dict(zip((m.id for m in members[1:5]), (5, 2, 8, 4), strict=False))
+    # months left unpaid, counting this one: five ended months and this one, one and this, seven and this, …
+    behind = dict(zip((m.id for m in members[1:5]), (6, 2, 8, 4), strict=False))
     for member in members:
         owed = behind.get(member.id)
         if owed is None:

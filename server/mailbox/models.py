@@ -122,7 +122,7 @@ class Letter(db.Model):
         return self.signed_member.name if self.signed_member else "（党员已删除）"
 
     def audit_label(self) -> str:
-        return f"来信 #{self.id}：{self.subject}"
+        return f"来信：{self.subject}"  # the subject a secretary knows it by, not its number
 
     def audit_org_id(self) -> int | None:
         return self.org_id
@@ -188,7 +188,8 @@ class BoardPost(db.Model):
         return POST_STATUS_LABELS[self.status]
 
     def audit_label(self) -> str:
-        return f"留言 #{self.id}"
+        # the words a secretary recognises the post by, not its number
+        return "留言：" + (self.body[:20] + "…" if len(self.body) > 20 else self.body)
 
     def audit_org_id(self) -> int | None:
         return self.org_id

@@ -10,7 +10,7 @@ Both the admin's 出勤率 and the mini-program's 我的出勤 read their figure
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 import sqlalchemy as sa
 
@@ -33,12 +33,16 @@ def attendance_rate(attended: int, expected: int) -> float | None:
 def expected_meetings(members: sa.ColumnElement[bool], year: int) -> sa.Subquery:
     """(member id, meeting id, backfilled) for every meeting a member matching ``members`` was expected
     at in local calendar ``year``."""
-    now = utcnow()
+    return _expected_between(members, local_midnight(date(year, 1, 1)), local_midnight(date(year + 1, 1, 1)))
+
+
+def _expected_between(members: sa.ColumnElement[bool], since: datetime, until: datetime) -> sa.Subquery:
+    """As :func:`expected_meetings`, for the meetings that started from ``since`` to before ``until``."""
     counted = [
         Meeting.cancelled_at.is_(None),
-        Meeting.starts_at >= local_midnight(date(year, 1, 1)),
-        Meeting.starts_at < local_midnight(date(year + 1, 1, 1)),
-        Meeting.ends_at <= now,
+        Meeting.starts_at >= since,
+        Meeting.starts_at < until,
+        Meeting.ends_at <= utcnow(),
     ]
     # Two plain joins in a union rather than one join on an OR, which no index can serve.
     return sa.union(
@@ -113,6 +117,63 @@ def attendance_figures(members: sa.ColumnElement[bool], year: int) -> dict[int, 
         .group_by(expected.c.member_id)
     )
     return {member_id: AttendanceFigures(*figures) for member_id, *figures in rows}
+
+
+def totals_between(scope_path: str, since: datetime, until: datetime) -> tuple[int, int]:
+    """(expected, attended) summed over the members in the subtree at ``scope_path``, for the meetings
+    that started from ``since`` to before ``until`` and have ended: the dashboard's month.
+
+    The same pairs as :func:`expected_meetings`, counted without listing them (a committee's month is
+    hundreds of thousands): members are counted per taking-part branch and party group, a group left out
+    where its own branch takes part too (its members are the branch's already); attended are the
+    attendance rows of those meetings, present or late.
+    """
+    counted = sa.and_(
+        Meeting.cancelled_at.is_(None),
+        Meeting.starts_at >= since,
+        Meeting.starts_at < until,
+        Meeting.ends_at <= utcnow(),
+    )
+    taking_part = (
+        sa.select(meeting_participants.c.meeting_id, meeting_participants.c.org_id)
+        .join(Meeting, Meeting.id == meeting_participants.c.meeting_id)
+        .where(counted, scope_filter(meeting_participants.c.org_id, scope_path))
+        .subquery("taking_part")
+    )
+    branch = sa.orm.aliased(Organisation)
+    parent_too = sa.exists().where(
+        meeting_participants.c.meeting_id == taking_part.c.meeting_id,
+        meeting_participants.c.org_id == branch.parent_id,
+    )
+    per_branch = sa.select(Member.org_id.label("org_id"), sa.func.count().label("n")).group_by(Member.org_id)
+    per_group = (
+        sa.select(Member.group_id.label("org_id"), sa.func.count().label("n"))
+        .where(Member.group_id.is_not(None))
+        .group_by(Member.group_id)
+    )
+    sizes = []
+    for per_unit, level in ((per_branch, OrgKind.BRANCH), (per_group, OrgKind.GROUP)):
+        counts = per_unit.subquery()
+        query = (
+            sa.select(sa.func.coalesce(sa.func.sum(counts.c.n), 0))
+            .select_from(taking_part)
+            .join(counts, counts.c.org_id == taking_part.c.org_id)
+            .join(branch, branch.id == taking_part.c.org_id)
+        )
+        if level is OrgKind.GROUP:
+            query = query.where(~parent_too)
+        sizes.append(int(db.session.scalar(query)))
+    # Only members taking part can check in (or be marked present), so every row of these meetings is of
+    # an expected member: no check per row. (One who has since moved branch counts where they attended.)
+    attended = sa.select(sa.func.count()).select_from(Attendance).join(Meeting, Meeting.id == Attendance.meeting_id)
+    if scope_path != "/":
+        attended = attended.join(Member, Member.id == Attendance.member_id).where(
+            scope_filter(Member.org_id, scope_path)
+        )
+    attended = db.session.scalar(
+        attended.where(counted, Attendance.status.in_((AttendanceStatus.PRESENT, AttendanceStatus.LATE)))
+    )
+    return sum(sizes), attended or 0
 
 
 @dataclass(frozen=True)

@@ -83,7 +83,8 @@ def _set_up(branches: list[Organisation], today: date) -> date:
 
 
 def _held_days(index: int, today: date) -> list[tuple[MeetingKind, date]]:
-    """The days this branch met in the past twelve months, up to yesterday."""
+    """The days this branch met in the past twelve months, up to yesterday, and the days it will meet in
+    the periods under way (scheduled already, so 本月会议 lists what is still to come)."""
     first = (today.replace(day=1) - timedelta(days=335)).replace(day=1)
     days = []
     for kind, frequency in meeting_frequencies().items():
@@ -91,7 +92,7 @@ def _held_days(index: int, today: date) -> list[tuple[MeetingKind, date]]:
         period = period_of(frequency, first)
         while period.start <= today:
             day = period.start + timedelta(days=(offset - 1) % (period.end - period.start).days)
-            if day < today and not _skipped(index, kind, day, today):
+            if day != today and not _skipped(index, kind, day, today):
                 days.append((kind, day))
             period = period_of(frequency, period.end + timedelta(days=1))
     return days
@@ -120,10 +121,12 @@ def _meeting(branch, group, kind, day, members, rng) -> None:
             "checkin_opens_at": starts - timedelta(minutes=30),
             "checkin_closes_at": starts + timedelta(hours=2),
             "code_secret": secrets.token_hex(32),
-            "created_at": starts - timedelta(days=5),
+            "created_at": min(starts - timedelta(days=5), datetime.now(display_zone()) - timedelta(days=1)),
         },
     ).scalar_one()
     db.session.execute(sa.insert(participants), {"meeting_id": meeting_id, "org_id": (group or branch).id})
+    if day > local_today():
+        return  # scheduled, nobody has come yet
     expected = [m for m in members if group is None or m.group_id == group.id]
     rows = [_attendance(meeting_id, member, starts, rng) for member in expected]
     rows = [row for row in rows if row is not None]

@@ -46,14 +46,31 @@ def _banded(column: sa.ColumnElement, bands: tuple, today: date) -> sa.Case:
     return sa.case(*whens, else_="未填写")
 
 
-def _band_counts(scope: MemberFilter, column: sa.ColumnElement, bands: tuple, today: date) -> dict[str, int]:
-    label = _banded(column, bands, today).label("band")
-    rows = db.session.execute(sa.select(label, sa.func.count()).where(*scope.where()).group_by(label)).all()
-    counts = dict(rows)
+def _ordered(counts: dict[str, int], bands: tuple) -> dict[str, int]:
     ordered = {band[2]: counts.get(band[2], 0) for band in bands}
     if counts.get("未填写"):
         ordered["未填写"] = counts["未填写"]
     return ordered
+
+
+def _profile(scope: MemberFilter, today: date) -> tuple[dict, dict[str, int], dict[str, int]]:
+    """Members by status, by age band and by seniority band, from one pass over the scope's members
+    (three grouped queries read the whole table three times: the committee's 140,000 rows)."""
+    age = _banded(Member.birth_date, AGE_BANDS, today).label("age")
+    seniority = _banded(Member.join_date, SENIORITY_BANDS, today).label("seniority")
+    rows = db.session.execute(
+        sa.select(Member.status, age, seniority, sa.func.count())
+        .where(*scope.where())
+        .group_by(Member.status, age, seniority)
+    ).all()
+    statuses: dict = {}
+    ages: dict[str, int] = {}
+    seniorities: dict[str, int] = {}
+    for status, age_band, seniority_band, count in rows:
+        statuses[status] = statuses.get(status, 0) + count
+        ages[age_band] = ages.get(age_band, 0) + count
+        seniorities[seniority_band] = seniorities.get(seniority_band, 0) + count
+    return statuses, _ordered(ages, AGE_BANDS), _ordered(seniorities, SENIORITY_BANDS)
 
 
 def _units_below(root: Organisation) -> list[Organisation]:
@@ -78,16 +95,21 @@ def by_unit(root: Organisation) -> dict[str, int]:
             .order_by(Organisation.tree_key.is_(None), Organisation.tree_key)  # the groups in order, then the rest
         ).all()
         return {name or "未分党小组": count for name, count in rows}
-    child = sa.orm.aliased(Organisation)
-    rows = db.session.execute(
-        sa.select(child.id, sa.func.count(Member.id))
-        .select_from(child)
-        .join(Organisation, Organisation.path.startswith(child.path))
-        .join(Member, Member.org_id == Organisation.id)
-        .where(child.parent_id == root.id, child.dissolved_at.is_(None))
-        .group_by(child.id)
+    # Members per organisation (an index-only scan), each added to the unit below ``root`` its path names:
+    # no join of every member against every path.
+    per_org = db.session.execute(
+        sa.select(Organisation.path, sa.func.count(Member.id))
+        .select_from(Member)
+        .join(Organisation, Organisation.id == Member.org_id)
+        .where(*MemberFilter(scope_path=root.path or "/").where())
+        .group_by(Organisation.path)
     ).all()
-    counts = dict(rows)
+    counts: dict[int, int] = {}
+    for path, count in per_org:
+        segments = (path or "").strip("/").split("/")
+        if len(segments) > root.depth + 1:
+            unit = int(segments[root.depth + 1])
+            counts[unit] = counts.get(unit, 0) + count
     return {unit.name: counts.get(unit.id, 0) for unit in _units_below(root)}
 
 
@@ -99,16 +121,14 @@ def _pairs(counts: dict[str, int]) -> list[list]:
 def dashboard(scope_path: str, root: Organisation | None, today: date | None = None) -> dict:
     today = today or date.today()
     scope = MemberFilter(scope_path=scope_path)
-    status_rows = db.session.execute(
-        sa.select(Member.status, sa.func.count()).where(*scope.where()).group_by(Member.status)
-    ).all()
-    total = sum(count for _, count in status_rows)
+    statuses, ages, seniorities = _profile(scope, today)
+    total = sum(statuses.values())
     bound = db.session.scalar(sa.select(sa.func.count()).select_from(Member).join(WechatBinding).where(*scope.where()))
     return {
         "total": total,
         "bound": bound or 0,
-        "by_status": _pairs({STATUS_LABELS[status]: count for status, count in sorted(status_rows)}),
+        "by_status": _pairs({STATUS_LABELS[status]: count for status, count in sorted(statuses.items())}),
         "by_unit": _pairs(by_unit(root) if root is not None else {}),
-        "by_age": _pairs(_band_counts(scope, Member.birth_date, AGE_BANDS, today)),
-        "by_seniority": _pairs(_band_counts(scope, Member.join_date, SENIORITY_BANDS, today)),
+        "by_age": _pairs(ages),
+        "by_seniority": _pairs(seniorities),
     }

@@ -25,13 +25,16 @@ function draw(id, option) {
   window.addEventListener("resize", () => chart.resize());
 }
 
-function bars(pairs, horizontal) {
+// Category labels wrap onto a second line rather than end in "…": a secretary reads whole names.
+function bars(pairs, horizontal, labelWidth = 110) {
   const names = pairs.map((p) => p[0]);
   const values = pairs.map((p) => p[1]);
-  const cat = { type: "category", data: names, axisLabel: { interval: 0, width: 110, overflow: "truncate" } };
+  const cat = { type: "category", data: names, axisLabel: { interval: 0, width: labelWidth, overflow: "break" } };
   const val = { type: "value", minInterval: 1 };
+  // Room above the tallest bar's label for the title (top 64), and after the longest bar for its count
+  // (right 48): no label drawn over the title or cut off at the edge.
   return {
-    grid: { left: horizontal ? 120 : 40, right: 20, top: 40, bottom: 30 },
+    grid: { left: horizontal ? 120 : 40, right: horizontal ? 48 : 20, top: horizontal ? 48 : 64, bottom: 30 },
     xAxis: horizontal ? val : cat,
     yAxis: horizontal ? { ...cat, inverse: true } : val,
     series: [{ type: "bar", data: values, label: { show: true, position: horizontal ? "right" : "top" } }],
@@ -77,8 +80,8 @@ if (ledger) {
 // 手机报 statistics: one issue's articles, its readers over time and its branches; the issues side by side.
 const grouped = (categories, series, extra) => ({
   legend: { bottom: 0 },
-  grid: { left: 50, right: 20, top: 40, bottom: 60 },
-  xAxis: { type: "category", data: categories, axisLabel: { interval: 0, width: 120, overflow: "truncate" } },
+  grid: { left: 50, right: 20, top: 48, bottom: 96 },
+  xAxis: { type: "category", data: categories, axisLabel: { interval: 0, width: 120, overflow: "break" } },
   yAxis: { type: "value", minInterval: 1, ...extra },
   series: series.map(([name, data]) => ({ name, type: "bar", data, barMaxWidth: 36 })),
 });
@@ -124,8 +127,8 @@ if (newsIssues) {
 const quizResults = pageData("quiz-results-data");
 if (quizResults) {
   draw("chart-distribution", bars(quizResults.distribution, false));
-  draw("chart-branches", { ...bars(quizResults.branches, true), grid: { left: 130, right: 50, top: 40, bottom: 20 } });
-  draw("chart-questions", { ...bars(quizResults.questions, true), grid: { left: 200, right: 50, top: 40, bottom: 20 } });
+  draw("chart-branches", { ...bars(quizResults.branches, true, 120), grid: { left: 130, right: 50, top: 48, bottom: 30 } });
+  draw("chart-questions", { ...bars(quizResults.questions, true, 250), grid: { left: 260, right: 50, top: 48, bottom: 30 } });
 }
 
 // 书记信箱 statistics: letters received and replied per organisation.

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from server.audit.context import Actor, acting_as
 from server.audit.models import AuditLog
+from server.audit.readable import LABEL_TABLES, _label, _names
 from server.auth.models import Role
 from server.db import db, utcnow
 from server.dues import bills
@@ -41,8 +42,14 @@ def audit_rows(admin_browser) -> list[str]:
     return found
 
 
+def shown_as(entity_label: str) -> str:
+    """The stored label as the page shows it: "meeting #3 member #12" → "主题党日 张三"."""
+    return _label(entity_label, _names({table: set(range(1, 1000)) for table in LABEL_TABLES.values()}))
+
+
 def shows(rows: list[str], action_label: str, entity_label: str) -> bool:
-    return any(action_label in row and entity_label in row for row in rows)
+    label = shown_as(entity_label)
+    return any(action_label in row and label in row for row in rows)
 
 
 @pytest.fixture
@@ -142,8 +149,8 @@ def _mailbox_history(tree, secretary, member, phone, token_for) -> dict[str, tup
     secretary.post(f"/admin/mailbox/board/posts/{post_id}/hide")
     secretary.post("/admin/mailbox/board/settings", {"org_id": tree["a1"].id, "premoderation": "1"})
     return {
-        "letter": ("受理来信", f"来信 #{letter_id}：食堂"),
-        "board_post": ("隐藏留言", f"留言 #{post_id}"),
+        "letter": ("受理来信", "来信：食堂"),
+        "board_post": ("隐藏留言", "留言：大家好"),
         "mailbox_settings": ("设置信箱与留言板", "信箱与留言板设置"),
     }
 

@@ -1,6 +1,8 @@
 """Every admin page, opened as a branch secretary and as the committee on the demo data, is screenshotted
 (test-artifacts/screenshots/pages/) and read for what a secretary should never see: a stored enum value
-instead of its Chinese word, "None", a UTC timestamp, a server error or a console error.
+instead of its Chinese word, "None", a UTC timestamp, a bare database id where a name belongs, a chart
+label cut off or drawn over the chart's title (tests/browser/chart_checks.py), a server error or a
+console error.
 
 The pages are found as a secretary finds them: from the dashboard, following every admin link (one page
 per view, so 40 meetings do not make 40 visits), not from a list kept here that a new page would miss.
@@ -19,6 +21,7 @@ from playwright.sync_api import Page
 from werkzeug.exceptions import HTTPException
 
 from server.db import db
+from tests.browser.chart_checks import bare_ids, chart_problems, wait_for_charts
 from tests.browser.conftest import SCREENSHOTS, login
 from tests.browser.test_dues_browser import _no_console_errors
 
@@ -92,6 +95,11 @@ def test_every_admin_page_reads_in_chinese(page: Page, app: Flask, demo, account
             problems.append(f"{path}: None")
         if UTC_TEXT.search(text):
             problems.append(f"{path}: a timestamp as stored, not in Beijing time")
+        if ids := bare_ids(text):
+            problems.append(f"{path}: bare ids {ids[:3]}")
+        if page.locator(".chart").count():
+            wait_for_charts(page)
+            problems += [f"{path}: {problem}" for problem in chart_problems(page)]
         page.screenshot(path=str(folder / f"{account}--{endpoint}.png"), full_page=True)
     assert problems == []
     assert errors == []
