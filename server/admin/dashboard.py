@@ -4,9 +4,11 @@ subtree and linking to the page that explains it. Each domain computes its own p
 (meetings/month_summary.py, dues/collection.py, newspaper/latest.py); this gathers them.
 
 A large subtree's figures are kept for a minute. The committee of a 140,000-member group opens its 首页
-many times a day; its figures count every member, bill and check-in of the month (about 150 ms of
-database work on a quiet machine), so it answers from the last minute's count instead, in well under
-the 50 ms it is allowed (bench/dashboard_bench.py). A branch or general branch (below
+many times a day; its figures count every member, bill and check-in of the month (p50 0.84 s on the
+2-core development machine at 140,000 members, bench/dashboard_bench.py), so it answers from the last
+minute's count instead, in well under the 50 ms it is allowed. The count is kept per process: the first
+visit in a minute to each gunicorn worker still pays for it, until a faster count or a periodic summary
+replaces this. A branch or general branch (below
 ``CACHED_FROM_ORGS`` organisations) always gets figures counted now: its secretary watches arrivals and
 payments come in.
 """
