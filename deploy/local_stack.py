@@ -59,6 +59,8 @@ ENV = {
     "TRUSTED_PROXIES": "1",
     "INSTANCE_DIR": str(STACK / "instance"),
     "MINUTES_ANCHOR_DIR": str(STACK / "anchors"),
+    # Each web instance adds up its workers' counters at /metrics (a subdirectory per instance).
+    "PROMETHEUS_MULTIPROC_DIR": str(STACK / "metrics"),
     "GUNICORN_WORKERS": "2",
     "GUNICORN_THREADS": "4",
     "GUNICORN_GRACEFUL_TIMEOUT": "20",
