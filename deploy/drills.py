@@ -68,22 +68,13 @@ def prepare(members: int) -> Drill:
     from server.auth.models import AdminUser, MemberSession
     from server.auth.tokens import digest, new_token
     from server.db import db, utcnow
-    from server.meetings.models import MeetingKind
-    from server.meetings.services import create_meeting
     from server.members.models import Member
 
     with smoke.app_context(), acting_as(SYSTEM):
         secretary = db.session.scalar(sa.select(AdminUser).where(AdminUser.username == smoke.SECRETARY))
         branch = secretary.org
         now = utcnow()
-        meeting = create_meeting(
-            kind=MeetingKind.THEME_DAY,
-            title=f"演练：签到压力下的故障 {time.strftime('%H:%M:%S')}",
-            organiser=branch,
-            starts_at=now + timedelta(minutes=10),
-            ends_at=now + timedelta(hours=2),
-            created_by_id=secretary.id,
-        )
+        meeting = smoke.open_theme_day(branch, secretary, f"演练：签到压力下的故障 {time.strftime('%H:%M:%S')}")
         member_ids = db.session.scalars(sa.select(Member.id).where(Member.org_id == branch.id).limit(members)).all()
         tokens = [new_token() for _ in member_ids]
         db.session.execute(

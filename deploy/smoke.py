@@ -39,6 +39,23 @@ def app_context():
     return create_app({"LOG_LEVEL": "WARNING"}).app_context()
 
 
+def open_theme_day(branch, secretary, title: str):
+    """A 主题党日 of ``branch`` starting in ten minutes, so check-in is open and nobody counts as late."""
+    from server.db import utcnow
+    from server.meetings.models import MeetingKind
+    from server.meetings.services import create_meeting
+
+    now = utcnow()
+    return create_meeting(
+        kind=MeetingKind.THEME_DAY,
+        title=title,
+        organiser=branch,
+        starts_at=now + timedelta(minutes=10),
+        ends_at=now + timedelta(hours=2),
+        created_by_id=secretary.id,
+    )
+
+
 def seed_visit() -> dict:
     """A new member with an invite code and an open meeting of the secretary's branch."""
     import sqlalchemy as sa
@@ -46,9 +63,7 @@ def seed_visit() -> dict:
     from server.audit.context import SYSTEM, acting_as
     from server.auth.member_services import issue_invite_code
     from server.auth.models import AdminUser
-    from server.db import db, utcnow
-    from server.meetings.models import MeetingKind
-    from server.meetings.services import create_meeting
+    from server.db import db
     from server.members.models import DuesCategory, Gender, MemberStatus
     from server.members.schemas import clean_member_data
     from server.members.services import create_member
@@ -72,15 +87,7 @@ def seed_visit() -> dict:
                 }
             )
         )
-        now = utcnow()
-        meeting = create_meeting(
-            kind=MeetingKind.THEME_DAY,
-            title=f"冒烟测试主题党日 {stamp}",
-            organiser=branch,
-            starts_at=now + timedelta(minutes=10),
-            ends_at=now + timedelta(hours=2),
-            created_by_id=secretary.id,
-        )
+        meeting = open_theme_day(branch, secretary, f"冒烟测试主题党日 {stamp}")
         _, invite = issue_invite_code(member, None)
         db.session.commit()
         seeded = {"member": member.name, "invite": invite, "meeting": meeting.id, "branch": branch.name}
