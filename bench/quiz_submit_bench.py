@@ -59,6 +59,7 @@ from checkin_bench import (
     cpu_per_request,
     cpu_snapshot,
     free_port,
+    run_bare,
     start_gunicorn,
     stop_gunicorn,
     utilisation,
@@ -443,6 +444,9 @@ def main() -> int:
     parser.add_argument("--no-access-log", dest="access_log", action="store_false")
     parser.add_argument("--read-seconds", type=int, default=10, help="length of the HTTP leaderboard read run")
     parser.add_argument(
+        "--bare-seconds", type=int, default=5, help="length of the run against GET /bench/bare, the floor (0: none)"
+    )
+    parser.add_argument(
         "--skip-load", action="store_true", help="keep the register loaded by an earlier run (its quiz data is emptied)"
     )
     parser.add_argument("--check", action="store_true", help="exit status 1 when the target is missed")
@@ -514,6 +518,7 @@ def main() -> int:
             rounds.append(result)
             print(f"round {number + 1}: {result.rate:.0f} submissions/s, p99 {result.p99_ms:.1f} ms")
         reads = run_reads(args, base, server.pid, attempts_file, "scope=committee&period=all")
+        bare = run_bare(args, base, server.pid, args.bare_seconds) if args.bare_seconds else None
     finally:
         stop_gunicorn(server)
 
@@ -524,6 +529,8 @@ def main() -> int:
             problems.append(f"a round: {result.requests} answers, {result.unexpected} unexpected, {result.errors}")
     if any(reads.errors.values()):
         problems.append(f"leaderboard reads: {reads.errors}")
+    if bare is not None and any(bare.errors.values()):
+        problems.append(f"bare run: {bare.errors}")
     log_text = log_path.read_text(errors="replace")
     if "Traceback" in log_text or "[ERROR]" in log_text:
         problems.append(f"gunicorn log has errors: {log_path}")
@@ -557,6 +564,8 @@ def main() -> int:
         f" {reads.rate:.0f} reads/s, p50 {reads.p50_ms:.1f} ms, p99 {reads.p99_ms:.1f} ms"
     )
     print(cpu_line("reads", reads))
+    if bare is not None:
+        print_floor(rounds, bare)
     print()
     for line in in_process:
         print(line)
@@ -568,6 +577,30 @@ def main() -> int:
     for problem in problems:
         print(f"  - {problem}")
     return 1 if problems or (args.check and not met) else 0
+
+
+def print_floor(rounds: list[WrkResult], bare: WrkResult) -> None:
+    """The bare endpoint (the same gunicorn and app, its hooks, no database): the most a request can cost
+    least here; and the rate the CPU would allow, from the median round's CPU per submission."""
+    cores = os.cpu_count() or 1
+    cpu = {
+        key: statistics.median(cpu_per_request(result).get(key, 0.0) for result in rounds)
+        for key in ("app", "postgres", "redis", "wrk")
+    }
+    floor = cpu_per_request(bare).get("app", 0.0)
+    print(
+        f"\nbare endpoint (GET /bench/bare, {bare.seconds:.0f} s): {bare.rate:.0f} requests/s,"
+        f" p50 {bare.p50_ms:.1f} ms, p99 {bare.p99_ms:.1f} ms"
+    )
+    print(cpu_line("bare", bare))
+    total = sum(cpu.values())
+    if total > 0:
+        rest = total - cpu["app"]
+        print(
+            f"CPU ceiling on {cores} cores (median round, app + PG + Redis + wrk {total:.2f} ms per submission):"
+            f" {1000 * cores / total:.0f}/s; with the app at the bare request's {floor:.2f} ms and the rest"
+            f" as measured ({rest:.2f} ms): {1000 * cores / (floor + rest):.0f}/s"
+        )
 
 
 def _member_ids(url: str) -> list[int]:

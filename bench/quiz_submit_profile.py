@@ -45,6 +45,7 @@ def main() -> int:
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime, ...")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="time them all, no cProfile")
+    parser.add_argument("--save", metavar="FILE", help="also write the cProfile's stats to FILE (pstats format)")
     args = parser.parse_args()
     from benchdb import libpq_url
 
@@ -93,6 +94,16 @@ def main() -> int:
     def _count(conn, cursor, statement, parameters, context, executemany):
         statements.append(" ".join(statement.split()))
 
+    from server.db import DriverStatement
+
+    run = DriverStatement.run
+
+    def counted_run(self, driver, params):  # the hot path's statements bypass SQLAlchemy's events
+        statements.append(" ".join(self.sql.split()))
+        return run(self, driver, params)
+
+    DriverStatement.run = counted_run  # type: ignore[method-assign]
+
     client = app.test_client()
 
     def submit(token: str, attempt_id: int) -> None:
@@ -132,6 +143,8 @@ def main() -> int:
         submit(token, attempt_id)
     profile.disable()
     print(f"cProfile of {len(profiled)} more:")
+    if args.save:
+        profile.dump_stats(args.save)
     stats = pstats.Stats(profile)
     by_package: Counter[str] = Counter()
     for (filename, _, _), (_, _, tottime, _, _) in stats.stats.items():  # type: ignore[attr-defined]

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
+from psycopg.rows import namedtuple_row
 from sqlalchemy.orm import DeclarativeBase
 
 # Constraint names are fixed so that migrations can drop and alter them on every database.
@@ -106,3 +107,50 @@ def insert_unless_present(table: sa.Table, columns: list[str], unique: list[str]
     )
     binds = [sa.bindparam(name, type_=table.c[name].type) for name in columns]
     return sa.text(sql).bindparams(*binds).columns(table.c[returning])
+
+
+class DriverStatement:
+    """A Core statement compiled once for PostgreSQL and run on the request's psycopg connection itself.
+
+    For the hottest paths (every member request's token, an exam's 交卷): for a one-row statement,
+    SQLAlchemy's execution context, result object and per-statement events cost more CPU than the driver's
+    own work (bench/README.md, "Exam submissions"). The SQL text is the one SQLAlchemy would send (its
+    casts included), in the same transaction (the session's connection, committed or rolled back as usual),
+    and the bind values pass through the same type processors. Rows come back as psycopg gives them: named
+    tuples, aware datetimes (in the session's time zone), enum columns as their stored strings. SQLite has
+    no driver path: callers run the Core statement with ``core_execute`` there.
+
+    SQLAlchemy's ``before_cursor_execute`` listeners do not see these statements.
+    """
+
+    def __init__(self, statement: sa.Executable) -> None:
+        from sqlalchemy.dialects.postgresql.psycopg import dialect
+
+        compiled = statement.compile(dialect=dialect())
+        self.sql = str(compiled)
+        processors = compiled._bind_processors  # the column types' conversions (enums, UTC times, arrays)
+        self._processors = tuple(processors.items())
+        # Values the statement was built with (``status = 'in_progress'``), converted once.
+        self._fixed = {
+            key: processors[key](value) if key in processors else value
+            for key, value in compiled.params.items()
+            if value is not None
+        }
+
+    def run(self, driver, params: dict):
+        """Execute on ``driver`` (:func:`driver_connection`); returns the psycopg cursor, rows unread."""
+        params = self._fixed | params
+        for key, process in self._processors:
+            if key in params:
+                params[key] = process(params[key])
+        cursor = driver.cursor(row_factory=namedtuple_row)
+        cursor.execute(self.sql, params)
+        return cursor
+
+
+def driver_connection():
+    """The psycopg connection under the request's session (its transaction begun), or None on SQLite."""
+    connection = db.session.connection()
+    if connection.dialect.name != "postgresql":
+        return None
+    return connection.connection.driver_connection

@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from server.auth.models import AdminUser, BindMethod, InviteCode, MemberSession, WechatBinding
 from server.auth.tokens import digest, new_invite_code, new_token, normalise_invite_code
-from server.db import core_execute, db, utcnow
+from server.db import DriverStatement, core_execute, db, driver_connection, utcnow
 from server.errors import AppError, Unauthorized
 from server.members.models import Member
 from server.wechat import get_wechat
@@ -154,11 +154,17 @@ _IDENTITY_BY_TOKEN = (
     .join_from(_sessions, _members, _members.c.id == _sessions.c.member_id)
     .where(_sessions.c.token_hash == sa.bindparam("token_hash"))
 )
+_IDENTITY_BY_TOKEN_PG = DriverStatement(_IDENTITY_BY_TOKEN)  # every member request: the driver's own path
 
 
 def member_for_token(token: str) -> MemberIdentity:
     """The member behind a bearer token, or a 401 that says why."""
-    row = core_execute(_IDENTITY_BY_TOKEN, {"token_hash": digest(token)}).first()
+    params = {"token_hash": digest(token)}
+    driver = driver_connection()
+    if driver is not None:
+        row = _IDENTITY_BY_TOKEN_PG.run(driver, params).fetchone()
+    else:
+        row = core_execute(_IDENTITY_BY_TOKEN, params).first()
     if row is None:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
     session_id, revoked_at, expires_at, admin_epoch, *member = row

@@ -22,7 +22,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from server.db import core_execute, db
+from server.db import DriverStatement, core_execute, db, driver_connection
 from server.members.models import Member
 from server.orgs.models import Organisation
 from server.points import services as points_services
@@ -116,6 +116,11 @@ _PAPER_AND_RULES = (
     .where(_items.c.attempt_id == sa.bindparam("attempt_id"))
     .order_by(_items.c.position)
 )
+# PostgreSQL runs the claim and the read on the driver's own path (``DriverStatement``): a 20,000-member exam
+# pays SQLAlchemy's per-statement machinery on every one of them.
+_LOCK_OPEN_PG = DriverStatement(_LOCK_OPEN)
+_LOCK_OWN_OPEN_PG = DriverStatement(_LOCK_OWN_OPEN)
+_PAPER_AND_RULES_PG = DriverStatement(_PAPER_AND_RULES)
 # Which answers were right, as one string of '1' and '0' by position (positions count from 1): the same SQL
 # text for every paper, where ``position IN (...)`` was rewritten for each count on every call.
 _MARK_ITEMS = (
@@ -202,30 +207,36 @@ def answers_revealed(reveal: Reveal | str | None, status: QuizStatus | str | Non
 
 def finish(attempt_id: int, closed_by: ClosedBy, now: datetime) -> Outcome | None:
     """Close and score the attempt; None if it was not open (already submitted, or no such attempt)."""
-    if _on_postgresql():
-        claimed = core_execute(_LOCK_OPEN, {"attempt_id": attempt_id}).first()
+    driver = driver_connection()
+    if driver is not None:
+        claimed = _LOCK_OPEN_PG.run(driver, {"attempt_id": attempt_id}).fetchone()
     else:
         claimed = core_execute(_CLAIM, {"attempt_id": attempt_id, "now": now, "by": closed_by.value}).first()
-    return _score(attempt_id, claimed, closed_by, now) if claimed is not None else None
+    return _score(driver, attempt_id, claimed, closed_by, now) if claimed is not None else None
 
 
 def finish_own(attempt_id: int, member_id: int, now: datetime) -> Outcome | None:
     """The member's 交卷: closed as theirs in time, as the clock's past the deadline (with the answers saved
     in time). None if it is not their open attempt."""
     params = {"attempt_id": attempt_id, "of_member": member_id, "now": now}
-    claimed = core_execute(_LOCK_OWN_OPEN if _on_postgresql() else _CLAIM_OWN, params).first()
+    driver = driver_connection()
+    if driver is not None:
+        claimed = _LOCK_OWN_OPEN_PG.run(driver, params).fetchone()
+    else:
+        claimed = core_execute(_CLAIM_OWN, params).first()
     if claimed is None:
         return None
-    return _score(attempt_id, claimed, ClosedBy.MEMBER if claimed.deadline_at >= now else ClosedBy.TIMEOUT, now)
+    by = ClosedBy.MEMBER if claimed.deadline_at >= now else ClosedBy.TIMEOUT
+    return _score(driver, attempt_id, claimed, by, now)
 
 
-def _on_postgresql() -> bool:
-    return db.session.connection().dialect.name == "postgresql"
-
-
-def _score(attempt_id: int, claimed, closed_by: ClosedBy, now: datetime) -> Outcome:
+def _score(driver, attempt_id: int, claimed, closed_by: ClosedBy, now: datetime) -> Outcome:
+    """``driver``: the psycopg connection on PostgreSQL (:func:`server.db.driver_connection`), None on SQLite."""
     member_id, quiz_id, started_at, deadline_at = claimed[:4]
-    items = core_execute(_PAPER_AND_RULES, {"attempt_id": attempt_id}).all()
+    if driver is not None:
+        items = _PAPER_AND_RULES_PG.run(driver, {"attempt_id": attempt_id}).fetchall()
+    else:
+        items = core_execute(_PAPER_AND_RULES, {"attempt_id": attempt_id}).all()
     quiz = items[0]  # position 1, with the rules: every paper has it (``taking.start`` refuses an empty draw)
     kind = QuizKind(quiz.kind) if quiz_id is not None else None
     keys = json.loads("[" + ",".join(f"[{i.option_order},{i.given or 'null'},{i.answer}]" for i in items) + "]")
@@ -246,11 +257,11 @@ def _score(attempt_id: int, claimed, closed_by: ClosedBy, now: datetime) -> Outc
     cleared = sorted(right_ids) if kind in (None, QuizKind.PRACTICE) else []  # practice answered right
     ledger = _ledger_row(member_id, attempt_id, quiz_id, kind, quiz, len(right), passed, now)
     scored = {"v_correct": len(right), "v_total": total, "v_score": score, "v_passed": passed, "v_elapsed": elapsed_ms}
-    connection = db.session.connection()
-    if connection.dialect.name == "postgresql":  # closes the attempt too (claimed by its lock only)
+    if driver is not None:  # closes the attempt too (claimed by its lock only)
         scored["closed_by"] = closed_by.value
-        credited = scoring_pg.write(attempt_id, member_id, mask, missed, cleared, ledger, scored, now)
+        credited = scoring_pg.write(driver, attempt_id, member_id, mask, missed, cleared, ledger, scored, now)
     else:
+        connection = db.session.connection()
         connection.execute(_MARK_ITEMS, {"of_attempt": attempt_id, "right": mask})
         _update_wrong_book(member_id, missed, cleared, now)
         credited = points_services.insert_ledger_row(ledger) if ledger is not None else None

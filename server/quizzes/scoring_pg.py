@@ -18,7 +18,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
-from server.db import UTCDateTime, core_execute
+from server.db import DriverStatement, UTCDateTime
 from server.points.models import PointsEntry
 from server.points.services import LEDGER_COLUMNS
 
@@ -61,12 +61,18 @@ _WITH_POINTS = sa.text(
 ).bindparams(*_TYPES, *(sa.bindparam(f"p_{column}", type_=_entries.c[column].type) for column in LEDGER_COLUMNS))
 
 
-def write(attempt_id: int, member_id: int, right: str, missed, cleared, ledger: dict | None, scored: dict, now):
-    """Run the four writes; returns the points the ledger row credited (None: none were due, or the row
-    was there already)."""
+# Run on the driver's own path (``server.db.DriverStatement``), as the claim and the read before them.
+_WITHOUT_POINTS_PG = DriverStatement(_WITHOUT_POINTS)
+_WITH_POINTS_PG = DriverStatement(_WITH_POINTS)
+
+
+def write(driver, attempt_id: int, member_id: int, right: str, missed, cleared, ledger, scored: dict, now):
+    """Run the four writes on ``driver`` (the session's psycopg connection); returns the points the ledger
+    row credited (None: none were due, or the row was there already)."""
     params = {"attempt_id": attempt_id, "member_id": member_id, "right": right, "now": now}
     params |= {"missed": list(missed), "cleared": list(cleared)} | scored
     if ledger is None:
-        core_execute(_WITHOUT_POINTS, params)
+        _WITHOUT_POINTS_PG.run(driver, params)
         return None
-    return core_execute(_WITH_POINTS, params | {f"p_{key}": value for key, value in ledger.items()}).scalar() or None
+    row = _WITH_POINTS_PG.run(driver, params | {f"p_{key}": value for key, value in ledger.items()}).fetchone()
+    return (row[0] if row else None) or None
