@@ -116,9 +116,11 @@ class DriverStatement:
     SQLAlchemy's execution context, result object and per-statement events cost more CPU than the driver's
     own work (bench/README.md, "Exam submissions"). The SQL text is the one SQLAlchemy would send (its
     casts included), in the same transaction (the session's connection, committed or rolled back as usual),
-    and the bind values pass through the same type processors. Rows come back as psycopg gives them: named
-    tuples, aware datetimes (in the session's time zone), enum columns as their stored strings. SQLite has
-    no driver path: callers run the Core statement with ``core_execute`` there.
+    and the bind values pass through the same type processors. A failure goes through SQLAlchemy's own
+    handling: the same exception classes (``IntegrityError``…), and a connection the server dropped
+    discards the pool as for any statement. Rows come back as psycopg gives them: named tuples, aware
+    datetimes (in the session's time zone), enum columns as their stored strings. SQLite has no driver
+    path: callers run the Core statement with ``core_execute`` there.
 
     SQLAlchemy's ``before_cursor_execute`` listeners do not see these statements.
     """
@@ -137,20 +139,22 @@ class DriverStatement:
             if value is not None
         }
 
-    def run(self, driver, params: dict):
-        """Execute on ``driver`` (:func:`driver_connection`); returns the psycopg cursor, rows unread."""
+    def run(self, connection: sa.Connection, params: dict):
+        """Execute on ``connection`` (:func:`postgresql_connection`); returns the psycopg cursor, rows unread."""
         params = self._fixed | params
         for key, process in self._processors:
             if key in params:
                 params[key] = process(params[key])
-        cursor = driver.cursor(row_factory=namedtuple_row)
-        cursor.execute(self.sql, params)
+        cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
+        try:
+            cursor.execute(self.sql, params)
+        except Exception as error:
+            connection._handle_dbapi_exception(error, self.sql, params, cursor, None)
         return cursor
 
 
-def driver_connection():
-    """The psycopg connection under the request's session (its transaction begun), or None on SQLite."""
+def postgresql_connection() -> sa.Connection | None:
+    """The request session's connection (its transaction begun) on PostgreSQL, for :class:`DriverStatement`;
+    None on SQLite."""
     connection = db.session.connection()
-    if connection.dialect.name != "postgresql":
-        return None
-    return connection.connection.driver_connection
+    return connection if connection.dialect.name == "postgresql" else None

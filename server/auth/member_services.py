@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from server.auth.models import AdminUser, BindMethod, InviteCode, MemberSession, WechatBinding
 from server.auth.tokens import digest, new_invite_code, new_token, normalise_invite_code
-from server.db import DriverStatement, core_execute, db, driver_connection, utcnow
+from server.db import DriverStatement, core_execute, db, postgresql_connection, utcnow
 from server.errors import AppError, Unauthorized
 from server.members.models import Member
 from server.wechat import get_wechat
@@ -160,9 +160,9 @@ _IDENTITY_BY_TOKEN_PG = DriverStatement(_IDENTITY_BY_TOKEN)  # every member requ
 def member_for_token(token: str) -> MemberIdentity:
     """The member behind a bearer token, or a 401 that says why."""
     params = {"token_hash": digest(token)}
-    driver = driver_connection()
-    if driver is not None:
-        row = _IDENTITY_BY_TOKEN_PG.run(driver, params).fetchone()
+    pg = postgresql_connection()
+    if pg is not None:
+        row = _IDENTITY_BY_TOKEN_PG.run(pg, params).fetchone()
     else:
         row = core_execute(_IDENTITY_BY_TOKEN, params).first()
     if row is None:

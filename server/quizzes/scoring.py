@@ -22,7 +22,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from server.db import DriverStatement, core_execute, db, driver_connection
+from server.db import DriverStatement, core_execute, db, postgresql_connection
 from server.members.models import Member
 from server.orgs.models import Organisation
 from server.points import services as points_services
@@ -207,34 +207,34 @@ def answers_revealed(reveal: Reveal | str | None, status: QuizStatus | str | Non
 
 def finish(attempt_id: int, closed_by: ClosedBy, now: datetime) -> Outcome | None:
     """Close and score the attempt; None if it was not open (already submitted, or no such attempt)."""
-    driver = driver_connection()
-    if driver is not None:
-        claimed = _LOCK_OPEN_PG.run(driver, {"attempt_id": attempt_id}).fetchone()
+    pg = postgresql_connection()
+    if pg is not None:
+        claimed = _LOCK_OPEN_PG.run(pg, {"attempt_id": attempt_id}).fetchone()
     else:
         claimed = core_execute(_CLAIM, {"attempt_id": attempt_id, "now": now, "by": closed_by.value}).first()
-    return _score(driver, attempt_id, claimed, closed_by, now) if claimed is not None else None
+    return _score(pg, attempt_id, claimed, closed_by, now) if claimed is not None else None
 
 
 def finish_own(attempt_id: int, member_id: int, now: datetime) -> Outcome | None:
     """The member's 交卷: closed as theirs in time, as the clock's past the deadline (with the answers saved
     in time). None if it is not their open attempt."""
     params = {"attempt_id": attempt_id, "of_member": member_id, "now": now}
-    driver = driver_connection()
-    if driver is not None:
-        claimed = _LOCK_OWN_OPEN_PG.run(driver, params).fetchone()
+    pg = postgresql_connection()
+    if pg is not None:
+        claimed = _LOCK_OWN_OPEN_PG.run(pg, params).fetchone()
     else:
         claimed = core_execute(_CLAIM_OWN, params).first()
     if claimed is None:
         return None
     by = ClosedBy.MEMBER if claimed.deadline_at >= now else ClosedBy.TIMEOUT
-    return _score(driver, attempt_id, claimed, by, now)
+    return _score(pg, attempt_id, claimed, by, now)
 
 
-def _score(driver, attempt_id: int, claimed, closed_by: ClosedBy, now: datetime) -> Outcome:
-    """``driver``: the psycopg connection on PostgreSQL (:func:`server.db.driver_connection`), None on SQLite."""
+def _score(pg, attempt_id: int, claimed, closed_by: ClosedBy, now: datetime) -> Outcome:
+    """``pg``: the session's connection on PostgreSQL (:func:`server.db.postgresql_connection`), None on SQLite."""
     member_id, quiz_id, started_at, deadline_at = claimed[:4]
-    if driver is not None:
-        items = _PAPER_AND_RULES_PG.run(driver, {"attempt_id": attempt_id}).fetchall()
+    if pg is not None:
+        items = _PAPER_AND_RULES_PG.run(pg, {"attempt_id": attempt_id}).fetchall()
     else:
         items = core_execute(_PAPER_AND_RULES, {"attempt_id": attempt_id}).all()
     quiz = items[0]  # position 1, with the rules: every paper has it (``taking.start`` refuses an empty draw)
@@ -257,9 +257,9 @@ def _score(driver, attempt_id: int, claimed, closed_by: ClosedBy, now: datetime)
     cleared = sorted(right_ids) if kind in (None, QuizKind.PRACTICE) else []  # practice answered right
     ledger = _ledger_row(member_id, attempt_id, quiz_id, kind, quiz, len(right), passed, now)
     scored = {"v_correct": len(right), "v_total": total, "v_score": score, "v_passed": passed, "v_elapsed": elapsed_ms}
-    if driver is not None:  # closes the attempt too (claimed by its lock only)
+    if pg is not None:  # closes the attempt too (claimed by its lock only)
         scored["closed_by"] = closed_by.value
-        credited = scoring_pg.write(driver, attempt_id, member_id, mask, missed, cleared, ledger, scored, now)
+        credited = scoring_pg.write(pg, attempt_id, member_id, mask, missed, cleared, ledger, scored, now)
     else:
         connection = db.session.connection()
         connection.execute(_MARK_ITEMS, {"of_attempt": attempt_id, "right": mask})

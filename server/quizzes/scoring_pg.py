@@ -66,13 +66,13 @@ _WITHOUT_POINTS_PG = DriverStatement(_WITHOUT_POINTS)
 _WITH_POINTS_PG = DriverStatement(_WITH_POINTS)
 
 
-def write(driver, attempt_id: int, member_id: int, right: str, missed, cleared, ledger, scored: dict, now):
-    """Run the four writes on ``driver`` (the session's psycopg connection); returns the points the ledger
-    row credited (None: none were due, or the row was there already)."""
+def write(pg, attempt_id: int, member_id: int, right: str, missed, cleared, ledger, scored: dict, now):
+    """Run the four writes on ``pg`` (the session's connection, :func:`server.db.postgresql_connection`);
+    returns the points the ledger row credited (None: none were due, or the row was there already)."""
     params = {"attempt_id": attempt_id, "member_id": member_id, "right": right, "now": now}
     params |= {"missed": list(missed), "cleared": list(cleared)} | scored
     if ledger is None:
-        _WITHOUT_POINTS_PG.run(driver, params)
+        _WITHOUT_POINTS_PG.run(pg, params)
         return None
-    row = _WITH_POINTS_PG.run(driver, params | {f"p_{key}": value for key, value in ledger.items()}).fetchone()
+    row = _WITH_POINTS_PG.run(pg, params | {f"p_{key}": value for key, value in ledger.items()}).fetchone()
     return (row[0] if row else None) or None

@@ -184,6 +184,20 @@ def test_repeated_failed_binding_is_rate_limited(phone, member):
     assert p.bind_invite("BAD99999", "张三", ticket=ticket).get_json()["error"]["code"] == "rate_limited"
 
 
+def test_a_limited_route_counts_each_call_and_says_so_while_other_routes_carry_no_limit(phone, member, invite):
+    """Limits are checked by the route they decorate (the app skips flask-limiter's pass before every
+    request, which only checks limits the app never sets): the phone still sees the login limit counting
+    down, and a plain member request carries no limit at all."""
+    p = phone("wx-zhangsan")
+    p.bind_invite(invite, "张三")
+    first, second = p.login(), p.login()
+    assert first.status_code == second.status_code == 200
+    assert first.headers["X-RateLimit-Limit"] == "30"
+    assert int(first.headers["X-RateLimit-Remaining"]) - int(second.headers["X-RateLimit-Remaining"]) == 1
+    me = p.get("/api/me")
+    assert me.status_code == 200 and "X-RateLimit-Limit" not in me.headers
+
+
 def test_reused_login_code_is_refused(client, emulator, member):
     code = emulator.login_code("wx-zhangsan")
     assert client.post("/api/auth/login", json={"code": code}).status_code == 200
