@@ -1,6 +1,6 @@
 """What one WeChat Pay notification costs the app, without gunicorn or the machine's noise.
 
-    .venv/bin/python bench/dues_notify_profile.py [--orders 200] [--top 25]
+    .venv/bin/python bench/dues_notify_profile.py [--orders 200] [--top 25] [--no-profile] [--save FILE]
 
 The same database and set-up as ``dues_notify_bench.py`` (``NOTIFY_BENCH_URL``, dropped and rebuilt),
 then, in this one process, every order's TRANSACTION.SUCCESS notification and one duplicate are signed
@@ -34,6 +34,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--sort", default="tottime", help="cProfile's order: tottime, cumulative, ...")
     parser.add_argument("--no-profile", action="store_true", help="CPU time without cProfile's overhead")
+    parser.add_argument("--save", help="also write the profile to this file (pstats, for snakeviz or print_callers)")
     args = parser.parse_args(argv)
     url = os.environ.get("NOTIFY_BENCH_URL", DEFAULT_URL)
 
@@ -130,6 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     )
     if not args.no_profile:
         pstats.Stats(profile).sort_stats(args.sort).print_stats(args.top)
+        if args.save:
+            profile.dump_stats(args.save)
     return 1 if bad else 0
 
 

@@ -23,7 +23,7 @@ from sqlalchemy import event
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
-from server.db import db, utcnow
+from server.db import core_execute, db, utcnow
 from server.dues.models import (
     BILL_TRANSITIONS,
     BRACKET_CATEGORIES,
@@ -201,34 +201,55 @@ def mark_bills_paid(
     """Mark the bills paid by ``payment_id``, all of them or none; return their ids.
 
     One conditional UPDATE (``WHERE status = 'unpaid'``), so a bill is paid exactly once however many
-    deliveries race; if any bill is no longer unpaid (or not ``member_id``'s), :class:`BillsNotPayable`
-    is raised and the caller's transaction must be rolled back. Calling it again for the same payment
-    after it succeeded raises too: check the payment's own state first. ``voluntary_extra_fen`` (自愿多交)
-    is recorded on the latest month of the set.
+    deliveries race; if any bill is no longer unpaid (or not ``member_id``'s), the bills it did mark are
+    put back as they were (unpaid, no payment: the table's CHECK allows nothing else) and
+    :class:`BillsNotPayable` is raised, so the caller needs no savepoint. Calling it again for the same
+    payment after it succeeded raises too: check the payment's own state first. ``voluntary_extra_fen``
+    (自愿多交) is recorded on the latest month of the set.
     """
     ids = sorted(set(bill_ids))
     if not ids:
         return []
     if voluntary_extra_fen < 0:
         raise AppError("bad_amount", "自愿多交金额不能为负数")
-    bills = DuesBill.__table__
-    where = [bills.c.id.in_(ids), bills.c.status == BillStatus.UNPAID.value]
-    if member_id is not None:
-        where.append(bills.c.member_id == member_id)
-    statement = (
-        sa.update(bills)
-        .where(*where)
-        .values(status=BillStatus.PAID.value, paid_by_payment_id=payment_id, paid_at=paid_at or utcnow())
-        .returning(bills.c.id, bills.c.month)
-    )
-    rows = db.session.execute(statement).all()
+    params = {"ids": ids, "payment_id": payment_id, "of_member": member_id, "when": paid_at or utcnow()}
+    rows = core_execute(_PAY if member_id is None else _PAY_MEMBERS, params).all()
     if len(rows) != len(ids):
+        if rows:
+            core_execute(_UNDO_PAY, {"ids": [row.id for row in rows], "payment_id": payment_id})
         raise BillsNotPayable(sorted(set(ids) - {row.id for row in rows}))
     if voluntary_extra_fen:
         latest = max(rows, key=lambda row: row.month).id
-        db.session.execute(sa.update(bills).where(bills.c.id == latest).values(voluntary_extra_fen=voluntary_extra_fen))
+        core_execute(_SET_EXTRA, {"bill_id": latest, "extra": voluntary_extra_fen})
     _expire_bills({row.id for row in rows})  # loaded bills must not show their old status
     return sorted(row.id for row in rows)
+
+
+# Built once (a statement object keeps its cache key): paying is on the path of every notification.
+_bills = DuesBill.__table__
+_PAY = (
+    sa.update(_bills)
+    .where(_bills.c.id.in_(sa.bindparam("ids", expanding=True)), _bills.c.status == BillStatus.UNPAID.value)
+    .values(
+        status=BillStatus.PAID.value,
+        paid_by_payment_id=sa.bindparam("payment_id", type_=_bills.c.paid_by_payment_id.type),
+        paid_at=sa.bindparam("when", type_=_bills.c.paid_at.type),
+    )
+    .returning(_bills.c.id, _bills.c.month)
+)
+_PAY_MEMBERS = _PAY.where(_bills.c.member_id == sa.bindparam("of_member"))
+_UNDO_PAY = (
+    sa.update(_bills)
+    .where(
+        _bills.c.id.in_(sa.bindparam("ids", expanding=True)), _bills.c.paid_by_payment_id == sa.bindparam("payment_id")
+    )
+    .values(status=BillStatus.UNPAID.value, paid_by_payment_id=None, paid_at=None)
+)
+_SET_EXTRA = (
+    sa.update(_bills)
+    .where(_bills.c.id == sa.bindparam("bill_id"))
+    .values(voluntary_extra_fen=sa.bindparam("extra", type_=_bills.c.voluntary_extra_fen.type))
+)
 
 
 def _expire_bills(ids: set[int]) -> None:

@@ -22,10 +22,11 @@ import logging
 
 from flask import Blueprint, jsonify, request
 
-from server.db import db
+from server.db import core_execute, db, insert_unless_present, utcnow
 from server.dues import payments, refunds
 from server.dues.paygate import get_pay
 from server.dues.payment_models import PayNotification
+from server.extensions import limiter
 from server.wechat.pay import InvalidNotification
 
 log = logging.getLogger(__name__)
@@ -34,6 +35,14 @@ bp = Blueprint("wechatpay", __name__, url_prefix="/api/wechatpay")
 
 #: a notification body is a few hundred bytes; anything this large is not WeChat
 MAX_BODY = 16 * 1024
+
+
+@limiter.request_filter
+def _not_rate_limited() -> bool:
+    """No rate limit applies to WeChat's notifications (a limit per address would refuse WeChat's own
+    servers at volume, and a forged one costs us a header check): the limiter skips them without
+    resolving the endpoint's limits, about a tenth of a delivery's CPU otherwise."""
+    return request.blueprint == bp.name
 
 
 def _fail(status: int, reason: str):
@@ -79,19 +88,19 @@ def notify():
 def _claim(notification_id: str, event_type: str, out_trade_no: str) -> bool:
     """Record the notification's id in this transaction; False if it was recorded before (by a committed
     delivery: a concurrent one holding the same id is waited for)."""
-    table = PayNotification.__table__
-    statement = (
-        _insert(table)
-        .values(notification_id=notification_id[:64], event_type=event_type[:40], out_trade_no=out_trade_no[:32])
-        .on_conflict_do_nothing(index_elements=["notification_id"])
-        .returning(table.c.notification_id)
-    )
-    return db.session.execute(statement).first() is not None
+    values = {
+        "notification_id": notification_id[:64],
+        "event_type": event_type[:40],
+        "out_trade_no": out_trade_no[:32],
+        "received_at": utcnow(),
+    }
+    return core_execute(_CLAIM, values).first() is not None
 
 
-def _insert(table):
-    if db.session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table)
+# Built once, the same SQL on PostgreSQL and SQLite (server.db.insert_unless_present): every delivery runs it.
+_CLAIM = insert_unless_present(
+    PayNotification.__table__,
+    ["notification_id", "event_type", "out_trade_no", "received_at"],
+    ["notification_id"],
+    returning="notification_id",
+)

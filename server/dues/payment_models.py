@@ -129,10 +129,15 @@ class DuesPayment(db.Model):
     lines: Mapped[list[DuesPaymentBill]] = relationship(back_populates="payment", order_by="DuesPaymentBill.month")
 
     def audit_label(self) -> str:
-        return f"{self.out_trade_no} {self.amount_fen} fen"
+        return payment_label(self.out_trade_no, self.amount_fen)
 
     def audit_org_id(self) -> int | None:
         return self.org_id
+
+
+def payment_label(out_trade_no: str, amount_fen: int) -> str:
+    """How the audit trail names a payment."""
+    return f"{out_trade_no} {amount_fen} fen"
 
 
 class DuesPaymentBill(db.Model):

@@ -9,9 +9,10 @@ if WeChat says the older one was paid meanwhile, that payment is applied and the
 because its bills are no longer payable.
 
 Applying a payment (notification or query) happens under the payment's lock
-(``payment_status.lock_payment``), so however many deliveries race, one applies and the others find the
-payment paid and change nothing. Every change of a payment's status goes through
-``payment_status.move``: along ``PAYMENT_TRANSITIONS``, audited in the name of whoever acts.
+(``payment_status.lock_payment``, or ``lock_payment_with_lines`` for a notification), so however many
+deliveries race, one applies and the others find the payment paid and change nothing. Every change of a
+payment's status goes through ``payment_status.move``: along ``PAYMENT_TRANSITIONS``, audited in the name
+of whoever acts.
 
 A payment reported for an order we had closed (the member paid as it expired, or just as a newer order
 replaced it): if its bills are still unpaid it is applied as usual; if they were paid otherwise
@@ -38,7 +39,7 @@ from server.dues.models import DuesBill
 from server.dues.months import add_months, current_month
 from server.dues.paygate import get_pay
 from server.dues.payment_models import Channel, DuesPayment, DuesPaymentBill, PayerKind, PaymentStatus
-from server.dues.payment_status import WECHAT_PAY, lock_payment, move
+from server.dues.payment_status import WECHAT_PAY, LockedPayment, lock_payment, lock_payment_with_lines, move
 from server.errors import AppError, NotFound
 from server.members.models import Member
 from server.observability import metrics
@@ -184,7 +185,7 @@ class Refused(Exception):
         self.reason = reason
 
 
-def check_matches(payment: DuesPayment | None, transaction: Transaction) -> DuesPayment:
+def check_matches(payment: LockedPayment | None, transaction: Transaction) -> LockedPayment:
     config = current_app.config
     if payment is None:
         raise Refused("unknown_order")
@@ -199,33 +200,34 @@ def check_matches(payment: DuesPayment | None, transaction: Transaction) -> Dues
 
 def apply_transaction(transaction: Transaction, *, payment: DuesPayment | None = None, source: str = NOTIFIED) -> bool:
     """Apply a paid order (a notification's or a query's ``SUCCESS``) once; True if it changed anything.
-    ``payment``, when given, was locked by the caller. The caller commits. Raises ``Refused`` (write
-    nothing) when WeChat's order is not ours. Whoever asked, the change is WeChat Pay's word and is
-    audited in its name (``source`` says how the word came)."""
+    ``payment``, when given, was locked by the caller (and shows the new status after); a notification
+    locks and reads it here, as Core rows (``lock_payment_with_lines``). The caller commits. Raises
+    ``Refused`` (write nothing) when WeChat's order is not ours. Whoever asked, the change is WeChat
+    Pay's word and is audited in its name (``source`` says how the word came)."""
     if transaction.trade_state != "SUCCESS":
         return False
-    if payment is None:
-        payment = lock_payment(out_trade_no=transaction.out_trade_no, with_lines=True)
-    payment = check_matches(payment, transaction)
-    if payment.status not in APPLICABLE:
+    locked = check_matches(
+        lock_payment_with_lines(transaction.out_trade_no) if payment is None else LockedPayment.of(payment),
+        transaction,
+    )
+    if locked.status not in APPLICABLE:
         return False  # applied already (or refunded since): a duplicate changes nothing
     paid = {"transaction_id": transaction.transaction_id, "paid_at": transaction.success_time or utcnow()}
     try:
-        with db.session.begin_nested():
-            mark_bills_paid(
-                [line.bill_id for line in payment.lines],
-                payment.id,
-                member_id=payment.member_id,
-                voluntary_extra_fen=payment.extra_fen,
-                paid_at=paid["paid_at"],
-            )
+        mark_bills_paid(  # all or none: it undoes its own writes before it raises
+            locked.bill_ids,
+            locked.id,
+            member_id=locked.member_id,
+            voluntary_extra_fen=locked.extra_fen,
+            paid_at=paid["paid_at"],
+        )
     except BillsNotPayable:
-        log.warning("payment %s arrived for bills paid otherwise: unapplied", payment.out_trade_no)
+        log.warning("payment %s arrived for bills paid otherwise: unapplied", locked.out_trade_no)
         outcome, reason = PaymentStatus.UNAPPLIED, f"{source}：已收款，但所缴月份已由其他缴费缴清，待退款"
     else:
         outcome, reason = PaymentStatus.PAID, f"{source}：支付成功"
     with acting_as(WECHAT_PAY):
-        move(payment, outcome, reason=reason, **paid)
+        move(locked if payment is None else payment, outcome, reason=reason, **paid)
     metrics.count_payment(outcome.value, "notify" if source == NOTIFIED else "query")
     return True
 

@@ -199,6 +199,31 @@ def test_bills_are_paid_exactly_once(arrears, tree, make_member):
     assert sorted(bills.reopen_bills(ids, 501)) == sorted(ids)
 
 
+def test_paying_a_set_with_one_bill_paid_already_marks_none_of_them(arrears):
+    """All or none without the caller's rollback: the months it could mark are put back as they were."""
+    payment_rows(arrears, 601, 602)
+    first, second, third = (bill.id for bill in bills.payable_bills(arrears)[-3:])
+    bills.mark_bills_paid([second], 601, member_id=arrears.id)
+    with pytest.raises(bills.BillsNotPayable) as refused:
+        bills.mark_bills_paid([first, second, third], 602, member_id=arrears.id, voluntary_extra_fen=500)
+    assert refused.value.bill_ids == [second]
+    db.session.commit()  # no rollback: nothing of the refused payment is left to commit
+    db.session.expire_all()
+    rows = db.session.execute(
+        sa.select(
+            DuesBill.id, DuesBill.status, DuesBill.paid_by_payment_id, DuesBill.paid_at, DuesBill.voluntary_extra_fen
+        )
+        .where(DuesBill.id.in_([first, second, third]))
+        .order_by(DuesBill.month)
+    ).all()
+    assert [(row.status, row.paid_by_payment_id, row.voluntary_extra_fen) for row in rows] == [
+        (BillStatus.UNPAID, None, 0),
+        (BillStatus.PAID, 601, 0),
+        (BillStatus.UNPAID, None, 0),
+    ]
+    assert rows[0].paid_at is None and rows[2].paid_at is None
+
+
 def test_paid_up_month_and_the_transfer_that_states_it(arrears, tree):
     assert bills.paid_up_to(arrears) is None
     payment_rows(arrears, 7, 8)

@@ -201,6 +201,34 @@ def test_a_payment_for_a_closed_order_whose_bills_were_paid_otherwise_is_flagged
     assert bill.paid_by_payment_id == paid_by  # paid once, by the second
 
 
+def test_a_payment_for_months_partly_paid_in_cash_meanwhile_covers_none_of_them(rules, tree, make_payer, paying):
+    """The member paid two months on the phone; before WeChat's notification came, the secretary took the
+    first month in cash. The WeChat money is flagged for a refund and the second month stays owed to
+    nobody's payment: no month is paid by money that covered only part of what it was for."""
+    from server.dues.payment_models import Channel
+    from server.dues.payments import record_offline
+
+    payer = make_payer(tree["a1"], "alice")
+    bills = owe_months(payer.member, 2)
+    placed = payer.post("/api/dues/orders", json={"bill_ids": [b.id for b in bills]}).get_json()
+    paying.hold_notifications()
+    assert paying.request_payment("alice", placed["payment"])["errMsg"] == "requestPayment:ok"
+    cash = record_offline(
+        payer.member, [bills[0].id], channel=Channel.CASH, receipt_no="XJ001", admin_id=None, admin_name="书记"
+    )
+    db.session.commit()
+    paying.hold_notifications(False)
+    paying.deliver_due()
+    assert paying.notifications(placed["order_no"])[0].acknowledged
+    db.session.expire_all()
+    wechat = db.session.scalar(sa.select(DuesPayment).where(DuesPayment.out_trade_no == placed["order_no"]))
+    assert wechat.status is PaymentStatus.UNAPPLIED and wechat.transaction_id
+    first, second = bills_of(payer.member)
+    assert (first.status, first.paid_by_payment_id) == (BillStatus.PAID, cash.id)
+    assert (second.status, second.paid_by_payment_id, second.paid_at) == (BillStatus.UNPAID, None, None)
+    assert [b["id"] for b in payer.get("/api/dues/me").get_json()["bills"]] == [second.id]
+
+
 def test_200_concurrent_deliveries_for_50_orders_pay_each_bill_once(rules, tree, make_payer, paying):
     """On PostgreSQL with its row locks this is the real race; on SQLite the writes queue."""
     from concurrent.futures import ThreadPoolExecutor
