@@ -7,7 +7,7 @@ STAMP := $(VENV)/.installed
 # so a module's shared fixtures are built once. `make test PARALLEL=` runs it in one process.
 PARALLEL ?= -n auto --maxprocesses 4 --dist loadfile
 
-.PHONY: backup-drill stack-up stack-down stack-status stack-smoke stack-upgrade drill-failover drill-upgrade bench-fork mutation mutation-sample setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin bench-quiz bench-news clean screens
+.PHONY: backup-drill stack-up stack-down stack-status stack-smoke stack-upgrade drill-failover drill-upgrade bench-fork mutation mutation-sample setup run test test-miniprogram test-sqlite test-postgres lint format mp-config mp-release migrate seed bench bench-checkin bench-quiz bench-news clean screens admin-screens
 
 $(STAMP): requirements.txt requirements-dev.txt package.json package-lock.json
 	@scripts/check_prereqs.sh $(PYTHON)
@@ -46,6 +46,11 @@ screens: setup
 	SCREENS_DIR=$(CURDIR)/build/screens/html npx jest --ci
 	$(BIN)/python scripts/phone_screens.py build/screens/html build/screens
 
+## Admin screenshots: every admin page as a branch secretary and as the committee on the demo data, into
+## test-artifacts/screenshots/pages/<account>--<view>.png (the test that reads them, saving each).
+admin-screens: setup
+	env -u DATABASE_URL -u REDIS_URL ADMIN_SCREENS=1 $(BIN)/pytest -q -p no:randomly tests/browser/test_every_admin_page.py
+
 migrate: setup
 	$(BIN)/flask --app wsgi db upgrade
 
@@ -63,7 +68,7 @@ test-sqlite: setup
 	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -q --durations=15 $(PARALLEL)
 
 test-postgres: setup
-	$(BIN)/pytest -q --durations=15 $(PARALLEL)
+	$(BIN)/pytest -q --durations=15 $(PARALLEL) --database-dependent-only
 
 lint: setup
 	$(BIN)/ruff check .

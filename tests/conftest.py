@@ -78,6 +78,36 @@ def pytest_report_header(config) -> list[str]:
     return [f"database: {'PostgreSQL' if USING_POSTGRES else 'SQLite'}; jobs: {'Redis' if USING_REDIS else 'SQLite'}"]
 
 
+def pytest_addoption(parser) -> None:
+    parser.addoption(
+        "--database-dependent-only",
+        action="store_true",
+        help="leave out the tests whose outcome cannot depend on the database and queue (make test's second run)",
+    )
+
+
+#: Browser and phone-screen tests judge what a page shows and what runs in it. The queries behind every
+#: page run on both databases in the admin tests, the authorization matrix and the query-string test.
+_PAGE_TESTS = ("browser", "test_phone_screens.py")
+
+
+def _same_on_every_database(item: pytest.Item) -> bool:
+    """A test that never opens the app (rules, clients, the emulator, config checks), or one of a page's looks."""
+    parts = item.path.relative_to(item.config.rootpath).parts
+    return "app" not in item.fixturenames or (len(parts) > 1 and parts[1] in _PAGE_TESTS)
+
+
+def pytest_collection_modifyitems(config, items: list[pytest.Item]) -> None:
+    """`make test` runs the suite on SQLite, then again on PostgreSQL and Redis with --database-dependent-only:
+    what cannot differ between them is not run twice (pytest reports them as deselected)."""
+    if not config.getoption("database_dependent_only"):
+        return
+    once = [item for item in items if _same_on_every_database(item)]
+    if once:
+        config.hook.pytest_deselected(items=once)
+        items[:] = [item for item in items if not _same_on_every_database(item)]
+
+
 def _require_servers() -> None:
     """Fail the whole run when DATABASE_URL or REDIS_URL names a server we cannot reach."""
     if USING_POSTGRES:

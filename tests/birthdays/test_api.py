@@ -66,15 +66,13 @@ def test_my_birthday_says_when_the_next_one_comes(tree, make_celebrant, client):
     }
 
 
-def test_the_demo_has_this_months_birthdays_and_a_greeting_in_the_secretarys_inbox(app):
+def test_the_demo_has_this_months_birthdays_and_a_greeting_in_the_secretarys_inbox(app, demo):
     from server.auth.models import AdminUser
     from server.birthdays.services import count_month
-    from server.demo import seed
 
-    seed(members_per_branch=6)
-    db.session.commit()
     today = local_date(utcnow())
     secretary = db.session.scalar(sa.select(AdminUser).where(AdminUser.username == "shuji1"))
-    assert count_month(secretary, today.year, today.month) == 3
+    # three placed in this month by the demo; others may fall in it by their own join dates
+    assert count_month(secretary, today.year, today.month) >= 3
     [card] = inbox.list_items(secretary.member_id).items[:1]
     assert card.entry.title.startswith("您的第") and card.entry.title.endswith("个政治生日")

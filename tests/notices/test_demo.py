@@ -6,14 +6,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from server.db import db
-from server.demo import seed
 from server.notices import receipts
 from server.notices.models import Notice, NoticeStatus
 
 
-def test_the_demo_has_notices_read_and_acknowledged_and_one_awaiting_review(app):
-    seed(members_per_branch=12)
-    db.session.commit()
+def test_the_demo_has_notices_read_and_acknowledged_and_one_awaiting_review(app, demo):
     notices = {notice.title: notice for notice in db.session.scalars(sa.select(Notice).order_by(Notice.id))}
     meeting = receipts.counts(notices["明天下午三点召开支部党员大会"])
     assert meeting.recipients == 12 and 0 < meeting.acked < meeting.read < meeting.recipients

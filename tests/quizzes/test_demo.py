@@ -6,16 +6,13 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from server.db import db
-from server.demo import seed
 from server.points.models import PointsEntry
 from server.quizzes.contest import contest_board
 from server.quizzes.models import Attempt, AttemptStatus, Question, Quiz, QuizKind, QuizStatus, WrongAnswer
 from server.quizzes.results import results
 
 
-def test_the_demo_has_quizzes_with_results_points_and_a_live_contest(app):
-    seed(members_per_branch=8)
-    db.session.commit()
+def test_the_demo_has_quizzes_with_results_points_and_a_live_contest(app, demo):
     assert db.session.scalar(sa.select(sa.func.count()).select_from(Question)) >= 30
     quizzes = {quiz.kind: quiz for quiz in db.session.scalars(sa.select(Quiz))}
     exam, practice, contest = quizzes[QuizKind.EXAM], quizzes[QuizKind.PRACTICE], quizzes[QuizKind.CONTEST]
