@@ -287,6 +287,15 @@ def cpu_ticks(pid: int) -> int:
         return 0
 
 
+def tree_cpu_ticks(pid: int) -> int:
+    """CPU ticks of a process and its children (the emulator is a gunicorn master and its worker)."""
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return cpu_ticks(pid) + sum(tree_cpu_ticks(int(child)) for child in children)
+
+
 # -- one run ---------------------------------------------------------------------------------------------------
 
 
@@ -299,6 +308,9 @@ class Run:
     push_s: float | None = None
     last_message_s: float | None = None
     peak_rss: dict[int, int] = field(default_factory=dict)  # pid -> bytes
+    cpu_start: dict[int, int] = field(default_factory=dict)  # pid -> CPU ticks when the run began
+    cpu_last: dict[int, int] = field(default_factory=dict)  # pid -> CPU ticks at the last poll
+    emulator_pid: int = 0
     statuses: Counter = field(default_factory=Counter)
     messages: int = 0
     duplicates: int = 0
@@ -320,6 +332,19 @@ def counts(conn: psycopg.Connection, issue_id: int) -> tuple[int, Counter]:
     return inbox, Counter(dict(rows))
 
 
+def sample_cpu(run: Run, pids: list[int]) -> None:
+    """CPU ticks of each worker and of the emulator, so that the run can say what one push costs each side."""
+    for pid in pids:
+        ticks = tree_cpu_ticks(pid) if pid == run.emulator_pid else cpu_ticks(pid)
+        if ticks:
+            run.cpu_start.setdefault(pid, ticks)
+            run.cpu_last[pid] = ticks
+
+
+def cpu_seconds(run: Run, pids) -> float:
+    return sum(run.cpu_last[pid] - run.cpu_start[pid] for pid in pids if pid in run.cpu_last) / os.sysconf("SC_CLK_TCK")
+
+
 def watch(args, url: str, run: Run, register: Register, workers: list[subprocess.Popen], published: float, tmp: Path):
     """Poll until every inbox has the issue and every push row is settled; kill a worker half-way if asked."""
     started = time.monotonic() - (time.time() - published)
@@ -330,6 +355,7 @@ def watch(args, url: str, run: Run, register: Register, workers: list[subprocess
             now = time.monotonic() - started
             for worker in workers:
                 run.peak_rss[worker.pid] = max(run.peak_rss.get(worker.pid, 0), rss_bytes(worker.pid))
+            sample_cpu(run, [worker.pid for worker in workers] + [run.emulator_pid])
             inbox, statuses = counts(conn, run.issue_id)
             if run.inbox_s is None and inbox >= register.members:
                 run.inbox_s = now
@@ -360,6 +386,7 @@ def kill_busiest(args, run: Run, workers: list[subprocess.Popen], tmp: Path, sen
     run.killed_pid, run.killed_at_sent = busiest.pid, sent
     index = workers.index(busiest)
     workers[index] = start_worker(args.worker_threads, tmp / f"worker-{index}.log")
+    run.cpu_start[workers[index].pid] = 0  # its start-up is part of the run's cost
     print(f"  killed worker {busiest.pid} with {sent:,d} sent; started {workers[index].pid} in its place")
 
 
@@ -455,7 +482,8 @@ def main() -> int:
         warm_up(app, args.workers * args.worker_threads * 2)
         for number, name in enumerate(["clean", "worker killed half-way"][: 1 + args.kill], start=1):
             grant_consent(url, emulator, register, template_id)
-            run = Run(name, kill=number == 2)
+            run = Run(name, kill=number == 2, emulator_pid=processes[0].pid)
+            sample_cpu(run, [worker.pid for worker in workers] + [run.emulator_pid])
             run.issue_id, published = publish_issue(app, editor_id, reviewer_id, number)
             print(f"run {number} ({name}): issue {run.issue_id} published")
             watch(args, url, run, register, workers, published, tmp)
@@ -511,6 +539,14 @@ def report(args, register: Register, runs: list[Run], tmp: Path) -> None:
         print(
             f"  duplicates {run.duplicates}; losses {sum(run.losses.values())}"
             f" {dict(run.losses) if run.losses else ''}; messages to members without consent {run.unexpected}"
+        )
+        worker_cpu = cpu_seconds(run, [pid for pid in run.cpu_last if pid != run.emulator_pid])
+        emulator_cpu = cpu_seconds(run, [run.emulator_pid])
+        per_message = 1000 / max(1, run.messages)
+        rate = run.messages / run.push_s if run.push_s else 0
+        print(
+            f"  {rate:,.0f} pushes/s; CPU: workers {worker_cpu:.1f} s ({worker_cpu * per_message:.2f} ms a message),"
+            f" emulator {emulator_cpu:.1f} s ({emulator_cpu * per_message:.2f} ms a message)"
         )
         if run.killed_pid:
             print(
