@@ -247,9 +247,17 @@ def cancel_pending(kind: InboxKind, ref_id: int, now: datetime | None = None) ->
 def defer(kind: InboxKind, ref_id: int, round: int, until: datetime, now: datetime) -> int:
     """Hold the push's waiting rows until ``until`` (the quiet hours began while it was going out)."""
     result = db.session.execute(
-        sa.update(_pushes).where(_of(kind, ref_id, round), _due(now)).values(not_before=until, updated_at=now)
+        sa.update(_pushes)
+        .where(_of(kind, ref_id, round), _due(now), _pushes.c.status == PushStatus.PENDING)
+        .values(not_before=until, updated_at=now)
     )
-    return result.rowcount
+    # A ``resend`` row keeps its time: it says when its member's consent was last found unchanged.
+    resend = db.session.execute(
+        sa.update(_pushes)
+        .where(_of(kind, ref_id, round), _due(now), _pushes.c.status == PushStatus.RESEND)
+        .values(not_before=until)
+    )
+    return result.rowcount + resend.rowcount
 
 
 def has_due(kind: InboxKind, ref_id: int, round: int, now: datetime) -> bool:
@@ -413,16 +421,6 @@ class _Sender:
             bulk.close()
 
 
-_USED_ONE = (
-    sa.update(_subscriptions)
-    .where(
-        _subscriptions.c.member_id == sa.bindparam("m"),
-        _subscriptions.c.template_id == sa.bindparam("t"),
-        _subscriptions.c.openid == sa.bindparam("o"),
-        _subscriptions.c.remaining > 0,
-    )
-    .values(remaining=_subscriptions.c.remaining - 1, updated_at=sa.bindparam("now"))
-)
 _CONSENT_GONE = (
     sa.update(_subscriptions)
     .where(_subscriptions.c.member_id == sa.bindparam("m"), _subscriptions.c.template_id == sa.bindparam("t"))
@@ -431,19 +429,26 @@ _CONSENT_GONE = (
 
 
 def _count_consent(results: list[Result], now: datetime, resent: set[int]) -> None:
-    """Keep our count of each member's consent in step with what WeChat did (server/subscriptions). A push to
-    be sent again leaves it as it is: its second call settles it."""
-    used = [
-        {"m": r.push.member_id, "t": r.push.template_id, "o": r.push.openid, "now": now}
-        for r in results
+    """Keep our count of each member's consent in step with what WeChat did (server/subscriptions): one UPDATE
+    per template for the messages sent. A push to be sent again leaves it as it is: its second call settles it."""
+    used: dict[str, list[tuple[int, str | None]]] = {}
+    for r in results:
         # an uncertain one may have used it: show less
-        if r.outcome in (Outcome.SENT, Outcome.UNCERTAIN) and r.push.id not in resent
-    ]
+        if r.outcome in (Outcome.SENT, Outcome.UNCERTAIN) and r.push.id not in resent:
+            used.setdefault(r.push.template_id, []).append((r.push.member_id, r.push.openid))
+    for template_id, members in used.items():
+        db.session.execute(
+            sa.update(_subscriptions)
+            .where(
+                _subscriptions.c.template_id == template_id,
+                sa.tuple_(_subscriptions.c.member_id, _subscriptions.c.openid).in_(members),
+                _subscriptions.c.remaining > 0,
+            )
+            .values(remaining=_subscriptions.c.remaining - 1, updated_at=now)
+        )
     gone = [
         {"m": r.push.member_id, "t": r.push.template_id, "now": now} for r in results if r.outcome is Outcome.NO_QUOTA
     ]
-    if used:
-        db.session.execute(_USED_ONE, used)
     if gone:
         db.session.execute(_CONSENT_GONE, gone)
 
