@@ -139,12 +139,15 @@ class Config:
         self.JOB_LEASE_MINUTES = _int_env("JOB_LEASE_MINUTES", 5)
 
         # Pushes of newspaper issues (and later notices), server/inbox/push.py: members pushed per job, WeChat
-        # calls at once within a job (also the members claimed at a time), chains of jobs per push, claims
-        # after which a push WeChat keeps answering "busy" is given up, and the quiet hours (display time
-        # zone) when pushes that are not urgent wait ("" for none). A push runs at most PUSH_JOBS ×
-        # PUSH_THREADS calls at once.
+        # calls at once within a job (also the most members with more than one consent claimed at a time),
+        # chains of jobs per push, claims after which a push WeChat keeps answering "busy" is given up, and the
+        # quiet hours (display time zone) when pushes that are not urgent wait ("" for none). A push runs at
+        # most PUSH_JOBS × PUSH_THREADS calls at once.
         self.PUSH_BATCH_SIZE = _int_env("PUSH_BATCH_SIZE", 500)
         self.PUSH_THREADS = _int_env("PUSH_THREADS", 4)
+        # Members with exactly one consent claimed at once per slice (server/inbox/push.py: they are sent again
+        # if a worker dies holding them, so a larger slice costs no losses and fewer transactions).
+        self.PUSH_CLAIM_SIZE = _int_env("PUSH_CLAIM_SIZE", 64)
         self.PUSH_JOBS = _int_env("PUSH_JOBS", 2)
         self.PUSH_MAX_ATTEMPTS = _int_env("PUSH_MAX_ATTEMPTS", 8)
         self.PUSH_QUIET_HOURS = os.environ.get("PUSH_QUIET_HOURS", "22:00-07:00")

@@ -59,6 +59,7 @@ class PushStatus(enum.StrEnum):
     SENT = "sent"  # WeChat accepted it
     NO_QUOTA = "no_quota"  # no consent left for the template (our count, or WeChat's 43101)
     UNCERTAIN = "uncertain"  # WeChat may or may not have delivered it: never sent again
+    RESEND = "resend"  # in doubt, but the member had one consent: sent again, WeChat delivers at most one
     FAILED = "failed"  # WeChat refused it for good (a bad openid, template or field), or the member unbound
     CANCELLED = "cancelled"  # not sent: what it announced was withdrawn
 

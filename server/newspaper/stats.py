@@ -94,8 +94,10 @@ class IssueStats(Figures):
 
     @property
     def waiting(self) -> int:
-        """Pushes not sent yet: pending (perhaps until the quiet hours end) or being sent right now."""
-        return self.pushes[PushStatus.PENDING.value] + self.pushes[PushStatus.SENDING.value]
+        """Pushes not sent yet: pending (perhaps until the quiet hours end), being sent right now, or to be sent
+        again after a worker died (server/inbox/push.py)."""
+        waiting = (PushStatus.PENDING, PushStatus.SENDING, PushStatus.RESEND)
+        return sum(self.pushes[status.value] for status in waiting)
 
     @property
     def without_push(self) -> int:

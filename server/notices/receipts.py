@@ -54,6 +54,9 @@ def _cancel_waiting(notice_id: int, member_id: int, *, first_only: bool, now: da
     if first_only:
         where.append(_pushes.c.round == 0)
     db.session.execute(sa.update(_pushes).where(*where).values(status=PushStatus.CANCELLED, updated_at=now))
+    # One to be sent again (server/inbox/push.py) is not needed any more: its first call may have arrived.
+    where[3] = _pushes.c.status == PushStatus.RESEND
+    db.session.execute(sa.update(_pushes).where(*where).values(status=PushStatus.UNCERTAIN, updated_at=now))
 
 
 def open_notice(member_id: int, notice: Notice, now: datetime | None = None) -> None:

@@ -160,17 +160,28 @@ class WeChatMiniProgram:
     def close(self) -> None:
         self._client.close()
 
-    def _refresh_token(self) -> None:
-        """Fetch a fresh access token unless another thread already replaced the one WeChat refused.
+    def access_token(self) -> str:
+        """The access token every process shares (fetched if there is none yet or it is about to expire)."""
+        try:
+            return self._client.access_token
+        except requests.RequestException as exc:
+            raise _unreachable(exc) from exc
+
+    def replace_token(self, refused: str | None) -> str:
+        """A token to use instead of ``refused``: fetched unless another thread already replaced it.
 
         A batch of pushes runs on several threads: when the token expires they are all refused at
         once, and one new token serves them all (each fetch would also cut the others' short).
         """
-        refused = getattr(self._client.last_used, "token", None)
         with self._refresh_lock:
             stored = self._client.session.get(self._client.access_token_key)
             if refused is None or stored in (refused, None):
                 self._client.fetch_access_token()
+                stored = self._client.session.get(self._client.access_token_key)
+        return stored
+
+    def _refresh_token(self) -> None:
+        self.replace_token(getattr(self._client.last_used, "token", None))
 
     def _call(self, request: Callable[[], T]) -> T:
         try:

@@ -19,7 +19,15 @@ from server.newspaper import delivery, workflow
 from server.subscriptions.models import Subscription
 from server.tasks import huey, run_pending_jobs
 from server.timezone import display_zone
-from tests.newspaper.conftest import SEND, approved, as_admin, messages_per_reader, published, run_scheduled_jobs
+from tests.newspaper.conftest import (
+    SEND,
+    TEMPLATE,
+    approved,
+    as_admin,
+    messages_per_reader,
+    published,
+    run_scheduled_jobs,
+)
 
 
 def statuses() -> dict[int, PushStatus]:
@@ -128,10 +136,17 @@ def test_a_refused_message_is_failed_with_the_errcode(tree, staff, make_reader, 
     assert (row.member_id, row.status, row.errcode) == (reader.member.id, PushStatus.FAILED, 40003)
 
 
+def _delivered_by_a_call_cut_off(emulator, reader) -> None:
+    """WeChat took the dead worker's call before the worker died: the message is on the phone, the consent spent."""
+    data = {"thing1": {"value": "第一期"}, "time2": {"value": "2026-12-02 10:00"}}
+    emulator.state.send_message(reader.openid, TEMPLATE, data, page="pages/news-issue/index")
+
+
 def test_a_push_whose_worker_died_half_way_resumes_without_sending_anyone_twice(
     tree, staff, make_reader, emulator, small_batches, app
 ):
-    readers = [make_reader(tree["a1"]) for _ in range(10)]
+    # readers[3:6] will be in the dead worker's hands: two with one consent, one with two
+    readers = [make_reader(tree["a1"], consent=2 if n == 5 else 1) for n in range(10)]
     issue = approved(staff.secretary, staff.general, tree["a1"])
     with as_admin(staff.general):
         workflow.publish(staff.general, issue)
@@ -143,17 +158,64 @@ def test_a_push_whose_worker_died_half_way_resumes_without_sending_anyone_twice(
     in_flight = push.claim(InboxKind.NEWSPAPER, issue.id, 0, 3, utcnow())
     db.session.commit()
     huey.flush()
-    assert [p.member_id for p in in_flight] == [r.member.id for r in readers[3:6]]
+    assert sorted(p.member_id for p in in_flight) == [r.member.id for r in readers[3:6]]
+    assert in_flight[0].member_id == readers[5].member.id  # more than one consent: called first
+    _delivered_by_a_call_cut_off(emulator, readers[3])  # one call got through; the others did not
 
     assert sweep_pushes(utcnow()) == 0  # within the lease the worker may still be alive: nothing happens
     later = utcnow() + timedelta(minutes=app.config["JOB_LEASE_MINUTES"], seconds=1)
-    assert sweep_pushes(later) == 1  # the push made no progress for a lease: queued again
+    assert sweep_pushes(later) == 1  # the push is queued again, with its one-consent members to send again
     run_pending_jobs()
-    assert messages_per_reader(emulator, readers) == [1, 1, 1, 0, 0, 0, 1, 1, 1, 1]
-    assert [statuses()[r.member.id] for r in readers[3:6]] == [PushStatus.UNCERTAIN] * 3
+    # Exactly one each to the one-consent members (WeChat refused the second message to readers[3]: 43101);
+    # the member with two consents stays in doubt, never sent again.
+    assert messages_per_reader(emulator, readers) == [1, 1, 1, 1, 1, 0, 1, 1, 1, 1]
+    rows = {row.member_id: row for row in db.session.scalars(sa.select(Push)).all()}
+    outcome = [(rows[r.member.id].status, rows[r.member.id].errcode) for r in readers[3:6]]
+    assert outcome == [(PushStatus.SENT, 43101), (PushStatus.SENT, None), (PushStatus.UNCERTAIN, None)]
+    assert [remaining(r) for r in readers[3:5]] == [0, 0]  # each consent used once, nothing zeroed as refused
+    refused = db.session.scalar(
+        sa.select(Subscription.refused_at).where(Subscription.member_id == readers[3].member.id)
+    )
+    assert refused is None
     assert sweep_pushes(later + timedelta(hours=1)) == 0  # nothing left to do, nothing sent again
     run_pending_jobs()
     assert max(messages_per_reader(emulator, readers)) == 1
+
+
+def test_a_member_who_tapped_again_after_the_claim_is_not_sent_again(tree, staff, make_reader, emulator, app):
+    reader = make_reader(tree["a1"], consent=1)
+    issue = approved(staff.secretary, staff.general, tree["a1"])
+    with as_admin(staff.general):
+        workflow.publish(staff.general, issue)
+        db.session.commit()
+    run_pending_jobs(limit=1)  # delivered; the push job waits
+    push.claim(InboxKind.NEWSPAPER, issue.id, 0, 3, utcnow())
+    db.session.commit()
+    huey.flush()
+    _delivered_by_a_call_cut_off(emulator, reader)
+    # Then the member taps 订阅 again: WeChat would take one more message, so a second call would arrive too.
+    emulator.grant_subscription(reader.user, [TEMPLATE])
+    db.session.execute(
+        sa.update(Subscription)
+        .where(Subscription.member_id == reader.member.id)
+        .values(remaining=Subscription.remaining + 1, updated_at=utcnow() + timedelta(seconds=1))
+    )
+    db.session.commit()
+    sweep_pushes(utcnow() + timedelta(minutes=app.config["JOB_LEASE_MINUTES"], seconds=2))
+    run_pending_jobs()
+    assert statuses()[reader.member.id] is PushStatus.UNCERTAIN
+    assert messages_per_reader(emulator, [reader]) == [1]
+
+
+def test_a_gateway_failure_for_a_member_with_one_consent_is_sent_again(
+    tree, staff, make_reader, emulator, small_batches
+):
+    readers = [make_reader(tree["a1"], consent=1) for _ in range(3)]
+    emulator.fail_next_http(SEND, 502, after=1)  # in doubt: but one consent lets WeChat deliver only one
+    published(staff.secretary, staff.general, tree["a1"])
+    assert [statuses()[r.member.id] for r in readers] == [PushStatus.SENT] * 3
+    assert messages_per_reader(emulator, readers) == [1, 1, 1]
+    assert [remaining(r) for r in readers] == [0, 0, 0]
 
 
 def test_two_jobs_at_once_take_different_members(tree, staff, make_reader, emulator, small_batches, app, monkeypatch):

@@ -48,6 +48,7 @@ def create_emulator_app(
     )
     state.pay = load_pay_state(appid=appid, now=state.now, lock=state._lock, **(pay_settings or {}))
     app.extensions[EXTENSION_KEY] = state
+    app.wsgi_app = mp.FastSend(app.wsgi_app, state)  # the subscribe-message send, a push's every call
     app.register_blueprint(mp.bp)
     app.register_blueprint(phone.bp)
     app.register_blueprint(pay.bp)

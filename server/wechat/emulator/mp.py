@@ -12,7 +12,9 @@ import re
 import time
 from collections.abc import Callable
 from functools import wraps
+from http import HTTPStatus
 from typing import Any
+from urllib.parse import parse_qs
 
 import qrcode
 from flask import Blueprint, Response, request
@@ -117,21 +119,6 @@ def getuserphonenumber() -> Response:
     return wechat_json({"errcode": 0, "errmsg": "ok", "phone_info": phone_info})
 
 
-@bp.post("/cgi-bin/message/subscribe/send")
-@requires_token
-def subscribe_send() -> Response:
-    body = json_body()
-    msgid = get_state().send_message(
-        openid=body.get("touser"),
-        template_id=body.get("template_id"),
-        data=body.get("data"),
-        page=body.get("page"),
-        miniprogram_state=body.get("miniprogram_state") or "formal",
-        lang=body.get("lang") or "zh_CN",
-    )
-    return wechat_json({"errcode": 0, "errmsg": "ok", "msgid": msgid})
-
-
 @bp.post("/wxa/getwxacodeunlimit")
 @requires_token
 def getwxacodeunlimit() -> Response:
@@ -151,6 +138,71 @@ def getwxacodeunlimit() -> Response:
     except (TypeError, ValueError):
         raise EmulatorError(40097, "invalid args") from None
     return Response(render_code(f"{page}?scene={scene}", width), content_type="image/png")
+
+
+SEND_PATH = "/cgi-bin/message/subscribe/send"
+
+
+class FastSend:
+    """WSGI middleware answering ``POST /cgi-bin/message/subscribe/send`` without Flask's request machinery.
+
+    A push of 100,000 members is 100,000 of these calls; the emulator stands in for WeChat's servers, whose
+    cost is not ours, so this one endpoint skips the routing, contexts and response objects (a third of the
+    emulator's CPU a call) and answers exactly as the blueprint would: injected failures first, then the
+    access token, the body, and the message, with the errcodes and body of ``wechat_json``.
+    """
+
+    def __init__(self, app: Callable[..., Any], state: Any) -> None:
+        self.app = app
+        self.state = state
+
+    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
+        if environ.get("PATH_INFO") != SEND_PATH or environ.get("REQUEST_METHOD") != "POST":
+            return self.app(environ, start_response)
+        status, content_type, body = self._answer(environ)
+        start_response(status, [("Content-Type", content_type), ("Content-Length", str(len(body)))])
+        return [body]
+
+    def _answer(self, environ: dict[str, Any]) -> tuple[str, str, bytes]:
+        step = self.state.next_step(SEND_PATH)
+        if isinstance(step, Delay):
+            time.sleep(step.seconds)
+        elif isinstance(step, HttpFailure):
+            html = f"<html><body>{step.status}</body></html>".encode()
+            return f"{step.status} {HTTPStatus(step.status).phrase}", "text/html", html
+        try:
+            if isinstance(step, EmulatorError):
+                raise step
+            token = parse_qs(environ.get("QUERY_STRING", "")).get("access_token", [None])[0]
+            self.state.check_token(token)
+            msgid = self.state.send_message(**_send_arguments(_read_json(environ)))
+            payload: dict[str, Any] = {"errcode": 0, "errmsg": "ok", "msgid": msgid}
+        except EmulatorError as exc:
+            payload = {"errcode": exc.errcode, "errmsg": exc.errmsg}
+        return "200 OK", "application/json; encoding=utf-8", json.dumps(payload, ensure_ascii=False).encode()
+
+
+def _read_json(environ: dict[str, Any]) -> dict[str, Any]:
+    # wechatpy posts JSON bytes without a Content-Type header, so parse regardless of it.
+    try:
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = json.loads(environ["wsgi.input"].read(length)) if length > 0 else None
+    except (ValueError, UnicodeDecodeError):
+        body = None
+    if not isinstance(body, dict):
+        raise EmulatorError(47001, "data format error")
+    return body
+
+
+def _send_arguments(body: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "openid": body.get("touser"),
+        "template_id": body.get("template_id"),
+        "data": body.get("data"),
+        "page": body.get("page"),
+        "miniprogram_state": body.get("miniprogram_state") or "formal",
+        "lang": body.get("lang") or "zh_CN",
+    }
 
 
 def render_code(payload: str, width: int) -> bytes:
