@@ -19,6 +19,7 @@ from tests.browser.test_dues_browser import _no_console_errors
 @pytest.mark.parametrize("account", ["shuji1", "dangwei"])
 def test_the_dashboard_reads_at_a_glance(page: Page, demo, account: str):
     errors = _no_console_errors(page)
+    page.set_viewport_size({"width": 1366, "height": 768})  # the committee's laptops
     login(page, account)
     for panel in ("#panel-meetings", "#panel-dues", "#panel-newspaper"):
         expect(page.locator(panel)).to_contain_text("%")
@@ -27,6 +28,12 @@ def test_the_dashboard_reads_at_a_glance(page: Page, demo, account: str):
     expect(page.locator("#panel-newspaper")).to_contain_text("阅读率")
     scope = page.locator("#scope").inner_text()
     assert scope.count("书记") + scope.count("管理员") == 1, scope  # the role said once
+    # the top bar on one row: the brand, the links and the account side by side, none below another
+    rows = page.evaluate(
+        "() => [...document.querySelectorAll('.topbar nav > ul')]"
+        ".map(ul => { const r = ul.getBoundingClientRect(); return [r.top, r.bottom]; })"
+    )
+    assert len(rows) == 3 and max(top for top, _ in rows) < min(bottom for _, bottom in rows), rows
     wait_for_charts(page)
     screenshot(page, f"dashboard--{account}")
     assert chart_problems(page) == []
