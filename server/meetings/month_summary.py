@@ -30,7 +30,7 @@ from server.meetings.compliance_rules import MONTH, local_midnight, meeting_freq
 from server.meetings.models import Meeting, MeetingKind
 from server.orgs.models import Organisation, OrgKind
 from server.tally import Counts, add_up
-from server.timezone import local_date
+from server.timezone import display_zone
 
 
 @dataclass(frozen=True)
@@ -144,12 +144,13 @@ def _monthly_requirements(path: str, since: datetime, now: datetime) -> dict[int
         )
     if MeetingKind.BRANCH_COMMITTEE in level_of_kind:
         held: dict[int, list[tuple[date, int]]] = defaultdict(list)
+        zone = display_zone()  # once: 6,500 支委会 in a committee's month
         for meeting_id, starts_at, org_id in db.session.execute(
             sa.select(rows.c.meeting_id, rows.c.starts_at, rows.c.org_id)
             .join(Organisation, at_level)
             .where(rows.c.kind == MeetingKind.BRANCH_COMMITTEE)
         ):
-            held[org_id].append((local_date(starts_at), meeting_id))
+            held[org_id].append((starts_at.astimezone(zone).date(), meeting_id))
         if held:
             sizes = queries.committee_sizes(path)
             present = queries.committee_attendance(path, since, now)
