@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
 def _register_blueprints(app: Flask) -> None:
     api = EDangwuApi(app)
     api.spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    from server.admin import tasks as _admin_tasks  # noqa: F401  (registers the dashboard's periodic count)
     from server.admin.assets import bp as assets_bp
     from server.admin.views import bp as admin_bp
     from server.admin.views import root as root_bp

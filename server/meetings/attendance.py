@@ -16,11 +16,12 @@ import sqlalchemy as sa
 
 from server.auth.scope import scope_filter, within
 from server.db import db, utcnow
-from server.meetings.compliance_rules import local_midnight
+from server.meetings.compliance_rules import ATTENDED, local_midnight
 from server.meetings.models import Attendance, AttendanceStatus, Meeting, meeting_participants
 from server.members.models import Member
 from server.orgs.models import Organisation, OrgKind
 from server.orgs.services import tree_order
+from server.tally import Counts, add_up
 
 #: a member's status at a meeting with no attendance row
 ABSENT = "absent"
@@ -121,7 +122,15 @@ def attendance_figures(members: sa.ColumnElement[bool], year: int) -> dict[int, 
 
 def totals_between(scope_path: str, since: datetime, until: datetime) -> tuple[int, int]:
     """(expected, attended) summed over the members in the subtree at ``scope_path``, for the meetings
-    that started from ``since`` to before ``until`` and have ended: the dashboard's month.
+    that started from ``since`` to before ``until`` and have ended: the dashboard's month."""
+    total = add_up(totals_by_org(scope_path, since, until).values())
+    return total.get("expected", 0), total.get("attended", 0)
+
+
+def totals_by_org(scope_path: str, since: datetime, until: datetime) -> dict[int, Counts]:
+    """Organisation id → {"expected": …, "attended": …} of :func:`totals_between`, per organisation of the
+    subtree: expected where the members take part (their branch, or their party group), attended where
+    the members belong (their branch).
 
     The same pairs as :func:`expected_meetings`, counted without listing them (a committee's month is
     hundreds of thousands): members are counted per taking-part branch and party group, a group left out
@@ -151,29 +160,33 @@ def totals_between(scope_path: str, since: datetime, until: datetime) -> tuple[i
         .where(Member.group_id.is_not(None))
         .group_by(Member.group_id)
     )
-    sizes = []
+    per_org: dict[int, Counts] = {}
     for per_unit, level in ((per_branch, OrgKind.BRANCH), (per_group, OrgKind.GROUP)):
         counts = per_unit.subquery()
         query = (
-            sa.select(sa.func.coalesce(sa.func.sum(counts.c.n), 0))
+            sa.select(taking_part.c.org_id, sa.func.sum(counts.c.n))
             .select_from(taking_part)
             .join(counts, counts.c.org_id == taking_part.c.org_id)
             .join(branch, branch.id == taking_part.c.org_id)
+            .group_by(taking_part.c.org_id)
         )
         if level is OrgKind.GROUP:
             query = query.where(~parent_too)
-        sizes.append(int(db.session.scalar(query)))
+        for org_id, expected in db.session.execute(query):
+            per_org.setdefault(org_id, {})["expected"] = int(expected)
     # Only members taking part can check in (or be marked present), so every row of these meetings is of
-    # an expected member: no check per row. (One who has since moved branch counts where they attended.)
-    attended = sa.select(sa.func.count()).select_from(Attendance).join(Meeting, Meeting.id == Attendance.meeting_id)
-    if scope_path != "/":
-        attended = attended.join(Member, Member.id == Attendance.member_id).where(
-            scope_filter(Member.org_id, scope_path)
-        )
-    attended = db.session.scalar(
-        attended.where(counted, Attendance.status.in_((AttendanceStatus.PRESENT, AttendanceStatus.LATE)))
+    # an expected member: no check per row. (One who has since moved branch counts where they belong now.)
+    attended = (
+        sa.select(Member.org_id, sa.func.count())
+        .select_from(Attendance)
+        .join(Meeting, Meeting.id == Attendance.meeting_id)
+        .join(Member, Member.id == Attendance.member_id)
+        .where(counted, Attendance.status.in_(ATTENDED), scope_filter(Member.org_id, scope_path))
+        .group_by(Member.org_id)
     )
-    return sum(sizes), attended or 0
+    for org_id, count in db.session.execute(attended):
+        per_org.setdefault(org_id, {})["attended"] = count
+    return per_org
 
 
 @dataclass(frozen=True)

@@ -171,7 +171,7 @@ def _compliance(
                 continue
             invalid = {}
             if kind is MeetingKind.BRANCH_COMMITTEE:
-                invalid = _inquorate(branch.id, size, held[(branch.id, kind)], attendance)
+                invalid = inquorate(branch.id, size, held[(branch.id, kind)], attendance)
             requirements += _requirements(
                 kind, periods, held[(branch.id, kind)], window.today, branch, backfilled, invalid
             )
@@ -197,7 +197,7 @@ def _held(path: str, since, until, window: _Window) -> tuple[dict[tuple[int, Mee
     return held, backfilled
 
 
-def _inquorate(
+def inquorate(
     branch_id: int, committee_size: int, meetings: Held, attendance: dict[int, dict[int | None, int]]
 ) -> dict[int, str]:
     """Meeting id → why the 支委会 does not count for this branch, for those that do not."""

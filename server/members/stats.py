@@ -11,7 +11,9 @@ from server.db import db
 from server.members.models import STATUS_LABELS, Member
 from server.members.services import MemberFilter
 from server.orgs.models import Organisation, OrgKind
-from server.orgs.services import tree_order
+from server.orgs.services import tree_order, within
+from server.tally import Counts, add_up
+from server.timezone import local_today
 
 # (from whole years, to whole years exclusive, label)
 AGE_BANDS = (
@@ -37,43 +39,50 @@ def _years_ago(today: date, years: int) -> date:
         return today.replace(year=today.year - years, day=28)
 
 
-def _banded(column: sa.ColumnElement, bands: tuple, today: date) -> sa.Case:
-    """A CASE that labels a date column by how many whole years ago it lies."""
-    whens = [
-        (sa.and_(column <= _years_ago(today, low), column > _years_ago(today, high)), label)
-        for low, high, label in bands
-    ]
-    return sa.case(*whens, else_="未填写")
+def _in_band(column: sa.ColumnElement, low: int, high: int, today: date) -> sa.ColumnElement[bool]:
+    """``column`` (a date) lies from ``low`` whole years ago up to ``high`` exclusive."""
+    return sa.and_(column <= _years_ago(today, low), column > _years_ago(today, high))
 
 
-def _ordered(counts: dict[str, int], bands: tuple) -> dict[str, int]:
-    ordered = {band[2]: counts.get(band[2], 0) for band in bands}
-    if counts.get("未填写"):
-        ordered["未填写"] = counts["未填写"]
+def _ordered(counts: Counts, prefix: str, bands: tuple) -> dict[str, int]:
+    ordered = {band[2]: counts.get(f"{prefix}:{band[2]}", 0) for band in bands}
+    if counts.get(f"{prefix}:未填写"):
+        ordered["未填写"] = counts[f"{prefix}:未填写"]
     return ordered
 
 
-def _profile(scope: MemberFilter, today: date) -> tuple[dict, dict[str, int], dict[str, int]]:
-    """Members by status, by age band and by seniority band, from one pass over the scope's members
-    (three grouped queries read the whole table three times: the committee's 140,000 rows)."""
-    age = _banded(Member.birth_date, AGE_BANDS, today).label("age")
-    seniority = _banded(Member.join_date, SENIORITY_BANDS, today).label("seniority")
-    rows = db.session.execute(
-        sa.select(Member.status, age, seniority, sa.func.count())
-        .where(*scope.where())
-        .group_by(Member.status, age, seniority)
-    ).all()
-    statuses: dict = {}
-    ages: dict[str, int] = {}
-    seniorities: dict[str, int] = {}
-    for status, age_band, seniority_band, count in rows:
-        statuses[status] = statuses.get(status, 0) + count
-        ages[age_band] = ages.get(age_band, 0) + count
-        seniorities[seniority_band] = seniorities.get(seniority_band, 0) + count
-    return statuses, _ordered(ages, AGE_BANDS), _ordered(seniorities, SENIORITY_BANDS)
+def counts_by_org(scope_path: str, today: date) -> dict[int, Counts]:
+    """Organisation id → its own members (members.org_id: its branch) counted by status ("status:full"),
+    age band ("age:30岁以下", "age:未填写"), seniority band ("seniority:…") and WeChat binding ("bound").
+
+    One pass over the members, a row per organisation: a grouped query per figure would read the
+    committee's 140,000 rows once per figure."""
+    scope = MemberFilter(scope_path=scope_path)
+    columns: dict[str, sa.ColumnElement] = {
+        f"status:{status.value}": sa.func.count(sa.case((Member.status == status, 1))) for status in STATUS_LABELS
+    }
+    for prefix, column, bands in (
+        ("age", Member.birth_date, AGE_BANDS),
+        ("seniority", Member.join_date, SENIORITY_BANDS),
+    ):
+        for low, high, label in bands:
+            columns[f"{prefix}:{label}"] = sa.func.count(sa.case((_in_band(column, low, high, today), 1)))
+        known = sa.or_(*(_in_band(column, low, high, today) for low, high, _ in bands))
+        columns[f"{prefix}:未填写"] = sa.func.count(sa.case((known, None), else_=1))
+    names = list(columns)
+    per_org: dict[int, Counts] = {}
+    for org_id, *values in db.session.execute(
+        sa.select(Member.org_id, *columns.values()).where(*scope.where()).group_by(Member.org_id)
+    ):
+        per_org[org_id] = {name: value for name, value in zip(names, values, strict=True) if value}
+    bound = sa.select(Member.org_id, sa.func.count()).join(WechatBinding).where(*scope.where()).group_by(Member.org_id)
+    for org_id, count in db.session.execute(bound):
+        per_org.setdefault(org_id, {})["bound"] = count
+    return per_org
 
 
-def _units_below(root: Organisation) -> list[Organisation]:
+def units_below(root: Organisation) -> list[Organisation]:
+    """The live organisations directly below ``root``, in tree order: the units 各单位党员人数 compares."""
     return list(
         db.session.scalars(
             sa.select(Organisation)
@@ -83,8 +92,33 @@ def _units_below(root: Organisation) -> list[Organisation]:
     )
 
 
-def by_unit(root: Organisation) -> dict[str, int]:
-    """Members per organisation directly below ``root`` (whole subtrees); per group inside a branch."""
+def unit_of(path: str, root_depth: int) -> int | None:
+    """The id of the organisation below the one at depth ``root_depth`` that ``path`` lies in (None for
+    that organisation itself)."""
+    segments = path.strip("/").split("/")
+    return int(segments[root_depth + 1]) if len(segments) > root_depth + 1 else None
+
+
+def members_per_unit(root: Organisation, per_org: dict[int, Counts]) -> dict[int, int]:
+    """Unit id (organisation directly below ``root``) → the members of its whole subtree, from the
+    members counted per organisation: each added to the unit its path names, no join of every member
+    against every path."""
+    paths = db.session.execute(sa.select(Organisation.id, Organisation.path).where(within(root.path or "/")))
+    units: dict[int, int] = {}
+    for org_id, path in paths:
+        unit = unit_of(path or "", root.depth)
+        if unit is not None and org_id in per_org:
+            units[unit] = units.get(unit, 0) + member_total(per_org[org_id])
+    return units
+
+
+def member_total(counts: Counts) -> int:
+    return sum(counts.get(f"status:{status.value}", 0) for status in STATUS_LABELS)
+
+
+def by_unit(root: Organisation, units: dict[int, int]) -> dict[str, int]:
+    """Members per organisation directly below ``root`` (whole subtrees, ``units`` as
+    :func:`members_per_unit` counts them); per group inside a branch."""
     if root.kind is OrgKind.BRANCH:
         rows = db.session.execute(
             sa.select(Organisation.name, sa.func.count(Member.id))
@@ -95,22 +129,7 @@ def by_unit(root: Organisation) -> dict[str, int]:
             .order_by(Organisation.tree_key.is_(None), Organisation.tree_key)  # the groups in order, then the rest
         ).all()
         return {name or "未分党小组": count for name, count in rows}
-    # Members per organisation (an index-only scan), each added to the unit below ``root`` its path names:
-    # no join of every member against every path.
-    per_org = db.session.execute(
-        sa.select(Organisation.path, sa.func.count(Member.id))
-        .select_from(Member)
-        .join(Organisation, Organisation.id == Member.org_id)
-        .where(*MemberFilter(scope_path=root.path or "/").where())
-        .group_by(Organisation.path)
-    ).all()
-    counts: dict[int, int] = {}
-    for path, count in per_org:
-        segments = (path or "").strip("/").split("/")
-        if len(segments) > root.depth + 1:
-            unit = int(segments[root.depth + 1])
-            counts[unit] = counts.get(unit, 0) + count
-    return {unit.name: counts.get(unit.id, 0) for unit in _units_below(root)}
+    return {unit.name: units.get(unit.id, 0) for unit in units_below(root)}
 
 
 def _pairs(counts: dict[str, int]) -> list[list]:
@@ -119,16 +138,25 @@ def _pairs(counts: dict[str, int]) -> list[list]:
 
 
 def dashboard(scope_path: str, root: Organisation | None, today: date | None = None) -> dict:
-    today = today or date.today()
-    scope = MemberFilter(scope_path=scope_path)
-    statuses, ages, seniorities = _profile(scope, today)
-    total = sum(statuses.values())
-    bound = db.session.scalar(sa.select(sa.func.count()).select_from(Member).join(WechatBinding).where(*scope.where()))
+    """The figures of the subtree at ``scope_path``, counted now."""
+    per_org = counts_by_org(scope_path, today or local_today())
+    units = members_per_unit(root, per_org) if root is not None and root.kind is not OrgKind.BRANCH else {}
+    return figures(add_up(per_org.values()), root, units)
+
+
+def figures(counts: Counts, root: Organisation | None, units: dict[int, int]) -> dict:
+    """The page's figures from a subtree's counts (:func:`counts_by_org` added up) and its units' members."""
     return {
-        "total": total,
-        "bound": bound or 0,
-        "by_status": _pairs({STATUS_LABELS[status]: count for status, count in sorted(statuses.items())}),
-        "by_unit": _pairs(by_unit(root) if root is not None else {}),
-        "by_age": _pairs(ages),
-        "by_seniority": _pairs(seniorities),
+        "total": member_total(counts),
+        "bound": counts.get("bound", 0),
+        "by_status": _pairs(
+            {
+                label: counts[f"status:{status.value}"]
+                for status, label in sorted(STATUS_LABELS.items())
+                if counts.get(f"status:{status.value}")
+            }
+        ),
+        "by_unit": _pairs(by_unit(root, units) if root is not None else {}),
+        "by_age": _pairs(_ordered(counts, "age", AGE_BANDS)),
+        "by_seniority": _pairs(_ordered(counts, "seniority", SENIORITY_BANDS)),
     }

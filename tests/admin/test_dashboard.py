@@ -10,6 +10,8 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
+from server.admin import dashboard_counts
+from server.admin.models import DashboardCount
 from server.auth.models import Role
 from server.db import db, utcnow
 from server.dues.months import current_month
@@ -30,12 +32,13 @@ def _text(html: str, element_id: str) -> str:
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", match.group(0)))
 
 
-def _meeting(org: Organisation, starts_in: timedelta) -> Meeting:
-    """A 主题党日 of ``org`` scheduled beforehand, its times then moved as if the clock had moved on."""
+def _meeting(org: Organisation, starts_in: timedelta, kind: MeetingKind = MeetingKind.THEME_DAY) -> Meeting:
+    """A meeting (a 主题党日) of ``org`` scheduled beforehand, its times then moved as if the clock had
+    moved on."""
     starts = utcnow() + timedelta(minutes=10)
     meeting = create_meeting(
-        kind=MeetingKind.THEME_DAY,
-        title="主题党日",
+        kind=kind,
+        title="会议",
         organiser=org,
         starts_at=starts,
         ends_at=starts + timedelta(hours=2),
@@ -95,6 +98,7 @@ def world(tree, make_member, make_admin):
         "held": int(local_date(held.starts_at).replace(day=1) == this),
         "coming": int(local_date(coming.starts_at).replace(day=1) == this),
         "issue": issue,
+        "a1": a1,
     }
 
 
@@ -142,3 +146,69 @@ def test_an_empty_scope_shows_dashes_not_errors(browser, tree, make_admin):
     assert "收缴率 —" in _text(page, "panel-dues")
     assert "还没有发到本范围的手机报" in _text(page, "panel-newspaper")
     assert db.session.scalar(sa.select(sa.func.count()).select_from(NewsIssue)) == 0
+
+
+def test_a_committee_meeting_without_its_quorum_is_held_neither_here_nor_on_the_compliance_page(browser, world, tree):
+    """甲一's committee is its secretary 张一 alone: a 支委会 she missed does not count, as the compliance
+    page (which the panel links to) says; once she is marked present it counts on both."""
+    committee = _meeting(tree["a1"], -timedelta(minutes=150), MeetingKind.BRANCH_COMMITTEE)
+    this_month = int(local_date(committee.starts_at).replace(day=1) == current_month())
+    db.session.add(
+        Attendance(
+            meeting_id=committee.id,
+            member_id=world["a1"][1].id,  # 张二, not on the committee
+            status=AttendanceStatus.PRESENT,
+            method=CheckinMethod.MEETING_CODE,
+            checked_in_at=committee.starts_at,
+        )
+    )
+    db.session.commit()
+    shuji = browser("shuji")
+    page = shuji.get("/admin/").get_data(as_text=True)
+    assert f"已开 {world['held']} / 3 项" in _text(page, "panel-meetings")
+    if this_month:
+        assert "支委会到会未过半（0/1），不计入" in shuji.get("/admin/meetings/compliance").get_data(as_text=True)
+    db.session.add(
+        Attendance(
+            meeting_id=committee.id,
+            member_id=world["a1"][0].id,
+            status=AttendanceStatus.LATE,
+            method=CheckinMethod.MEETING_CODE,
+            checked_in_at=committee.starts_at,
+        )
+    )
+    db.session.commit()
+    page = shuji.get("/admin/").get_data(as_text=True)
+    assert f"已开 {world['held'] + this_month} / 3 项" in _text(page, "panel-meetings")
+    assert "到会未过半" not in shuji.get("/admin/meetings/compliance").get_data(as_text=True)
+
+
+def _figures(page: str) -> str:
+    match = re.search(r'<script id="figures" type="application/json">(.*?)</script>', page, re.S)
+    assert match
+    return match.group(1)
+
+
+def test_a_large_subtree_reads_the_periodic_count_and_says_when(browser, world, tree, monkeypatch):
+    """Every account sees the same figures whether counted now or by the periodic job; the job's are
+    said to be of the minute they were counted, and no longer shown once the job has stopped."""
+    accounts = {name: browser(name) for name in ("shuji", "shuji_b", "dangwei")}
+    panels = ("panel-meetings", "panel-dues", "panel-newspaper")
+    now = {name: client.get("/admin/").get_data(as_text=True) for name, client in accounts.items()}
+    assert all("统计于" not in page for page in now.values())
+    monkeypatch.setattr(dashboard_counts, "LARGE_FROM_ORGS", 2)  # 甲一 and its party group make two
+    assert dashboard_counts.refresh() == 4  # the committee, both general branches and 甲一
+    for name, client in accounts.items():
+        page = client.get("/admin/").get_data(as_text=True)
+        assert [_text(page, panel) for panel in panels] == [_text(now[name], panel) for panel in panels], name
+        assert _figures(page) == _figures(now[name]), name
+        assert ("统计于" in page) == (name != "shuji_b"), name  # 乙一 alone is small: counted now
+    # a meeting after the count shows at the next one, not before
+    _meeting(tree["b1"], timedelta(days=1))
+    page = accounts["dangwei"].get("/admin/").get_data(as_text=True)
+    assert _text(page, "panel-meetings") == _text(now["dangwei"], "panel-meetings")
+    # the job stopped five minutes ago: counted now again
+    db.session.execute(sa.update(DashboardCount).values(counted_at=utcnow() - timedelta(minutes=6)))
+    db.session.commit()
+    page = accounts["dangwei"].get("/admin/").get_data(as_text=True)
+    assert "统计于" not in page and _text(page, "panel-meetings") != _text(now["dangwei"], "panel-meetings")
