@@ -3,7 +3,7 @@ committee's 首页 reads them instead of counting 140,000 members, bills and che
 the month's bills per organisation read from an index alone (the job's count of the whole tree)
 
 Revision ID: f7b0c0de1601
-Revises: f5b0c0de1501
+Revises: f7b0c0de1604
 Create Date: 2026-12-02 08:20:00.000000
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = "f7b0c0de1601"
-down_revision = "f5b0c0de1501"
+down_revision = "f7b0c0de1604"
 branch_labels = None
 depends_on = None
 
