@@ -309,18 +309,25 @@ def claim(
     )
     # Two statements, not UPDATE … WHERE id IN (SELECT … LIMIT … FOR UPDATE SKIP LOCKED): PostgreSQL may
     # run such a subquery more than once within the UPDATE and take more than ``limit`` rows.
-    rows = db.session.execute(
-        sa.select(*_CLAIM_COLUMNS)
-        .select_from(
-            _pushes.outerjoin(_bindings, _bindings.c.member_id == _pushes.c.member_id).outerjoin(
-                _subscriptions, consent
+    # One status at a time (rows to send again first): with the status fixed, ix_inbox_pushes_batch hands
+    # the rows over in id order and the LIMIT stops the scan; with both at once PostgreSQL joined and sorted
+    # every waiting row (0.6 s a claim with 55,000 waiting).
+    rows: list = []
+    for status in (PushStatus.RESEND, PushStatus.PENDING):
+        rows += db.session.execute(
+            sa.select(*_CLAIM_COLUMNS)
+            .select_from(
+                _pushes.outerjoin(_bindings, _bindings.c.member_id == _pushes.c.member_id).outerjoin(
+                    _subscriptions, consent
+                )
             )
-        )
-        .where(_of(kind, ref_id, round), _due(now))
-        .order_by(_pushes.c.id)
-        .limit(limit)
-        .with_for_update(of=_pushes, skip_locked=True)  # PostgreSQL: concurrent jobs take disjoint batches
-    ).all()
+            .where(_of(kind, ref_id, round), _due(now), _pushes.c.status == status)
+            .order_by(_pushes.c.id)
+            .limit(limit - len(rows))
+            .with_for_update(of=_pushes, skip_locked=True)  # PostgreSQL: concurrent jobs take disjoint batches
+        ).all()
+        if len(rows) >= limit:
+            break
     taken, doubtful_taken, unsafe = [], 0, []
     for row in rows:
         if row.status == PushStatus.RESEND and not _still_one_consent(row):
