@@ -31,7 +31,7 @@ from urllib.parse import urlsplit
 import requests
 
 from server.observability import metrics
-from server.wechat.client import _TOKEN_REJECTED, WeChatMiniProgram, _error
+from server.wechat.client import _TOKEN_REJECTED, WeChatMiniProgram, _error, subscribe_message_body
 from server.wechat.errors import BUSY, WeChatError, WeChatUnavailable
 
 _HEADERS = {"Content-Type": "application/json; charset=utf-8", "Connection": "keep-alive"}
@@ -49,14 +49,7 @@ class BulkSubscribe:
         state: str = "formal",
         lang: str = "zh_CN",
     ) -> None:
-        body: dict[str, Any] = {
-            "template_id": template_id,
-            "data": {key: {"value": value} for key, value in data.items()},
-            "miniprogram_state": state,
-            "lang": lang,
-        }
-        if page:
-            body["page"] = page
+        body = subscribe_message_body(template_id, data, page, state, lang)
         self._rest = json.dumps(body, ensure_ascii=False)[1:]  # '"template_id": …}', after the openid
         self._wechat = wechat
         url = f"{wechat.base_url}/cgi-bin/message/subscribe/send"

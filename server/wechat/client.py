@@ -136,6 +136,21 @@ def _field(result: Any, *path: str) -> Any:
     return value
 
 
+def subscribe_message_body(
+    template_id: str, data: dict[str, str], page: str | None, state: str, lang: str
+) -> dict[str, Any]:
+    """A subscribe message's body but its ``touser``: the template, its fields' values and what it opens."""
+    body: dict[str, Any] = {
+        "template_id": template_id,
+        "data": {key: {"value": value} for key, value in data.items()},
+        "miniprogram_state": state,
+        "lang": lang,
+    }
+    if page:
+        body["page"] = page
+    return body
+
+
 class WeChatMiniProgram:
     """The WeChat server APIs our mini-program backend uses."""
 
@@ -238,15 +253,7 @@ class WeChatMiniProgram:
         ``state`` is which build the message opens: "developer", "trial" or "formal".
         wechatpy's ``wxa.send_subscribe_message`` cannot send it, so we post the body ourselves.
         """
-        body: dict[str, Any] = {
-            "touser": openid,
-            "template_id": template_id,
-            "data": {key: {"value": value} for key, value in data.items()},
-            "miniprogram_state": state,
-            "lang": lang,
-        }
-        if page:
-            body["page"] = page
+        body = {"touser": openid, **subscribe_message_body(template_id, data, page, state, lang)}
         url = f"{self.base_url}/cgi-bin/message/subscribe/send"
         result = self._call(lambda: self._client.post(url, data=body))
         return int(_field(result, "msgid"))
