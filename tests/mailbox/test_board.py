@@ -3,14 +3,14 @@ and may choose to approve posts before they show; posts per day are limited."""
 
 from __future__ import annotations
 
-from tests.mailbox.conftest import Writer
+from tests.bound_members import BoundMember
 
 
-def _post(client, writer: Writer, body: str):
+def _post(client, writer: BoundMember, body: str):
     return client.post("/api/board", json={"body": body}, headers=writer.headers)
 
 
-def _bodies(client, writer: Writer) -> list[str]:
+def _bodies(client, writer: BoundMember) -> list[str]:
     return [p["body"] for p in client.get("/api/board", headers=writer.headers).get_json()["posts"]]
 
 

@@ -4,25 +4,26 @@ review, members bound to WeChat users of the session's emulator (each test its o
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from server.audit.context import Actor, acting_as
-from server.auth.member_services import _start_session
-from server.auth.models import AdminUser, BindMethod, Role, WechatBinding
+from server.auth.models import AdminUser, Role
 from server.auth.passwords import hash_password
-from server.db import db, utcnow
-from server.members.models import Member
+from server.db import db
 from server.newspaper import workflow
 from server.newspaper.models import Narrowing, NewsIssue
 from server.orgs.models import Organisation
-from server.subscriptions.models import Choice, Subscription
 from server.tasks import run_pending_jobs
-from server.wechat import get_wechat
+from tests.bound_members import (
+    BoundMember,
+    account_maker,
+    add_template,
+    as_admin,
+    bound_member_maker,
+)
 from tests.conftest import PASSWORD
 
 TEMPLATE = "tmpl_news"
@@ -35,15 +36,7 @@ def news_template(app, emulator, monkeypatch):
     """The tests' deployment has only the meeting template (other tests count on it): add the newspaper's,
     in the emulator and in the deployment's mp_config, for these tests only. No quiet hours unless a test
     sets them."""
-    monkeypatch.setitem(emulator.state.templates, TEMPLATE, list(FIELDS))
-    templates = app.extensions["mp_config"]["subscribe_templates"]
-    tpl = {"template_id": TEMPLATE, "page": "pages/news-issue/index", "fields": FIELDS, "fields_": FIELDS}
-    monkeypatch.setitem(templates, "newspaper_issue", tpl)
-    monkeypatch.setitem(app.config, "PUSH_QUIET_HOURS", "")
-    # A token this emulator issued: one kept in Redis by an earlier run would be refused once and shift the
-    # calls that tests script failures for.
-    get_wechat().client.fetch_access_token()
-    return tpl
+    return add_template(app, emulator, monkeypatch, "newspaper_issue", TEMPLATE, "pages/news-issue/index", FIELDS)
 
 
 @dataclass
@@ -65,13 +58,7 @@ def password_hash() -> str:
 def staff(tree, password_hash) -> Staff:
     """The accounts, straight into the table with one password hash (hashing is slow on purpose)."""
 
-    def account(username: str, role: Role, org: Organisation | None, name: str | None = None) -> AdminUser:
-        admin = AdminUser(
-            username=username, password_hash=password_hash, display_name=name or username, role=role, org=org
-        )
-        db.session.add(admin)
-        return admin
-
+    account = account_maker(password_hash)
     people = Staff(
         secretary=account("shuji", Role.SECRETARY, tree["a1"], "王书记"),
         colleague=account("fushuji", Role.SECRETARY, tree["a1"], "李副书记"),
@@ -84,52 +71,13 @@ def staff(tree, password_hash) -> Staff:
     return people
 
 
-@dataclass
-class Reader:
-    """A member bound to a fresh WeChat user of the emulator, with a mini-program session."""
-
-    member: Member
-    user: str
-    openid: str
-    token: str
-
-
 @pytest.fixture
-def make_reader(make_member, emulator) -> Callable[..., Reader]:
+def make_reader(make_member, emulator) -> Callable[..., BoundMember]:
     """``make_reader(org, consent=1)``: a member of ``org`` bound to WeChat; ``consent`` newspaper pushes allowed
     (in the emulator, WeChat's truth, and in our count, as the mini-program reports the tap); ``bound=False``
     for a member who never bound WeChat."""
 
-    def make(org: Organisation, consent: int = 1, *, bound: bool = True, **fields: Any) -> Reader:
-        member = make_member(org, **fields)
-        user = f"wx-news-{next(_users)}-{uuid.uuid4().hex[:8]}"  # the emulator outlives this module's counter
-        openid = emulator.openid(user)
-        if not bound:
-            return Reader(member, user, openid, "")
-        db.session.add(WechatBinding(openid=openid, member=member, method=BindMethod.PHONE))
-        for _ in range(consent):
-            emulator.grant_subscription(user, [TEMPLATE])
-        if consent:
-            db.session.add(
-                Subscription(
-                    member_id=member.id,
-                    template_id=TEMPLATE,
-                    openid=openid,
-                    remaining=consent,
-                    last_choice=Choice.ACCEPT,
-                    last_choice_at=utcnow(),
-                )
-            )
-        token = _start_session(member, openid).token
-        db.session.commit()
-        return Reader(member, user, openid, token)
-
-    return make
-
-
-def as_admin(admin: AdminUser):
-    """What the admin pages do for each request: the account is the actor of everything written."""
-    return acting_as(Actor("admin", admin.id, admin.display_name))
+    return bound_member_maker(make_member, emulator, TEMPLATE, "news", 1)
 
 
 BODY = "<p>国庆节前，支部组织党员开展安全大检查。</p><p>检查覆盖全部工区。</p>"
@@ -194,5 +142,5 @@ def run_scheduled_jobs() -> int:
     return len(tasks) + run_pending_jobs()
 
 
-def messages_per_reader(emulator, readers: list[Reader]) -> list[int]:
+def messages_per_reader(emulator, readers: list[BoundMember]) -> list[int]:
     return [len([m for m in emulator.messages(r.openid) if m.template_id == TEMPLATE]) for r in readers]

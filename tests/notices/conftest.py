@@ -4,25 +4,27 @@ members bound to WeChat users of the session's emulator, and a helper that sends
 from __future__ import annotations
 
 import itertools
-import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 import pytest
 
-from server.audit.context import Actor, acting_as
-from server.auth.member_services import _start_session
-from server.auth.models import AdminUser, BindMethod, Role, WechatBinding
+from server.auth.models import AdminUser, Role
 from server.auth.passwords import hash_password
-from server.db import db, utcnow
+from server.db import db
 from server.members.models import Member
 from server.notices import audience, services
 from server.notices.models import Notice
 from server.orgs.models import Organisation
-from server.subscriptions.models import Choice, Subscription
 from server.tasks import run_pending_jobs
-from server.wechat import get_wechat
+from tests.bound_members import (
+    BoundMember,
+    account_maker,
+    add_template,
+    as_admin,
+    bound_member_maker,
+)
 from tests.conftest import PASSWORD
 
 TEMPLATE = "tmpl_notice"
@@ -35,13 +37,7 @@ _users = itertools.count()
 def notice_template(app, emulator, monkeypatch):
     """The notice's template, in the emulator and in the deployment's mp_config, for these tests only; no quiet
     hours unless a test sets them."""
-    monkeypatch.setitem(emulator.state.templates, TEMPLATE, list(FIELDS))
-    templates = app.extensions["mp_config"]["subscribe_templates"]
-    tpl = {"template_id": TEMPLATE, "page": "pages/notice/index", "fields": FIELDS, "fields_": FIELDS}
-    monkeypatch.setitem(templates, "notice", tpl)
-    monkeypatch.setitem(app.config, "PUSH_QUIET_HOURS", "")
-    get_wechat().client.fetch_access_token()
-    return tpl
+    return add_template(app, emulator, monkeypatch, "notice", TEMPLATE, "pages/notice/index", FIELDS)
 
 
 @dataclass
@@ -62,11 +58,7 @@ def password_hash() -> str:
 
 @pytest.fixture
 def staff(tree, password_hash) -> Staff:
-    def account(username: str, role: Role, org: Organisation | None) -> AdminUser:
-        admin = AdminUser(username=username, password_hash=password_hash, display_name=username, role=role, org=org)
-        db.session.add(admin)
-        return admin
-
+    account = account_maker(password_hash)
     people = Staff(
         secretary=account("shuji", Role.SECRETARY, tree["a1"]),
         colleague=account("fushuji", Role.SECRETARY, tree["a1"]),
@@ -80,48 +72,12 @@ def staff(tree, password_hash) -> Staff:
     return people
 
 
-@dataclass
-class Reader:
-    member: Member
-    user: str
-    openid: str
-    token: str
-
-
 @pytest.fixture
-def make_reader(make_member, emulator) -> Callable[..., Reader]:
+def make_reader(make_member, emulator) -> Callable[..., BoundMember]:
     """``make_reader(org, consent=3)``: a member of ``org`` bound to WeChat with ``consent`` notice pushes allowed
     (in the emulator and in our count); ``bound=False`` for a member who never bound WeChat."""
 
-    def make(org: Organisation, consent: int = 3, *, bound: bool = True, **fields: Any) -> Reader:
-        member = make_member(org, **fields)
-        user = f"wx-notice-{next(_users)}-{uuid.uuid4().hex[:8]}"
-        openid = emulator.openid(user)
-        if not bound:
-            return Reader(member, user, openid, "")
-        db.session.add(WechatBinding(openid=openid, member=member, method=BindMethod.PHONE))
-        for _ in range(consent):
-            emulator.grant_subscription(user, [TEMPLATE])
-        if consent:
-            db.session.add(
-                Subscription(
-                    member_id=member.id,
-                    template_id=TEMPLATE,
-                    openid=openid,
-                    remaining=consent,
-                    last_choice=Choice.ACCEPT,
-                    last_choice_at=utcnow(),
-                )
-            )
-        token = _start_session(member, openid).token
-        db.session.commit()
-        return Reader(member, user, openid, token)
-
-    return make
-
-
-def as_admin(admin: AdminUser):
-    return acting_as(Actor("admin", admin.id, admin.display_name))
+    return bound_member_maker(make_member, emulator, TEMPLATE, "notice", 3)
 
 
 def send(
@@ -146,5 +102,5 @@ def send(
     return notice
 
 
-def pushes_per_reader(emulator, readers: list[Reader]) -> list[int]:
+def pushes_per_reader(emulator, readers: list[BoundMember]) -> list[int]:
     return [len([m for m in emulator.messages(r.openid) if m.template_id == TEMPLATE]) for r in readers]
