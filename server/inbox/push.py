@@ -33,9 +33,10 @@ spent quota (``sent`` with errcode 43101; our count goes down by one, as for any
 the second call delivers it. Either way the member gets exactly one. The row is checked again when it is
 claimed (still one consent, still unchanged, fewer than ``PUSH_MAX_ATTEMPTS`` claims), else it becomes
 ``uncertain``. Members with more consents keep at-most-once: a second call could be delivered too. What
-the rule trusts: that our count is not below WeChat's (a tap the mini-program failed to report would let a
-re-send arrive twice) and that the clocks of our processes agree to within the time between a claim and a
-tap. A member who muted the mini-program's notifications between the two calls is recorded as sent.
+the rule trusts: that our count is not below WeChat's (so a push in doubt does not lower it; a tap the
+mini-program failed to report would let a re-send arrive twice) and that the clocks of our processes agree
+to within the time between a claim and a tap. A member who muted the mini-program's notifications between
+the two calls is recorded as sent.
 
 A row claimed is never claimed again while ``sending``, so nothing runs twice however the job is repeated
 (Huey's retry, a duplicate delivery, the sweep). The queue may lose a job, so every minute :func:`sweep`
@@ -437,11 +438,14 @@ _CONSENT_GONE = (
 
 def _count_consent(results: list[Result], now: datetime, resent: set[int]) -> None:
     """Keep our count of each member's consent in step with what WeChat did (server/subscriptions): one UPDATE
-    per template for the messages sent. A push to be sent again leaves it as it is: its second call settles it."""
+    per template for the messages sent. A push to be sent again leaves it as it is: its second call settles it.
+
+    A push in doubt (``uncertain``) leaves it as it is too: our count must never fall below WeChat's, or a
+    later push claimed as "one consent" while WeChat still had two could be sent again and arrive twice.
+    Counting one too many costs at most a 43101 that then sets the count to zero."""
     used: dict[str, list[tuple[int, str | None]]] = {}
     for r in results:
-        # an uncertain one may have used it: show less
-        if r.outcome in (Outcome.SENT, Outcome.UNCERTAIN) and r.push.id not in resent:
+        if r.outcome is Outcome.SENT and r.push.id not in resent:
             used.setdefault(r.push.template_id, []).append((r.push.member_id, r.push.openid))
     for template_id, members in used.items():
         db.session.execute(
@@ -498,7 +502,19 @@ def _resend_if_one_consent(rows: sa.ColumnElement[bool], now: datetime) -> set[i
 
 
 def _give_back(results: list[Result], now: datetime, *, tried: bool) -> None:
-    """Back to ``pending``; a push WeChat answered "busy" on too many claims is given up as ``failed``."""
+    """Back to waiting: ``resend`` for a row being sent again (its first call may still have arrived, so a
+    43101 must keep meaning *sent*), else ``pending``; a push WeChat answered "busy" on too many claims is
+    given up as ``failed``."""
+    for again in (True, False):
+        _give_back_as(
+            [r for r in results if r.push.resend is again],
+            PushStatus.RESEND if again else PushStatus.PENDING,
+            now,
+            tried,
+        )
+
+
+def _give_back_as(results: list[Result], status: PushStatus, now: datetime, tried: bool) -> None:
     if not results:
         return
     sending = sa.and_(_pushes.c.id.in_([r.push.id for r in results]), _pushes.c.status == PushStatus.SENDING)
@@ -510,9 +526,11 @@ def _give_back(results: list[Result], now: datetime, *, tried: bool) -> None:
             .where(sending, _pushes.c.attempts >= limit)
             .values(status=PushStatus.FAILED, errcode=errcode, updated_at=now)
         )
-        values = {"status": PushStatus.PENDING, "errcode": errcode, "updated_at": now}
+        values = {"status": status, "errcode": errcode}
     else:
-        values = {"status": PushStatus.PENDING, "attempts": _pushes.c.attempts - 1, "updated_at": now}
+        values = {"status": status, "attempts": _pushes.c.attempts - 1}
+    if status is not PushStatus.RESEND:  # its time stays the one the consent must not have changed since
+        values["updated_at"] = now
     db.session.execute(sa.update(_pushes).where(sending).values(**values))
 
 

@@ -6,11 +6,13 @@ with the errors a test scripts for it. The jobs run as the worker runs them (``r
 
 from __future__ import annotations
 
+import time
 from datetime import datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
 
+from server import wechat
 from server.db import db, utcnow
 from server.inbox import push
 from server.inbox.models import InboxKind, Push, PushStatus
@@ -30,9 +32,13 @@ from tests.newspaper.conftest import (
 )
 
 
-def statuses() -> dict[int, PushStatus]:
+def statuses(ref_id: int | None = None) -> dict[int, PushStatus]:
+    """Each member's push status (of the issue ``ref_id``, when the test has several)."""
     db.session.expire_all()
-    return dict(db.session.execute(sa.select(Push.member_id, Push.status)).all())
+    query = sa.select(Push.member_id, Push.status)
+    if ref_id is not None:
+        query = query.where(Push.ref_id == ref_id)
+    return dict(db.session.execute(query).all())
 
 
 def remaining(reader) -> int:
@@ -120,7 +126,8 @@ def test_an_uncertain_answer_is_never_sent_again(tree, staff, make_reader, emula
     emulator.fail_next_http(SEND, 502, after=1)  # a gateway fails after WeChat may have taken the message
     issue = published(staff.secretary, staff.general, tree["a1"])
     assert [statuses()[r.member.id] for r in readers] == [PushStatus.SENT, PushStatus.UNCERTAIN, PushStatus.SENT]
-    assert [remaining(r) for r in readers] == [1, 1, 1]  # it may have used the consent: we show less, not more
+    # WeChat may or may not have used the consent; our count must not fall below WeChat's (the next test)
+    assert [remaining(r) for r in readers] == [1, 2, 1]
     sweep_pushes(utcnow() + timedelta(hours=1))
     delivery.deliver(issue.id)
     run_scheduled_jobs()
@@ -205,6 +212,31 @@ def test_a_member_who_tapped_again_after_the_claim_is_not_sent_again(tree, staff
     run_pending_jobs()
     assert statuses()[reader.member.id] is PushStatus.UNCERTAIN
     assert messages_per_reader(emulator, [reader]) == [1]
+
+
+def test_a_push_in_doubt_never_makes_a_later_one_look_safe_to_send_again(
+    tree, staff, make_reader, emulator, small_batches, app, monkeypatch
+):
+    """Two consents; the first issue's call fails at a gateway before WeChat (nothing delivered, WeChat still
+    has two); the second issue's call is delivered but answered too late. Had the first lowered our count to
+    one, the second would count as "one consent" and be sent again, and WeChat, with one left, delivers twice."""
+    reader = make_reader(tree["a1"], consent=2)
+    emulator.fail_next_http(SEND, 502)
+    published(staff.secretary, staff.general, tree["a1"])
+    assert (messages_per_reader(emulator, [reader]), remaining(reader)) == ([0], 2)
+    monkeypatch.setitem(app.config, "WECHAT_READ_TIMEOUT", 0.5)
+    monkeypatch.setitem(app.extensions, "wechat", app.extensions["wechat"])  # put back afterwards
+    wechat.init_app(app)
+    emulator.delay_next(SEND, 1.5)  # WeChat delivers it after we stopped waiting
+    second = published(staff.secretary, staff.general, tree["a1"])
+    sweep_pushes(utcnow() + timedelta(hours=1))
+    delivery.deliver(second.id)
+    run_scheduled_jobs()
+    deadline = time.monotonic() + 5
+    while messages_per_reader(emulator, [reader]) == [0] and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert messages_per_reader(emulator, [reader]) == [1]
+    assert statuses(second.id)[reader.member.id] is PushStatus.UNCERTAIN
 
 
 def test_a_gateway_failure_for_a_member_with_one_consent_is_sent_again(
