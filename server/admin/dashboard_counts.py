@@ -60,9 +60,19 @@ def _path(chain: list[int]) -> str:
     return "/" + "".join(f"{org_id}/" for org_id in chain)
 
 
+#: held by the transaction that replaces the rows (the key: the table's name, as a number)
+_TAKE_THE_COUNT = sa.select(sa.func.pg_try_advisory_xact_lock(sa.func.hashtext("dashboard_counts")))
+
+
 def refresh(now: datetime | None = None) -> int:
-    """Count the month for every large subtree and replace the rows; how many subtrees were counted."""
+    """Count the month for every large subtree and replace the rows; how many subtrees were counted.
+
+    A count still running when the next minute's begins (a slow database, several job workers) keeps the
+    table to itself: the later one finds it busy and counts nothing (0), instead of both deleting and one
+    failing on the other's rows. SQLite has one writer at a time already."""
     now = now or utcnow()
+    if db.session.get_bind().dialect.name == "postgresql" and not db.session.scalar(_TAKE_THE_COUNT):
+        return 0
     paths = {
         org_id: _ids_on(path or "")
         for org_id, path in db.session.execute(sa.select(Organisation.id, Organisation.path))
