@@ -141,10 +141,11 @@ class DriverStatement:
 
     def run(self, connection: sa.Connection, params: dict):
         """Execute on ``connection`` (:func:`postgresql_connection`); returns the psycopg cursor, rows unread."""
-        params = self._fixed | params
+        params = dict(params)
         for key, process in self._processors:
             if key in params:
                 params[key] = process(params[key])
+        params = self._fixed | params  # converted once, when the statement was built
         cursor = connection.connection.driver_connection.cursor(row_factory=namedtuple_row)
         try:
             cursor.execute(self.sql, params)

@@ -31,7 +31,16 @@ def upgrade():
         ),
         sa.PrimaryKeyConstraint("org_id", name=op.f("pk_dashboard_counts")),
     )
-    op.create_index("ix_dues_bills_month_org", "dues_bills", ["month", "org_id", "status", "amount_fen"], unique=False)
+    # Built without holding writes back (CONCURRENTLY on PostgreSQL, outside the migration's transaction): at
+    # 140,000 members the table has millions of bills, and a payment notification must not wait for it.
+    with op.get_context().autocommit_block():
+        op.create_index(
+            "ix_dues_bills_month_org",
+            "dues_bills",
+            ["month", "org_id", "status", "amount_fen"],
+            unique=False,
+            postgresql_concurrently=True,
+        )
 
 
 def downgrade():

@@ -261,7 +261,9 @@ def pushes_wait_until(issue: NewsIssue, now: datetime | None = None) -> datetime
 
     first = db.session.scalar(
         sa.select(sa.func.min(Push.not_before)).where(
-            Push.kind == InboxKind.NEWSPAPER, Push.ref_id == issue.id, Push.status == PushStatus.PENDING
+            Push.kind == InboxKind.NEWSPAPER,
+            Push.ref_id == issue.id,
+            Push.status.in_((PushStatus.PENDING, PushStatus.RESEND)),
         )
     )
     return first if first is not None and first > (now or utcnow()) else None

@@ -69,10 +69,24 @@ def test_my_birthday_says_when_the_next_one_comes(tree, make_celebrant, client):
 def test_the_demo_has_this_months_birthdays_and_a_greeting_in_the_secretarys_inbox(app, demo):
     from server.auth.models import AdminUser
     from server.birthdays.services import count_month
+    from server.members.models import Member, MemberStatus
+    from server.orgs.models import Organisation
 
     today = local_date(utcnow())
     secretary = db.session.scalar(sa.select(AdminUser).where(AdminUser.username == "shuji1"))
-    # three placed in this month by the demo; others may fall in it by their own join dates
-    assert count_month(secretary, today.year, today.month) >= 3
+    # the three the demo places in this month, and any of the branch's others whose join date falls in it
+    branch = db.session.scalars(
+        sa.select(Member)
+        .join(Organisation, Organisation.id == Member.org_id)
+        .where(Organisation.path.startswith(secretary.org.path))
+    ).all()
+    expected = [
+        m
+        for m in branch
+        if m.status in (MemberStatus.FULL, MemberStatus.PROBATIONARY)
+        and m.join_date.year < today.year
+        and m.join_date.month == today.month
+    ]
+    assert count_month(secretary, today.year, today.month) == len(expected) >= 3
     [card] = inbox.list_items(secretary.member_id).items[:1]
     assert card.entry.title.startswith("您的第") and card.entry.title.endswith("个政治生日")
