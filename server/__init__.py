@@ -73,11 +73,29 @@ def _session_backend(app: Flask) -> None:
         app.config.setdefault("SESSION_CACHELIB", FileSystemCache(str(instance_dir() / "sessions"), threshold=5000))
 
 
+def _no_session_for_api(app: Flask) -> None:
+    """``/api/`` is the mini-program's: a bearer token says who is asking, never the admin's cookie session
+    (``_load_admin`` skips ``/api/``, and CSRF, which keeps its token in the session, is exempt there). Flask
+    still opened a server-side session for every API request (a new random id, or a Redis read when a
+    cookie came along) and then decided whether to save it: a read-only null session instead, never saved.
+    Writing to it raises, so an API view that started to need the session would fail its tests at once."""
+    interface = app.session_interface
+    open_server_session = interface.open_session
+
+    def open_session(app: Flask, request):
+        if request.path.startswith("/api/"):
+            return interface.make_null_session(app)
+        return open_server_session(app, request)
+
+    interface.open_session = open_session  # type: ignore[method-assign]
+
+
 def _init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"), render_as_batch=True, compare_type=True)
     _session_backend(app)
     server_session.init_app(app)
+    _no_session_for_api(app)
     uploads.init_app(app)  # before CSRF, whose check reads the whole form
     csrf.init_app(app)
     limiter.init_app(app)
