@@ -35,7 +35,7 @@ Steps:
    Also CPU seconds of the workers and the emulator over each run (from /proc), per message.
 
 Workers: ``--workers`` processes (2: two worker machines' worth on this 2-core box) x ``--worker-threads`` (4,
-the systemd unit's). The push settings are the deployment's (``PUSH_BATCH_SIZE`` 500, ``PUSH_THREADS`` 4,
+the systemd unit's). The push settings are the deployment's (``PUSH_BATCH_SIZE`` 500, ``PUSH_THREADS`` 8,
 ``PUSH_JOBS`` 2; set them in the environment to try others); no quiet hours (``PUSH_QUIET_HOURS=""``), so a
 run at night pushes too. Exit status 1 when a check fails or, with ``--check``, a time target is missed.
 """

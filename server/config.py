@@ -144,7 +144,7 @@ class Config:
         # quiet hours (display time zone) when pushes that are not urgent wait ("" for none). A push runs at
         # most PUSH_JOBS × PUSH_THREADS calls at once.
         self.PUSH_BATCH_SIZE = _int_env("PUSH_BATCH_SIZE", 500)
-        self.PUSH_THREADS = _int_env("PUSH_THREADS", 4)
+        self.PUSH_THREADS = _int_env("PUSH_THREADS", 8)  # a call waits on the network: 8 in flight per job
         # Members with exactly one consent claimed at once per slice (server/inbox/push.py: they are sent again
         # if a worker dies holding them, so a larger slice costs no losses and fewer transactions).
         self.PUSH_CLAIM_SIZE = _int_env("PUSH_CLAIM_SIZE", 64)

@@ -7,7 +7,7 @@ One push is ``(kind, ref_id, round)``: one row per recipient in ``inbox_pushes``
    and our count of their consent with it, and **commit before WeChat is called**. A slice holds up to
    ``PUSH_CLAIM_SIZE`` (default 64) members who have exactly one consent, but at most ``PUSH_THREADS`` who
    have more (the rule below says why), and those go first;
-2. **send** them on the job's thread pool (``PUSH_THREADS``, default 4; server/wechat/bulk.py: the message
+2. **send** them on the job's thread pool (``PUSH_THREADS``, default 8; server/wechat/bulk.py: the message
    built once, one access token, a keep-alive connection per thread). The threads only talk to WeChat, the
    database stays with the job's own thread;
 3. **settle** the slice with WeChat's answers, one UPDATE per outcome, in the transaction that claims the
