@@ -267,6 +267,9 @@ class Config:
         self.POINTS_PER_ARTICLE = _int_env("POINTS_PER_ARTICLE", 1)
         # Where the leaderboards live in Redis (production): one sorted set per organisation and period.
         self.POINTS_REDIS_PREFIX = os.environ.get("POINTS_REDIS_PREFIX", "edangwu:points")
+        # Seconds each web process keeps a board's best 50 for the phones (a member's own rank is always
+        # read live); 0 reads them on every request.
+        self.LEADERBOARD_SHARED_S = _float_env("LEADERBOARD_SHARED_S", 5)
 
 
 # --- The production guard -------------------------------------------------------------------------

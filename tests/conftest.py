@@ -188,6 +188,8 @@ def app(emulator: RunningEmulator) -> Iterator[Flask]:
             "WECHAT_APPID": "wx_test_appid",
             "WECHAT_SECRET": "test_secret",
             "SERVER_NAME": "localhost",
+            # every test starts from its own data: a board kept from the previous test would be another's
+            "LEADERBOARD_SHARED_S": 0,
         }
     )
     app.test_client_class = IsolatedClient

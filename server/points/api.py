@@ -9,7 +9,7 @@ from server.db import db
 from server.http import ApiBlueprint
 from server.orgs.models import Organisation, OrgKind
 from server.points import leaderboard, services
-from server.points.leaderboard import Period, path_ids
+from server.points.leaderboard import BoardOrg, Period, path_ids
 from server.points.models import SOURCE_LABELS
 from server.points.schemas import LeaderboardQuerySchema, LeaderboardSchema, MyPointsSchema
 
@@ -44,18 +44,19 @@ def my_points():
     }
 
 
-def board_org(org_id: int, scope: str) -> Organisation:
+def board_org(org_id: int, scope: str) -> BoardOrg:
     """My branch, or the nearest committee (党委) above it; the branch itself where there is none."""
     branch = db.session.get_one(Organisation, org_id)
-    if scope == "branch":
-        return branch
-    committee = db.session.scalar(
-        sa.select(Organisation)
-        .where(Organisation.id.in_(path_ids(branch.path or "/")), Organisation.kind == OrgKind.COMMITTEE)
-        .order_by(Organisation.depth.desc())
-        .limit(1)
-    )
-    return committee or branch
+    board = branch
+    if scope != "branch":
+        committee = db.session.scalar(
+            sa.select(Organisation)
+            .where(Organisation.id.in_(path_ids(branch.path or "/")), Organisation.kind == OrgKind.COMMITTEE)
+            .order_by(Organisation.depth.desc())
+            .limit(1)
+        )
+        board = committee or branch
+    return BoardOrg(board.id, board.name, board.path)
 
 
 @blp.route("/leaderboard", methods=["GET"])
@@ -65,18 +66,21 @@ def board_org(org_id: int, scope: str) -> Organisation:
 @blp.doc(security=BEARER)
 def my_leaderboard(query: dict):
     """The best 50 of my branch (``scope=branch``) or my committee (``scope=committee``), all time or this
-    month (Beijing time), and where I stand."""
+    month (Beijing time), and where I stand. The best 50 may be a few seconds old
+    (``LEADERBOARD_SHARED_S``); where I stand is read now."""
     identity = current_identity()
-    org, period = board_org(identity.org_id, query["scope"]), Period(query["period"])
+    scope, period = query["scope"], Period(query["period"])
+    org = leaderboard.shared(("board", identity.org_id, scope), lambda: board_org(identity.org_id, scope))
+    best = leaderboard.shared(("top", org.id, period), lambda: leaderboard.top(org, period))
     me = identity.id
     rank, points = leaderboard.standing(me, org, period)
     return {
-        "scope": query["scope"],
+        "scope": scope,
         "period": period.value,
         "org_name": org.name,
         "items": [
             {"rank": s.rank, "name": s.name, "org_name": s.org_name, "points": s.points, "is_me": s.member_id == me}
-            for s in leaderboard.top(org, period)
+            for s in best
         ],
         "me": {"rank": rank, "points": points},
     }

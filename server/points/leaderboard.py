@@ -24,11 +24,13 @@ from __future__ import annotations
 import enum
 import logging
 import secrets
+import threading
 import time
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Protocol, TypeVar
 
 import redis
 import sqlalchemy as sa
@@ -44,6 +46,7 @@ from server.points.models import PointsEntry
 from server.timezone import local_date
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 #: a month's sets are kept a little past the month, then Redis drops them
 MONTH_KEY_TTL_S = 70 * 24 * 3600
 #: members shown on a board
@@ -65,6 +68,20 @@ class Standing:
     name: str
     org_name: str
     points: int
+
+
+class Subtree(Protocol):
+    """What a board needs of its organisation: an ``Organisation``, or the phone's cached :class:`BoardOrg`."""
+
+    id: int
+    path: str | None
+
+
+@dataclass(frozen=True)
+class BoardOrg:
+    id: int
+    name: str
+    path: str | None
 
 
 def first_of_month(day: date) -> date:
@@ -111,7 +128,7 @@ def _standings(rows: list[tuple[int, int]]) -> list[Standing]:
 class DatabaseBoard:
     """Sums over the ledger: nothing to keep in step, nothing to rebuild."""
 
-    def _totals(self, org: Organisation, period: Period) -> sa.Select:
+    def _totals(self, org: Subtree, period: Period) -> sa.Select:
         query = (
             sa.select(PointsEntry.member_id, sa.func.sum(PointsEntry.points).label("points"))
             .join(Member, Member.id == PointsEntry.member_id)
@@ -122,7 +139,7 @@ class DatabaseBoard:
             query = query.where(PointsEntry.earned_on >= first_of_month(local_date(utcnow())))
         return query
 
-    def top(self, org: Organisation, period: Period, limit: int) -> list[tuple[int, int]]:
+    def top(self, org: Subtree, period: Period, limit: int) -> list[tuple[int, int]]:
         totals = self._totals(org, period).subquery()
         rows = db.session.execute(
             sa.select(totals.c.member_id, totals.c.points)
@@ -131,7 +148,7 @@ class DatabaseBoard:
         )
         return [(member_id, int(points)) for member_id, points in rows]
 
-    def standing(self, member_id: int, org: Organisation, period: Period) -> tuple[int | None, int]:
+    def standing(self, member_id: int, org: Subtree, period: Period) -> tuple[int | None, int]:
         mine_query = (
             sa.select(sa.func.sum(PointsEntry.points))
             .join(Member, Member.id == PointsEntry.member_id)
@@ -199,12 +216,12 @@ end
             return f"{self.prefix}:{org_id}:all"
         return f"{self.prefix}:{org_id}:{first_of_month(day or local_date(utcnow())):%Y%m}"
 
-    def top(self, org: Organisation, period: Period, limit: int) -> list[tuple[int, int]]:
+    def top(self, org: Subtree, period: Period, limit: int) -> list[tuple[int, int]]:
         key = self.key(org.id, period)
         rows = self._guarded(lambda: self.client.zrevrange(key, 0, limit - 1, withscores=True))
         return [(int(member), int(score)) for member, score in rows]
 
-    def standing(self, member_id: int, org: Organisation, period: Period) -> tuple[int | None, int]:
+    def standing(self, member_id: int, org: Subtree, period: Period) -> tuple[int | None, int]:
         key = self.key(org.id, period)
 
         def read() -> tuple[int | None, int]:
@@ -303,13 +320,14 @@ def init_app(app: Flask) -> None:
         app.extensions["points_board"] = RedisBoard(client, app.config["POINTS_REDIS_PREFIX"])
     else:
         app.extensions["points_board"] = DatabaseBoard()
+    app.extensions["points_shared"] = Shared()
 
 
 def board() -> DatabaseBoard | RedisBoard:
     return current_app.extensions["points_board"]
 
 
-def top(org: Organisation, period: Period, limit: int = DEFAULT_LIMIT) -> list[Standing]:
+def top(org: Subtree, period: Period, limit: int = DEFAULT_LIMIT) -> list[Standing]:
     """The best ``limit`` members of ``org``'s subtree, with their ranks."""
     try:
         rows = board().top(org, period, limit)
@@ -319,7 +337,43 @@ def top(org: Organisation, period: Period, limit: int = DEFAULT_LIMIT) -> list[S
     return _standings(rows)
 
 
-def standing(member_id: int, org: Organisation, period: Period) -> tuple[int | None, int]:
+class Shared:
+    """What every phone of a board reads alike, kept by each web process for ``LEADERBOARD_SHARED_S``
+    seconds: which board a branch's members see, and that board's best 50 with their names. When a
+    140,000-member committee opens 排行榜 during an exam, each process reads them once in those seconds
+    instead of once per member (a Redis read, a query for 50 names, two for the board's organisation).
+    A member's own rank and points are read live on every request. At most ``MAX_ENTRIES`` are kept."""
+
+    MAX_ENTRIES = 512
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[tuple, tuple[float, object]] = {}
+
+    def get(self, key: tuple, read: Callable[[], T]) -> T:
+        seconds = current_app.config["LEADERBOARD_SHARED_S"]
+        now = self._clock()
+        kept = self._entries.get(key)
+        if kept is not None and kept[0] > now:
+            return kept[1]  # type: ignore[return-value]
+        value = read()
+        if seconds > 0:
+            with self._lock:
+                if len(self._entries) >= self.MAX_ENTRIES:
+                    self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+                    if len(self._entries) >= self.MAX_ENTRIES:
+                        self._entries.clear()
+                self._entries[key] = (now + seconds, value)
+        return value
+
+
+def shared(key: tuple, read: Callable[[], T]) -> T:
+    """``read()``, or what it gave within the last ``LEADERBOARD_SHARED_S`` seconds in this process."""
+    return current_app.extensions["points_shared"].get(key, read)
+
+
+def standing(member_id: int, org: Subtree, period: Period) -> tuple[int | None, int]:
     """(rank, points) of a member on ``org``'s board; (None, 0) without points."""
     try:
         return board().standing(member_id, org, period)

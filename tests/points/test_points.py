@@ -293,3 +293,28 @@ def test_while_redis_is_down_boards_come_from_the_ledger_and_awards_go_on(app, t
     assert total(scored["li"].id) == 23
     assert _board(tree["a1"], Period.ALL) == [(1, "张三", 40), (2, "李四", 23)]
     assert down.calls == 1  # only the first read went to Redis
+
+
+def test_the_phones_share_a_board_for_a_few_seconds_and_each_sees_their_own_rank_live(
+    app, tree, scored, member_phone, monkeypatch
+):
+    now = [1000.0]
+    monkeypatch.setitem(app.config, "LEADERBOARD_SHARED_S", 5)
+    monkeypatch.setitem(app.extensions, "points_shared", leaderboard.Shared(clock=lambda: now[0]))
+    zhang, zhao = member_phone(scored["zhang"]), member_phone(scored["zhao"])
+
+    def committee(phone):
+        board = phone.get("/api/leaderboard?scope=committee&period=all").get_json()
+        return [(item["name"], item["points"], item["is_me"]) for item in board["items"][:2]], board["me"]
+
+    assert committee(zhang) == ([("王五", 60, False), ("赵六", 50, False)], {"rank": 3, "points": 40})
+    award(scored["zhang"].id, PointsSource.EXAM, "exam:99", 30)
+    db.session.commit()
+    now[0] += 4  # within the 5 seconds: the best of the board as read, my own standing as it is now
+    assert committee(zhang) == ([("王五", 60, False), ("赵六", 50, False)], {"rank": 1, "points": 70})
+    assert committee(zhao) == ([("王五", 60, False), ("赵六", 50, True)], {"rank": 3, "points": 50})
+    now[0] += 2  # read again
+    assert committee(zhang) == ([("张三", 70, True), ("王五", 60, False)], {"rank": 1, "points": 70})
+    branch = zhang.get("/api/leaderboard?scope=branch&period=all").get_json()
+    assert branch["org_name"] == "甲一支部"  # another board: not the committee's kept one
+    assert [item["name"] for item in branch["items"]] == ["张三", "李四"]
