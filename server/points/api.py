@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from server.auth.current import current_identity, member_required
-from server.db import db
+from server.db import core_execute
 from server.http import ApiBlueprint
 from server.orgs.models import Organisation, OrgKind
 from server.points import leaderboard, services
@@ -44,19 +44,25 @@ def my_points():
     }
 
 
+_orgs = Organisation.__table__
+_BOARD_COLUMNS = (_orgs.c.id, _orgs.c.name, _orgs.c.path)
+_BRANCH = sa.select(*_BOARD_COLUMNS).where(_orgs.c.id == sa.bindparam("org_id"))
+_NEAREST_COMMITTEE = (
+    sa.select(*_BOARD_COLUMNS)
+    .where(_orgs.c.id.in_(sa.bindparam("path_ids", expanding=True)), _orgs.c.kind == OrgKind.COMMITTEE)
+    .order_by(_orgs.c.depth.desc())
+    .limit(1)
+)
+
+
 def board_org(org_id: int, scope: str) -> BoardOrg:
-    """My branch, or the nearest committee (党委) above it; the branch itself where there is none."""
-    branch = db.session.get_one(Organisation, org_id)
-    board = branch
-    if scope != "branch":
-        committee = db.session.scalar(
-            sa.select(Organisation)
-            .where(Organisation.id.in_(path_ids(branch.path or "/")), Organisation.kind == OrgKind.COMMITTEE)
-            .order_by(Organisation.depth.desc())
-            .limit(1)
-        )
-        board = committee or branch
-    return BoardOrg(board.id, board.name, board.path)
+    """My branch, or the nearest committee (党委) above it; the branch itself where there is none. Core
+    statements: every member who opens 排行榜 asks."""
+    branch = BoardOrg(*core_execute(_BRANCH, {"org_id": org_id}).one())
+    if scope == "branch":
+        return branch
+    committee = core_execute(_NEAREST_COMMITTEE, {"path_ids": path_ids(branch.path or "/")}).first()
+    return BoardOrg(*committee) if committee is not None else branch
 
 
 @blp.route("/leaderboard", methods=["GET"])
