@@ -46,6 +46,9 @@ def main() -> int:
     parser.add_argument("--sort", default="cumulative", help="pstats order: cumulative, tottime, ...")
     parser.add_argument("--no-profile", dest="profile", action="store_false", help="time them all, no cProfile")
     parser.add_argument("--save", metavar="FILE", help="also write the cProfile's stats to FILE (pstats format)")
+    parser.add_argument(
+        "--answers", type=int, default=0, help="first time this many answer saves (PUT …/items/<n>), as during an exam"
+    )
     args = parser.parse_args()
     from benchdb import libpq_url
 
@@ -117,6 +120,8 @@ def main() -> int:
     for statement in statements:
         print(f"  {statement[:160]}")
 
+    if args.answers:
+        time_answers(client, batch[2:], args.answers, backend)
     plain, profiled = (batch[2:], []) if not args.profile else (batch[2 : len(batch) // 2], batch[len(batch) // 2 :])
     statements.clear()
     with app.app_context():
@@ -164,6 +169,27 @@ def main() -> int:
     pstats.Stats(profile, stream=out).sort_stats(args.sort).print_stats(args.top)
     print(out.getvalue())
     return 0
+
+
+def time_answers(client, attempts: list[tuple[str, int]], count: int, backend: int) -> None:
+    """Members answering as they go: ``count`` saves, spread over the attempts' 20 questions (choice ``[0]``,
+    valid for every kind), each its own request; the same CPU figures as for the submissions."""
+    saves = [(token, attempt_id, 1 + n // len(attempts) % 20) for n, (token, attempt_id) in enumerate(attempts * 20)]
+    saves = saves[:count]
+    pg, wall, cpu = backend_cpu(backend), time.perf_counter(), time.process_time()
+    for token, attempt_id, position in saves:
+        response = client.put(
+            f"/api/attempts/{attempt_id}/items/{position}",
+            json={"given": [0]},
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        assert response.status_code == 200, response.json
+    wall, cpu, pg = time.perf_counter() - wall, time.process_time() - cpu, backend_cpu(backend) - pg
+    print(
+        f"\n{len(saves)} answer saves in one thread: {1000 * wall / len(saves):.2f} ms wall,"
+        f" {1000 * cpu / len(saves):.2f} ms CPU of the app and {1000 * pg / len(saves):.2f} ms of its PostgreSQL"
+        " backend each"
+    )
 
 
 if __name__ == "__main__":

@@ -128,6 +128,7 @@ class DriverStatement:
     def __init__(self, statement: sa.Executable) -> None:
         from sqlalchemy.dialects.postgresql.psycopg import dialect
 
+        self.statement = statement
         compiled = statement.compile(dialect=dialect())
         self.sql = str(compiled)
         processors = compiled._bind_processors  # the column types' conversions (enums, UTC times, arrays)
@@ -152,6 +153,15 @@ class DriverStatement:
         except Exception as error:
             connection._handle_dbapi_exception(error, self.sql, params, cursor, None)
         return cursor
+
+
+def driver_or_core(statement: DriverStatement, params: dict):
+    """``statement`` in the request's transaction: on the driver's own path on PostgreSQL, as its Core
+    statement on SQLite. Either answer has ``fetchone``, ``fetchall`` and ``rowcount``."""
+    connection = db.session.connection()
+    if connection.dialect.name == "postgresql":
+        return statement.run(connection, params)
+    return connection.execute(statement.statement, params)
 
 
 def postgresql_connection() -> sa.Connection | None:
