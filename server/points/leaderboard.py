@@ -22,6 +22,7 @@ back to the database.
 from __future__ import annotations
 
 import enum
+import itertools
 import logging
 import secrets
 import threading
@@ -360,11 +361,13 @@ class Shared:
         value = read()
         if seconds > 0:
             with self._lock:
-                if len(self._entries) >= self.MAX_ENTRIES:
-                    self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
-                    if len(self._entries) >= self.MAX_ENTRIES:
-                        self._entries.clear()
-                self._entries[key] = (now + seconds, value)
+                entries = self._entries
+                entries.pop(key, None)  # kept again, it goes last: the entries least recently read go first
+                if len(entries) >= self.MAX_ENTRIES:
+                    # a quarter at a time: a committee's boards stay while its branches come and go
+                    for oldest in list(itertools.islice(entries, self.MAX_ENTRIES // 4)):
+                        del entries[oldest]
+                entries[key] = (now + seconds, value)
         return value
 
 

@@ -313,8 +313,31 @@ def test_the_phones_share_a_board_for_a_few_seconds_and_each_sees_their_own_rank
     now[0] += 4  # within the 5 seconds: the best of the board as read, my own standing as it is now
     assert committee(zhang) == ([("王五", 60, False), ("赵六", 50, False)], {"rank": 1, "points": 70})
     assert committee(zhao) == ([("王五", 60, False), ("赵六", 50, True)], {"rank": 3, "points": 50})
+    month = zhang.get("/api/leaderboard?scope=committee&period=month").get_json()  # another board: read now
+    assert [(item["name"], item["points"]) for item in month["items"][:2]] == [("张三", 60), ("赵六", 50)]
     now[0] += 2  # read again
     assert committee(zhang) == ([("张三", 70, True), ("王五", 60, False)], {"rank": 1, "points": 70})
     branch = zhang.get("/api/leaderboard?scope=branch&period=all").get_json()
     assert branch["org_name"] == "甲一支部"  # another board: not the committee's kept one
     assert [item["name"] for item in branch["items"]] == ["张三", "李四"]
+
+
+def test_the_shared_boards_drop_those_least_recently_read_first(app, monkeypatch):
+    monkeypatch.setitem(app.config, "LEADERBOARD_SHARED_S", 5)
+    shared = leaderboard.Shared(clock=lambda: 0.0)
+    monkeypatch.setattr(shared, "MAX_ENTRIES", 8)
+    reads: list[int] = []
+
+    def get(n: int) -> int:
+        return shared.get(("top", n), lambda: reads.append(n) or n)
+
+    for n in range(8):
+        get(n)
+    get(0)  # kept: not read again
+    shared._entries[("top", 0)] = (0.0, 0)  # its time is up: read again, and kept last
+    get(0)
+    get(8)  # full: the quarter least recently kept (1 and 2) go
+    assert [key[1] for key in shared._entries] == [3, 4, 5, 6, 7, 0, 8]
+    get(0)
+    get(1)
+    assert reads == [0, 1, 2, 3, 4, 5, 6, 7, 0, 8, 1]
