@@ -13,7 +13,9 @@ import redis
 import sqlalchemy as sa
 
 from server.db import db, utcnow
+from server.orgs.models import OrgKind
 from server.points import leaderboard, reading
+from server.points.api import board_org
 from server.points.leaderboard import DatabaseBoard, Period, RedisBoard
 from server.points.models import PointsEntry, PointsSource
 from server.points.services import award
@@ -341,3 +343,11 @@ def test_the_shared_boards_drop_those_least_recently_read_first(app, monkeypatch
     get(0)
     get(1)
     assert reads == [0, 1, 2, 3, 4, 5, 6, 7, 0, 8, 1]
+
+
+def test_a_branch_with_no_committee_above_it_ranks_on_its_own_board(app, tree):
+    assert board_org(tree["a1"].id, "committee").name == "测试党委"
+    tree["committee"].kind = OrgKind.GENERAL_BRANCH  # a tree with no 党委 at its top
+    db.session.flush()
+    assert board_org(tree["a1"].id, "committee") == board_org(tree["a1"].id, "branch")
+    assert board_org(tree["a1"].id, "branch").name == "甲一支部"
