@@ -11,7 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from server.auth.models import AdminUser, BindMethod, InviteCode, MemberSession, WechatBinding
 from server.auth.tokens import digest, new_invite_code, new_token, normalise_invite_code
-from server.db import DriverStatement, core_execute, db, postgresql_connection, utcnow
+from server.db import DriverStatement, db, driver_or_core, utcnow
 from server.errors import AppError, Unauthorized
 from server.members.models import Member
 from server.wechat import get_wechat
@@ -160,11 +160,7 @@ _IDENTITY_BY_TOKEN_PG = DriverStatement(_IDENTITY_BY_TOKEN)  # every member requ
 def member_for_token(token: str) -> MemberIdentity:
     """The member behind a bearer token, or a 401 that says why."""
     params = {"token_hash": digest(token)}
-    pg = postgresql_connection()
-    if pg is not None:
-        row = _IDENTITY_BY_TOKEN_PG.run(pg, params).fetchone()
-    else:
-        row = core_execute(_IDENTITY_BY_TOKEN, params).first()
+    row = driver_or_core(_IDENTITY_BY_TOKEN_PG, params).fetchone()
     if row is None:
         raise Unauthorized("登录凭证无效，请重新登录", code="token_invalid")
     session_id, revoked_at, expires_at, admin_epoch, *member = row

@@ -22,7 +22,7 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from server.db import DriverStatement, core_execute, db, postgresql_connection
+from server.db import DriverStatement, core_execute, db, driver_or_core, postgresql_connection
 from server.members.models import Member
 from server.orgs.models import Organisation
 from server.points import services as points_services
@@ -233,10 +233,7 @@ def finish_own(attempt_id: int, member_id: int, now: datetime) -> Outcome | None
 def _score(pg, attempt_id: int, claimed, closed_by: ClosedBy, now: datetime) -> Outcome:
     """``pg``: the session's connection on PostgreSQL (:func:`server.db.postgresql_connection`), None on SQLite."""
     member_id, quiz_id, started_at, deadline_at = claimed[:4]
-    if pg is not None:
-        items = _PAPER_AND_RULES_PG.run(pg, {"attempt_id": attempt_id}).fetchall()
-    else:
-        items = core_execute(_PAPER_AND_RULES, {"attempt_id": attempt_id}).all()
+    items = driver_or_core(_PAPER_AND_RULES_PG, {"attempt_id": attempt_id}).fetchall()
     quiz = items[0]  # position 1, with the rules: every paper has it (``taking.start`` refuses an empty draw)
     kind = QuizKind(quiz.kind) if quiz_id is not None else None
     keys = json.loads("[" + ",".join(f"[{i.option_order},{i.given or 'null'},{i.answer}]" for i in items) + "]")
